@@ -1,0 +1,106 @@
+"""The article's text as the data's coordinate system: paragraphs, offsets, quotes and mentions.
+
+The project never ships the text. These functions read it from a path the user has
+(``article.txt`` in the data folder, ``$TOOLKIT_ARTICLE``, or ``../shared/article/article.txt``).
+
+>>> text = "Title\\n\\nMelikov spoke."
+>>> paragraph_of(text, text.index("Melikov"))
+2
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from bisect import bisect_right
+from pathlib import Path
+
+import polars as pl
+
+DEFAULT_RELATIVE = Path("shared") / "article" / "article.txt"
+
+
+def find_text(data_dir: str | Path | None = None) -> Path | None:
+    """Where the article text is, or None: data folder, ``$TOOLKIT_ARTICLE``, then ``shared/article/``
+    in a parent of the working directory or of this package."""
+    candidates = []
+    if data_dir is not None:
+        candidates.append(Path(data_dir) / "article.txt")
+    if os.environ.get("TOOLKIT_ARTICLE"):
+        candidates.append(Path(os.environ["TOOLKIT_ARTICLE"]))
+    for base in (Path.cwd(), Path(__file__).resolve().parent):
+        candidates += [p / DEFAULT_RELATIVE for p in (base, *base.parents)]
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def read_text(path: str | Path) -> str:
+    """The article as one string, exactly as the offsets count it (UTF-8, newlines untouched)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """Start offset of every blank-line-separated block (paragraph 1 starts at 0)."""
+    starts, pos = [0], 0
+    for block in text.split("\n\n")[:-1]:
+        pos += len(block) + 2
+        starts.append(pos)
+    return starts
+
+
+def paragraph_of(text: str, offset: int, _starts: list[int] | None = None) -> int:
+    """1-based number of the paragraph holding ``offset``."""
+    return bisect_right(_starts or paragraph_starts(text), offset)
+
+
+def paragraph_span(text: str, paragraph: int) -> tuple[int, int]:
+    """(start, end) offsets of a 1-based paragraph."""
+    starts = paragraph_starts(text)
+    if not 1 <= paragraph <= len(starts):
+        raise ValueError(f"paragraph {paragraph} is out of range 1..{len(starts)}")
+    start = starts[paragraph - 1]
+    return start, start + len(text.split("\n\n")[paragraph - 1])
+
+
+def locate(text: str, quote: str, paragraph: int | None = None) -> tuple[int, int, int]:
+    """Find a quote (in a given paragraph when known): returns (paragraph, char_start, char_end).
+
+    >>> locate("A\\n\\nB said hi.", "said hi")
+    (2, 5, 12)
+    """
+    lo, hi = paragraph_span(text, paragraph) if paragraph else (0, len(text))
+    start = text.find(quote, lo, hi)
+    if start < 0:
+        where = f"paragraph {paragraph}" if paragraph else "the text"
+        raise ValueError(f"quote {quote!r} not found in {where}")
+    return paragraph_of(text, start), start, start + len(quote)
+
+
+def alias_pattern(aliases: list[str]) -> re.Pattern:
+    """One regex for all aliases: longest first, case-sensitive, not inside a word."""
+    alts = sorted(set(aliases), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")(?!\w)")
+
+
+def find_mentions(text: str, aliases: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """Every alias occurrence in the counted segments, longest alias winning where they overlap.
+
+    ``aliases`` needs alias, entity_id, entity_type; ``segments`` needs char_start, char_end, counted.
+    """
+    target = {r["alias"]: (r["entity_id"], r["entity_type"]) for r in aliases.iter_rows(named=True)}
+    spans = [(r["char_start"], r["char_end"]) for r in segments.filter(pl.col("counted")).iter_rows(named=True)]
+    pattern, starts, rows = alias_pattern(list(target)), paragraph_starts(text), []
+    for lo, hi in spans:
+        for m in pattern.finditer(text, lo, hi):
+            entity_id, entity_type = target[m.group()]
+            rows.append({
+                "entity_id": entity_id,
+                "entity_type": entity_type,
+                "surface": m.group(),
+                "paragraph": paragraph_of(text, m.start(), starts),
+                "char_start": m.start(),
+                "char_end": m.end(),
+            })
+    schema = {"entity_id": pl.String, "entity_type": pl.String, "surface": pl.String,
+              "paragraph": pl.Int64, "char_start": pl.Int64, "char_end": pl.Int64}
+    return pl.DataFrame(rows, schema=schema).sort("char_start")

@@ -1,0 +1,338 @@
+"""Check a data folder against the declaration in ``datapackage.json``; report every problem at once.
+
+Each problem names the file, the row (1-based, header not counted) and the column. Nothing is
+ever written.
+
+>>> report = validate()          # the shipped data
+>>> report.ok
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from toolkit import article, schema
+
+MAX_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a data folder."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+class DataError(ValueError):
+    """Raised by the loaders when a data folder has problems; ``.problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem], folder: Path):
+        self.problems, self.folder = problems, folder
+        shown = "\n".join(f"  - {p}" for p in problems[:MAX_SHOWN])
+        more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
+        super().__init__(f"{len(problems)} problem(s) in data folder {folder}:\n{shown}{more}\n"
+                         f"Run `python -m toolkit validate {folder}` for the full report.")
+
+
+@dataclass
+class Report:
+    """The result of :func:`validate`: ``ok``, ``problems`` and ``notes`` (e.g. checks skipped)."""
+
+    folder: Path
+    problems: list[Problem]
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        head = f"{self.folder}: " + ("OK" if self.ok else f"{len(self.problems)} problem(s)")
+        return "\n".join([head, *(f"  - {p}" for p in self.problems), *(f"  note: {n}" for n in self.notes)])
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        items = "".join(f"<li>{escape(str(p))}</li>" for p in self.problems)
+        notes = "".join(f"<li><i>{escape(n)}</i></li>" for n in self.notes)
+        return f"<b>{escape(str(self.folder))}</b>: {'OK' if self.ok else len(self.problems)} problem(s)<ul>{items}{notes}</ul>"
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _row_numbers(mask: pl.Series) -> list[int]:
+    return [i + 1 for i in mask.arg_true().to_list()]
+
+
+def _cast(col: pl.Series, f: dict) -> pl.Series:
+    t = f["type"]
+    if t == "integer":
+        return col.str.strip_chars().cast(pl.Int64, strict=False)
+    if t == "number":
+        return col.str.strip_chars().cast(pl.Float64, strict=False)
+    if t == "boolean":
+        low = col.str.strip_chars().str.to_lowercase()
+        return low.replace_strict({"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean)
+    if t == "date":
+        return col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    if t == "list":
+        return col.str.split(f.get("delimiter", ";")).list.eval(pl.element().str.strip_chars()).list.eval(
+            pl.element().filter(pl.element() != ""))
+    return col
+
+
+def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Read and type one table; problems for encoding, columns, types and per-column constraints."""
+    res = schema.resource(name)
+    fname, path = res["path"], folder / res["path"]
+    if not path.is_file():
+        return None, [Problem(fname, None, None, f"file is missing from {folder}")]
+    raw = path.read_bytes()
+    if not raw.strip():
+        return None, [Problem(fname, None, None, "file is empty (expected a header row: "
+                              + ",".join(f["name"] for f in schema.fields(name)) + ")")]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return None, [Problem(fname, line - 1 if line > 1 else None, None,
+                              f"not UTF-8: byte {raw[e.start]:#x} at line {line}; save the file as UTF-8")]
+    try:
+        df = pl.read_csv(io.BytesIO(raw), infer_schema=False)
+    except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row object
+        return None, [Problem(fname, None, None, f"cannot be read as CSV: {str(e).splitlines()[0]}")]
+    problems: list[Problem] = []
+    declared = schema.fields(name)
+    for f in declared:
+        if f["name"] not in df.columns:
+            problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
+    if problems:
+        return None, problems
+    out = {}
+    for f in declared:
+        col, c = df[f["name"]], f.get("constraints", {})
+        col = col.str.strip_chars().replace("", None) if f["type"] != "string" else col
+        typed = _cast(col, f)
+        bad = col.is_not_null() & typed.is_null()
+        for r in _row_numbers(bad):
+            problems.append(Problem(fname, r, f["name"], f"{col[r - 1]!r} is not a valid {f['type']}"
+                                    + (" (use YYYY-MM-DD)" if f["type"] == "date" else "")))
+        if c.get("required"):
+            for r in _row_numbers(col.is_null() & ~bad):
+                problems.append(Problem(fname, r, f["name"], "value is required"))
+        if "enum" in c:
+            for r in _row_numbers(col.is_not_null() & ~col.is_in(c["enum"])):
+                problems.append(Problem(fname, r, f["name"], f"{col[r - 1]!r} is not one of the allowed values"
+                                        + _suggest(col[r - 1], c["enum"]) + f" (allowed: {', '.join(c['enum'])})"))
+            typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(c["enum"]))
+        for key, op, word in (("minimum", typed.__lt__, "less than"), ("maximum", typed.__gt__, "greater than")):
+            if key in c and f["type"] in ("integer", "number"):
+                for r in _row_numbers(op(c[key]).fill_null(False)):
+                    problems.append(Problem(fname, r, f["name"], f"{typed[r - 1]} is {word} the {key} {c[key]}"))
+        if "maxLength" in c:
+            for r in _row_numbers((col.str.len_chars() > c["maxLength"]).fill_null(False)):
+                problems.append(Problem(fname, r, f["name"], f"text is longer than {c['maxLength']} characters"))
+        if c.get("unique"):
+            for r in _row_numbers(typed.is_duplicated() & typed.is_not_null()):
+                problems.append(Problem(fname, r, f["name"], f"{typed[r - 1]!r} is not unique"))
+        out[f["name"]] = typed
+    extra = [c for c in df.columns if c not in out]
+    typed_df = pl.DataFrame(out).with_columns(df.select(extra)) if extra else pl.DataFrame(out)
+    pk = schema.primary_key(name)
+    if len(pk) > 1:
+        for r in _row_numbers(typed_df.select(pk).is_duplicated()):
+            problems.append(Problem(fname, r, ",".join(pk), "duplicate primary key "
+                                    + repr(tuple(typed_df.row(r - 1, named=True)[k] for k in pk))))
+    return typed_df, problems
+
+
+def _ids(tables: dict, res: str) -> set:
+    df = tables.get(res)
+    return set() if df is None else set(df[schema.primary_key(res)[0]].drop_nulls().to_list())
+
+
+def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
+    res, problems = schema.resource(name), []
+    fname = res["path"]
+    for fk in res["schema"].get("foreignKeys", []):
+        col, target = fk["fields"], fk["reference"]["resource"]
+        if tables.get(target) is None:
+            continue
+        known = _ids(tables, target)
+        for i, v in enumerate(df[col].to_list(), start=1):
+            for item in (v if isinstance(v, list) else [v]):
+                if item is not None and item not in known:
+                    problems.append(Problem(fname, i, col, f"{item!r} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
+    for pk in res.get("x-polymorphicKeys", []):
+        for i, row in enumerate(df.select(pk["field"], pk["typeField"]).iter_rows(), start=1):
+            value, kind = row
+            target = pk["references"].get(str(kind)) if kind is not None else None
+            if value is None or target is None or tables.get(target) is None:
+                continue
+            known = _ids(tables, target)
+            if value not in known:
+                problems.append(Problem(fname, i, pk["field"], f"{value!r} is not a {kind} id in {target}.csv" + _suggest(value, known)))
+    for mk in res.get("x-multiKeys", []):
+        known = set().union(*(_ids(tables, t) for t in mk["references"]))
+        for i, v in enumerate(df[mk["field"]].to_list(), start=1):
+            for item in v or []:
+                if item not in known:
+                    problems.append(Problem(fname, i, mk["field"], f"{item!r} is not an id in "
+                                            + " or ".join(f"{t}.csv" for t in mk["references"]) + _suggest(item, known)))
+    return problems
+
+
+def _check_rules(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
+    """Rules a Table Schema cannot state: ordered values and dates, evidence present."""
+    fname, problems = schema.resource(name)["path"], []
+    rows = list(df.iter_rows(named=True))
+    for i, r in enumerate(rows, start=1):
+        if name == "estimates":
+            lo, best, hi = r["value_low"], r["value_best"], r["value_high"]
+            if lo is not None and best is not None and lo > best:
+                problems.append(Problem(fname, i, "value_low", f"{lo} is greater than value_best {best}"))
+            if best is not None and hi is not None and best > hi:
+                problems.append(Problem(fname, i, "value_best", f"{best} is greater than value_high {hi}"))
+            if lo is not None and hi is not None and lo > hi:
+                problems.append(Problem(fname, i, "value_low", f"{lo} is greater than value_high {hi}"))
+            need = {"lower": "value_low", "upper": "value_high", "exact": "value_best"}.get(str(r["bound"]))
+            if need and r[need] is None:
+                problems.append(Problem(fname, i, need, f"a {r['bound']} bound needs {need}"))
+            if str(r["bound"]) == "vague" and any(v is not None for v in (lo, best, hi)):
+                problems.append(Problem(fname, i, "bound", "a vague claim carries no numbers; keep its words in qualifier"))
+        for a, b in (("claim_date_start", "claim_date_end"), ("date_start", "date_end"), ("published_start", "published_end")):
+            if a in r and r[a] is not None and r[b] is not None and r[a] > r[b]:
+                problems.append(Problem(fname, i, b, f"{r[b]} is before {a} {r[a]}"))
+        for a, b in (("char_start", "char_end"), ("paragraph_start", "paragraph_end")):
+            if a in r and r[a] is not None and r[b] is not None and r[a] >= r[b] + (a == "paragraph_start"):
+                problems.append(Problem(fname, i, b, f"{r[b]} is before {a} {r[a]}"))
+    if schema.resource(name).get("x-evidence") and tables.get("sources") is not None:
+        text_sources = set(tables["sources"].filter(pl.col("kind") == "article")["source_id"].to_list())
+        limit = schema.package().get("x-article", {}).get("max_quote_words", 25)
+        for i, r in enumerate(rows, start=1):
+            if r["source_id"] in text_sources:
+                for col in ("paragraph", "char_start", "char_end", "quote"):
+                    if r[col] is None:
+                        problems.append(Problem(fname, i, col, f"facts from the article need a locator; {col} is empty"))
+            if r["quote"] is not None and len(r["quote"].split()) > limit:
+                problems.append(Problem(fname, i, "quote", f"{len(r['quote'].split())} words; keep quotes to at most {limit} words"))
+    return problems
+
+
+def _check_text(name: str, df: pl.DataFrame, text: str, tables: dict) -> list[Problem]:
+    """Offsets inside the text, quote equal to the slice, paragraph holding char_start."""
+    fname, problems, starts = schema.resource(name)["path"], [], article.paragraph_starts(text)
+    cols = set(df.columns)
+    if not {"char_start", "char_end"} <= cols:
+        return []
+    text_sources = set()
+    if tables.get("sources") is not None:
+        text_sources = set(tables["sources"].filter(pl.col("kind") == "article")["source_id"].to_list())
+    for i, r in enumerate(df.iter_rows(named=True), start=1):
+        s, e = r["char_start"], r["char_end"]
+        if s is None or e is None or ("source_id" in r and r["source_id"] not in text_sources):
+            continue
+        if e > len(text):
+            problems.append(Problem(fname, i, "char_end", f"{e} is past the end of the text ({len(text)} characters)"))
+            continue
+        expect = r.get("quote", r.get("surface"))
+        col = "quote" if "quote" in r else "surface"
+        if expect is not None and text[s:e] != expect:
+            hint = ""
+            found = text.find(expect)
+            if found >= 0:
+                hint = f"; the quote is at {found}-{found + len(expect)} (run `python -m toolkit locate`)"
+            problems.append(Problem(fname, i, col, f"does not match the text at {s}-{e} ({text[s:e][:40]!r}){hint}"))
+        para_col = "paragraph" if "paragraph" in r else "paragraph_start"
+        actual = article.paragraph_of(text, s, starts)
+        if r.get(para_col) is not None and r[para_col] != actual:
+            problems.append(Problem(fname, i, para_col, f"offset {s} is in paragraph {actual}, not {r[para_col]}"))
+    return problems
+
+
+def _check_mentions(tables: dict, text: str) -> list[Problem]:
+    need = ("aliases", "segments", "mentions")
+    if any(tables.get(t) is None for t in need):
+        return []
+    expected = article.find_mentions(text, tables["aliases"].with_columns(pl.col("entity_type").cast(pl.String)), tables["segments"])
+    have = tables["mentions"].with_columns(pl.col("entity_type").cast(pl.String))
+    key = ["entity_id", "entity_type", "char_start", "char_end"]
+    problems = []
+    missing = expected.join(have, on=key, how="anti")
+    for r in missing.iter_rows(named=True):
+        problems.append(Problem("mentions.csv", None, None, f"no mention of {r['surface']!r} ({r['entity_type']} {r['entity_id']}) "
+                                f"at {r['char_start']}-{r['char_end']}, paragraph {r['paragraph']}; regenerate with `python -m toolkit mentions`"))
+    extra = have.with_row_index("row", offset=1).join(expected, on=key, how="anti")
+    for r in extra.iter_rows(named=True):
+        problems.append(Problem("mentions.csv", r["row"], "char_start", f"{r['surface']!r} at {r['char_start']}-{r['char_end']} "
+                                "is not an alias occurrence in a counted segment; regenerate with `python -m toolkit mentions`"))
+    return problems
+
+
+def read_all(folder: Path) -> tuple[dict[str, pl.DataFrame | None], list[Problem]]:
+    """Read every table of a folder: (tables by name, per-table problems)."""
+    tables, problems = {}, []
+    for name in schema.table_names():
+        df, probs = read(name, folder)
+        tables[name] = df
+        problems += probs
+    return tables, problems
+
+
+def check(folder: Path, text: str | None = None) -> tuple[dict, list[Problem]]:
+    """Read and check a whole folder; text-dependent checks run only when ``text`` is given."""
+    tables, problems = read_all(folder)
+    for name, df in tables.items():
+        if df is None:
+            continue
+        problems += _check_keys(name, df, tables) + _check_rules(name, df, tables)
+        if text is not None:
+            problems += _check_text(name, df, text, tables)
+    if text is not None:
+        problems += _check_mentions(tables, text)
+    return tables, problems
+
+
+def validate(data_dir: str | Path | None = None, text_path: str | Path | None = None) -> Report:
+    """Check a data folder (default: the shipped data) and return a :class:`Report` of every problem.
+
+    Quotes and offsets are checked against the article when its text is found
+    (``text_path``, ``article.txt`` in the folder, ``$TOOLKIT_ARTICLE`` or ``../shared/article/``).
+
+    >>> validate().ok
+    True
+    """
+    from toolkit.tables import data_folder
+
+    folder = data_folder(data_dir)
+    notes = []
+    path = Path(text_path) if text_path else article.find_text(folder)
+    text = None
+    if path is not None and path.is_file():
+        text = article.read_text(path)
+        notes.append(f"quotes and offsets checked against {path}")
+    else:
+        notes.append("article text not found: quotes, offsets and mentions were not checked against it "
+                     "(put article.txt in the folder or set TOOLKIT_ARTICLE)")
+    _, problems = check(folder, text)
+    return Report(folder, problems, notes)
