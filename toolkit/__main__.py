@@ -120,11 +120,14 @@ def main(argv=None) -> int:
         sp.add_argument("dir", nargs="?", default=None, help="data folder (default: the shipped data or $TOOLKIT_DATA_DIR)")
         sp.add_argument("--text", default=None, help="path to article.txt")
         sp.set_defaults(fn=fn)
-    try:
-        from toolkit import report  # registers `report` when the report builder is installed
-        report.add_parser(sub)
-    except ImportError:
-        pass
+    import importlib
+
+    for module in ("report", "exercises"):  # builders register their own sub-commands
+        try:
+            importlib.import_module(f"toolkit.{module}").add_parser(sub)
+        except ModuleNotFoundError as e:
+            if e.name != f"toolkit.{module}":
+                raise
     args = p.parse_args(argv)
     return args.fn(args)
 
