@@ -1,0 +1,325 @@
+"""Altair views (toolkit.charts, toolkit.theme): valid specs, PNGs that show something, honest encodings.
+
+Set CHART_PNG_DIR=/some/dir to keep the rendered PNGs for a look.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+alt = pytest.importorskip("altair")
+vlc = pytest.importorskip("vl_convert")
+Image = pytest.importorskip("PIL.Image")
+
+import toolkit  # noqa: E402
+from toolkit import charts, theme  # noqa: E402
+
+VIEWS = ["estimates", "timeline", "actors", "mentions", "dashboard"]
+EXPRESSION_KEYS = {"test", "filter", "calculate", "expr", "labelExpr", "update"}
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\frac{a}{b}$'
+
+
+def render(chart, name: str) -> Image.Image:
+    """PNG through vl-convert (no browser, no network); kept in $CHART_PNG_DIR when set."""
+    png = vlc.vegalite_to_png(chart.to_json(), scale=1)
+    if os.environ.get("CHART_PNG_DIR"):
+        Path(os.environ["CHART_PNG_DIR"], f"{name}.png").write_bytes(png)
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def colours(img: Image.Image) -> np.ndarray:
+    """How many pixels of each distinct colour."""
+    return np.unique(np.asarray(img).reshape(-1, 3), axis=0, return_counts=True)[1]
+
+
+def dominant_share(img: Image.Image) -> float:
+    counts = colours(img)
+    return counts.max() / counts.sum()
+
+
+def walk(node, key=None):
+    """(key, value) for every scalar in a spec."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v, key)
+    else:
+        yield key, node
+
+
+def rows(spec) -> list[dict]:
+    """Every inline data row of a spec (layers, concatenations, datasets)."""
+    found = []
+    def visit(node):  # noqa: E306
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "values" and isinstance(v, list) and v and isinstance(v[0], dict):
+                    found.extend(v)
+                elif k == "datasets":
+                    for vs in v.values():
+                        found.extend(vs)
+                else:
+                    visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+    visit(spec)
+    return found
+
+
+def units(spec) -> list[dict]:
+    """Every unit (mark-bearing) spec."""
+    if "mark" in spec:
+        return [spec]
+    return [u for key in ("layer", "vconcat", "hconcat", "concat") for s in spec.get(key, []) for u in units(s)]
+
+
+@pytest.fixture(scope="module")
+def built():
+    return {name: getattr(charts, name)() for name in VIEWS}
+
+
+@pytest.fixture(scope="module")
+def specs(built):
+    return {name: chart.to_dict(validate=True) for name, chart in built.items()}
+
+
+# --- every view ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_view_validates_renders_and_shows_something(built, name):
+    chart = built[name]
+    chart.to_dict(validate=True)  # against Altair's Vega-Lite schema
+    img = render(chart, name)
+    assert img.width > 300 and img.height > 200
+    assert dominant_share(img) < 0.97  # not a blank canvas
+    assert len(colours(img)) > 20
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_view_has_title_source_line_and_theme(specs, name):
+    spec = specs[name]
+    assert spec["title"]["text"]
+    assert spec["title"]["subtitle"][-1] == toolkit.SOURCE_LINE
+    assert spec["config"]["range"]["category"] == theme.PALETTE  # the toolkit theme is on
+
+
+@pytest.fixture(scope="module")
+def table_strings() -> set:
+    """Every string of the shipped tables (6+ characters): text that must stay data."""
+    out = set()
+    for name in toolkit.list_tables()["table"]:
+        df = toolkit.load(name)
+        for col, dtype in df.schema.items():
+            if dtype == pl.String:
+                out |= {v for v in df[col].drop_nulls() if len(v) >= 6}
+    return out
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_no_data_string_reaches_an_expression(specs, table_strings, name):
+    """Vega expressions are built from constants only; text from the tables stays in data values."""
+    for value in [v for k, v in walk(specs[name]) if k in EXPRESSION_KEYS and isinstance(v, str)]:
+        assert not any(s in value for s in table_strings), value
+
+
+def test_tooltips_are_plain_fields(specs):
+    for name, spec in specs.items():
+        for key, value in walk(spec):
+            assert not (key == "format" and value == "html"), name
+    assert "html" not in json.dumps(specs["estimates"]["config"]).lower()
+
+
+def test_hostile_text_is_kept_literally():
+    est = toolkit.load_estimates().with_columns(
+        quote=pl.when(pl.col("estimate_id") == "est01").then(pl.lit(EVIL)).otherwise("quote"),
+        counted=pl.when(pl.col("estimate_id") == "est05").then(pl.lit(EVIL)).otherwise("counted"))
+    chart = charts.estimates(est)
+    spec = chart.to_dict(validate=True)
+    values = [v for r in rows(spec) for v in r.values() if isinstance(v, str)]
+    assert EVIL in values
+    assert any(EVIL in v for v in values if v != EVIL)  # the label that quotes `counted`
+    for key, value in walk(spec):
+        if key in EXPRESSION_KEYS and isinstance(value, str):
+            assert "<script" not in value and "onerror" not in value
+    render(chart, "estimates_hostile")
+
+
+def test_theme_helpers():
+    assert theme.use() == theme.NAME == alt.theme.active
+    assert set(theme.colours(["a", "b"]).values()) <= set(theme.PALETTE)
+    many = theme.colours([str(i) for i in range(len(theme.PALETTE) + 2)])
+    assert list(many.values())[-1] == theme.GREY
+    assert "#F0E442" not in theme.PALETTE  # Okabe–Ito yellow: too faint for thin marks on white
+
+
+# --- estimates ----------------------------------------------------------------------------------
+
+def _panels(spec) -> dict:
+    return {p["title"] if isinstance(p["title"], str) else p["title"]["text"]: p for p in spec["vconcat"]}
+
+
+def test_estimates_tooltips_carry_the_quote(specs):
+    spec = specs["estimates"]
+    tips = [t["field"] for u in units(spec) for t in u.get("encoding", {}).get("tooltip", [])]
+    assert "quote" in tips and "said" in tips
+    quotes = set(toolkit.load_estimates()["quote"].drop_nulls())
+    shown = {r.get("quote") for r in rows(spec)}
+    assert quotes and quotes <= shown
+
+
+def test_estimates_vague_claims_are_words_not_numbers(specs):
+    est = toolkit.load_estimates()
+    vague = est.filter((pl.col("bound") == "vague") | (pl.col("unit") != "fighters"))
+    panels = _panels(specs["estimates"])
+    words = [p for t, p in panels.items() if "words" in t.lower()][0]
+    numeric = [p for t, p in panels.items() if "words" not in t.lower()]
+    plotted = {r["id"] for p in numeric for r in rows(p)}
+    listed = {r["id"]: r for r in rows(words)}
+    assert vague.height and set(vague["estimate_id"]) == set(listed)
+    assert not plotted & set(listed)
+    for q, i in zip(vague["qualifier"], vague["estimate_id"]):
+        assert q in listed[i]["words"]
+        assert listed[i].get("anchor") is None
+
+
+def test_estimates_bounds_point_the_right_way(specs):
+    data = {r["id"]: r for r in rows(specs["estimates"]) if "anchor" in r}
+    est = toolkit.load_estimates()
+    top = max(r["open_to"] or 0 for r in data.values())
+    assert top > est.select(pl.max_horizontal("value_low", "value_best", "value_high")).max().item()
+    for r in est.filter(pl.col("bound") == "lower").to_dicts():
+        d = data[r["estimate_id"]]
+        assert (d["open_from"], d["open_to"], d["arrow_x"], d["arrow"]) == (r["value_low"], top, top, "triangle-right")
+    for r in est.filter(pl.col("bound") == "upper").to_dicts():
+        d = data[r["estimate_id"]]
+        assert (d["open_from"], d["open_to"], d["arrow_x"], d["arrow"]) == (0, r["value_high"], 0, "triangle-left")
+    for r in est.filter(pl.col("bound").is_in(["exact", "approximate"])).to_dicts():
+        assert data[r["estimate_id"]]["arrow"] is None
+    x = [u["encoding"]["x"] for u in units(specs["estimates"]) if "x" in u.get("encoding", {})
+         and "scale" in u["encoding"]["x"]]
+    assert {e["scale"]["type"] for e in x} == {"symlog"}
+
+
+def test_estimates_article_and_context_apart_same_claims_marked(specs):
+    est, src = toolkit.load_estimates(), toolkit.load_sources()
+    article = set(src.filter(pl.col("kind") == "article")["source_id"])
+    panels = _panels(specs["estimates"])
+    inside = {r["id"] for r in rows(panels["In the article"])}
+    outside = {r["id"] for t, p in panels.items() if t.startswith("Published") for r in rows(p)}
+    numeric = est.filter((pl.col("bound") != "vague") & (pl.col("unit") == "fighters"))
+    assert inside == set(numeric.filter(pl.col("source_id").is_in(list(article)))["estimate_id"])
+    assert outside == set(numeric.filter(~pl.col("source_id").is_in(list(article)))["estimate_id"])
+    data = {r["id"]: r for r in rows(specs["estimates"])}
+    for i, same in est.select("estimate_id", "same_claim_as").iter_rows():
+        assert data[i]["copy"] is (same is not None)
+        if same:
+            assert same in data[i]["label"]
+
+
+def test_estimates_colour_is_claimant(specs):
+    est, actors = toolkit.load_estimates(), toolkit.load_actors()
+    names = dict(zip(actors["actor_id"], actors["name"]))
+    colour = [u["encoding"]["color"] for u in units(specs["estimates"]) if "color" in u.get("encoding", {})][0]
+    domain, rng = colour["scale"]["domain"], colour["scale"]["range"]
+    assert len(domain) == len(rng) == len(set(domain))
+    article = est.filter(pl.col("source_id") == "rferl_2015")["claimant_id"].drop_nulls().unique()
+    assert {names[a] for a in article} <= set(domain)
+    assert len(set(rng)) == len(rng)  # no two claimants share a colour
+
+
+# --- timeline -----------------------------------------------------------------------------------
+
+def test_timeline_keeps_every_event_and_loose_statement(specs):
+    ev, st = toolkit.load_events(), toolkit.load_statements()
+    ids = {r["id"] for r in rows(specs["timeline"]) if "who" in r}
+    assert set(ev["event_id"]) | set(st.filter(pl.col("event_id").is_null())["statement_id"]) == ids
+    undated = [p for p in specs["timeline"]["vconcat"] if "Undated" in str(p.get("title"))][0]
+    assert {r["id"] for r in rows(undated)} >= set(ev.filter(pl.col("date_precision") == "unknown")["event_id"])
+
+
+def test_timeline_shows_precision_and_inferred_years(specs):
+    ev = {e["event_id"]: e for e in toolkit.load_events().to_dicts()}
+    dated = [r for r in rows(specs["timeline"]) if "shape" in r and r["id"] in ev]
+    kinds = {r["shape"] for r in dated}
+    assert {"point", "bar", "span"} <= kinds
+    for r in dated:
+        e = ev[r["id"]]
+        assert r["shape"] == {"day": "point", "month": "span", "season": "span", "year": "span"}.get(
+            e["date_precision"], "bar")
+        assert ("†" in r["label"]) is bool(e["year_inferred"])
+        assert r["start"] == e["date_start"].isoformat() and r["end"] > r["start"]
+    layers = units(specs["timeline"])
+    points = [u for u in layers if u["mark"]["type"] == "point" and "fill" in u.get("encoding", {})]
+    assert points and all("condition" in u["encoding"]["fill"] for u in points)  # hollow when inferred
+
+
+# --- actors -------------------------------------------------------------------------------------
+
+def test_actors_network_draws_every_relation_without_overlapping_boxes(specs):
+    rel = toolkit.load_relations()
+    data = rows(specs["actors"])
+    unique = lambda rs: list({json.dumps(r, sort_keys=True): r for r in rs}.values())  # noqa: E731
+    boxes = unique(r for r in data if "x2" in r and "lines" in r)  # the box and its text share data
+    labels = unique(r for r in data if "relation" in r)
+    pairs = rel.select("subject_id", "object_id").unique()
+    assert len(labels) == pairs.height
+    assert sum(len(r["text"]) for r in labels) >= 1
+    stated = " ".join(" ".join(r["text"]) for r in labels)
+    for p in rel["predicate"].unique():
+        assert p.replace("_", " ").split()[0] in stated
+    assert len(boxes) == len(set(pairs["subject_id"]) | set(pairs["object_id"]))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            apart = a["x2"] <= b["x"] or b["x2"] <= a["x"] or a["y2"] <= b["y"] or b["y2"] <= a["y"]
+            assert apart, (a["name"], b["name"])
+    assert "quote" in [t["field"] for u in units(specs["actors"]) for t in u.get("encoding", {}).get("tooltip", [])]
+
+
+def test_actors_layout_layers_point_forward():
+    cols, chains = charts._layers(["a", "b", "c", "d"], [("a", "b"), ("b", "c"), ("a", "c"), ("d", "c")])
+    layer = {n: k for k, col in cols.items() for n in col}
+    assert layer["a"] < layer["b"] < layer["c"]
+    assert len(chains[("a", "c")]) == 3  # one point on the skipped layer
+    cycle, _ = charts._layers(["x", "y"], [("x", "y"), ("y", "x")])  # terminates on a cycle
+    assert sum(len(c) for c in cycle.values()) == 2
+
+
+# --- mentions -----------------------------------------------------------------------------------
+
+def test_mentions_heatmap_counts_every_mention(specs):
+    men, seg = toolkit.load_mentions(), toolkit.load_segments().filter(pl.col("counted"))
+    cells = [r for r in rows(specs["mentions"]) if "paragraph" in r and "n" in r]
+    assert sum(r["n"] for r in cells) == men.height
+    totals = [r for r in rows(specs["mentions"]) if "total" in r]
+    assert sum(r["total"] for r in totals) == men.height
+    x = [u["encoding"]["x"] for u in units(specs["mentions"]) if u["encoding"]["x"].get("field") == "paragraph"]
+    domain = x[0]["scale"]["domain"]
+    assert domain[0] == seg["paragraph_start"].min() and domain[-1] == seg["paragraph_end"].max()
+    assert domain == sorted(domain) and len(domain) == len(set(domain))
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+def test_dashboard_selection_links_the_views(specs):
+    spec = specs["dashboard"]
+    (param,) = spec["params"]
+    name = param["name"]
+    users = [p for p in spec["vconcat"] if name in json.dumps(p)]
+    assert len(users) >= 3  # the picker, the numbers and the timeline react to one selection
+    assert param["select"]["fields"] == ["actor_id"]
+
+
+def test_dashboard_preselection_changes_the_picture(built):
+    quiet = render(built["dashboard"], "dashboard")
+    picked = render(charts.dashboard(actor="melikov"), "dashboard_melikov")
+    assert quiet.size == picked.size
+    assert (np.asarray(quiet) != np.asarray(picked)).any()

@@ -1,0 +1,204 @@
+"""Maps (toolkit.maps): valid, small, offline specs; one shape per subject; maps that are not one colour.
+
+Set CHART_PNG_DIR=/some/dir to keep the rendered PNGs for a look.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+alt = pytest.importorskip("altair")
+vlc = pytest.importorskip("vl_convert")
+gpd = pytest.importorskip("geopandas")
+Image = pytest.importorskip("PIL.Image")
+
+import shapely  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+import toolkit  # noqa: E402
+from toolkit import geo, maps  # noqa: E402
+
+MAX_SPEC = 150_000
+HOSTILE = "$x^$ <img src=x onerror=alert(1)>"  # invalid mathtext: drawing fails if it were parsed
+
+
+def png(chart, name: str) -> Image.Image:
+    data = vlc.vegalite_to_png(chart.to_json(), scale=1)
+    if os.environ.get("CHART_PNG_DIR"):
+        Path(os.environ["CHART_PNG_DIR"], f"{name}.png").write_bytes(data)
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def fig_png(fig: Figure, name: str) -> Image.Image:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    if os.environ.get("CHART_PNG_DIR"):
+        Path(os.environ["CHART_PNG_DIR"], f"{name}.png").write_bytes(buf.getvalue())
+    return Image.open(buf).convert("RGB")
+
+
+def dominant_share(img: Image.Image) -> float:
+    counts = np.unique(np.asarray(img).reshape(-1, 3), axis=0, return_counts=True)[1]
+    return counts.max() / counts.sum()
+
+
+def layers(spec) -> list[dict]:
+    if "layer" in spec:
+        return [u for s in spec["layer"] for u in layers(s)]
+    if "vconcat" in spec:
+        return [u for s in spec["vconcat"] for u in layers(s)]
+    return [spec]
+
+
+def clockwise(geometry: dict) -> bool:
+    """Every exterior ring clockwise (what Vega/d3 needs; counter-clockwise fills the globe)."""
+    polys = shapely.get_parts(shapely.geometry.shape(geometry))
+    return all(not shapely.is_ccw(p.exterior) for p in polys)
+
+
+@pytest.fixture(scope="module")
+def regions_chart():
+    return maps.regions()
+
+
+@pytest.fixture(scope="module")
+def flows_chart():
+    return maps.flows()
+
+
+@pytest.fixture(scope="module")
+def static_fig():
+    return maps.static_regions()
+
+
+# --- regions ------------------------------------------------------------------------------------
+
+def test_regions_valid_small_and_not_one_colour(regions_chart):
+    spec = regions_chart.to_dict(validate=True)
+    assert len(regions_chart.to_json(indent=None)) <= MAX_SPEC
+    assert spec["title"]["subtitle"][-1] == toolkit.SOURCE_LINE
+    assert geo.ATTRIBUTION in spec["title"]["subtitle"]
+    img = png(regions_chart, "map_regions")
+    assert dominant_share(img) < 0.6
+
+
+def test_choropleth_one_clockwise_shape_per_subject(regions_chart):
+    spec = regions_chart.to_dict()
+    (choro,) = [u for u in layers(spec) if u["mark"]["type"] == "geoshape" and "color" in u.get("encoding", {})]
+    features = choro["data"]["values"]
+    expected = geo.regions()
+    assert len(features) == len(expected) == 7
+    assert {f["properties"]["place_id"] for f in features} == set(expected["place_id"])
+    assert all(clockwise(f["geometry"]) for f in features)
+    tips = {t["field"] for t in choro["encoding"]["tooltip"]}
+    assert {"properties.name", "properties.iso_3166", "properties.name_ne"} <= tips
+    counts = dict(toolkit.load_mentions().filter(pl.col("entity_type") == "place")
+                  .group_by("entity_id").len().iter_rows())
+    for f in features:
+        p = f["properties"]
+        assert p["mentions"] == counts.get(p["place_id"], 0)
+        assert (p["shade"] == maps._CLASSES[0]) is (p["mentions"] == 0)
+    scale = choro["encoding"]["color"]["scale"]
+    assert len(set(scale["range"])) == len(scale["range"]) == len(scale["domain"])
+
+
+def test_regions_use_the_article_spelling_and_label_every_subject(regions_chart):
+    spec = regions_chart.to_dict()
+    texts = {r.get("name") for u in layers(spec) if u["mark"]["type"] == "text" for r in u["data"]["values"]}
+    names = set(toolkit.load_places().filter(pl.col("kind") == "federal_subject")["name"])
+    assert names <= texts
+    assert "Daghestan" in texts and "Dagestan" not in texts
+    cities = toolkit.load_places().filter(
+        (pl.col("kind") == "city") & pl.col("parent_id").is_in(list(geo.regions()["place_id"])))
+    assert cities.height >= 7 and set(cities["name"]) <= texts
+
+
+def test_region_labels_of_small_subjects_go_outside():
+    labels = maps._region_labels(geo.regions())
+    area = dict(zip(geo.regions()["name"], geo.regions()["area_km2"]))
+    for lab in labels:
+        moved = (lab["lx"], lab["ly"]) != (lab["ax"], lab["ay"])
+        assert moved is (area[lab["name"]] < maps._SMALL_KM2)
+    outside = [(lab["lx"], lab["ly"]) for lab in labels if lab["small"]]
+    assert len(set(outside)) == len(outside)  # no two callouts on one spot
+
+
+# --- flows --------------------------------------------------------------------------------------
+
+def test_flows_valid_small_and_not_one_colour(flows_chart):
+    flows_chart.to_dict(validate=True)
+    assert len(flows_chart.to_json(indent=None)) <= MAX_SPEC
+    img = png(flows_chart, "map_flows")
+    assert dominant_share(img) < 0.6
+
+
+def test_flows_draw_every_mappable_article_claim(flows_chart):
+    spec = flows_chart.to_dict()
+    units = layers(spec)
+    est = toolkit.load_estimates().filter(
+        (pl.col("source_id") == "rferl_2015") & (pl.col("unit") == "fighters") & pl.col("same_claim_as").is_null()
+        & (pl.col("theatre_place_ids").list.len() > 0))
+    line = [u for u in units if u["mark"]["type"] == "line"][0]
+    heads = [u for u in units if u["mark"].get("shape") == "triangle"][0]
+    pairs = {(r["origin"], r["theatre"]) for r in line["data"]["values"]}
+    assert len(heads["data"]["values"]) == len(pairs)
+    claimed = {c for r in line["data"]["values"] for c in r["claims"].split(", ")}
+    assert claimed == set(est["estimate_id"])
+    for u in units:
+        if u["mark"]["type"] == "geoshape":
+            assert all(clockwise(f["geometry"]) for f in u["data"]["values"])
+    key = spec["vconcat"][1]
+    assert {r["quote"] for r in key["data"]["values"]} == set(est["quote"])
+    assert "quote" in {t["field"] for t in key["encoding"]["tooltip"]}
+
+
+def test_flows_note_far_away_claims_instead_of_a_world_map(flows_chart):
+    spec = flows_chart.to_dict()
+    places = toolkit.load_places()
+    est = toolkit.load_estimates().filter(pl.col("source_id") == "rferl_2015")
+    west, south, east, north = maps._FLOW_BOX
+    far = places.filter(pl.col("place_id").is_in(list(est["claim_place_id"].drop_nulls()))
+                        & ~pl.col("lon").is_between(west, east))
+    assert far.height >= 1  # Washington, D.C.
+    notes = " ".join(json.dumps(r["text"]) for u in layers(spec) if u["mark"]["type"] == "text"
+                     for r in u["data"]["values"] if "text" in r)
+    for name in far["name"]:
+        assert name in notes
+    shapes = [f for u in layers(spec) if u["mark"]["type"] == "geoshape" for f in u["data"]["values"]]
+    for f in shapes:
+        minx, _, maxx, _ = shapely.geometry.shape(f["geometry"]).bounds
+        assert minx > west - 10 and maxx < east + 10  # no far-away country drawn
+
+
+# --- static print map ---------------------------------------------------------------------------
+
+def test_static_map_is_a_labelled_figure_in_the_caucasus_crs(static_fig):
+    assert isinstance(static_fig, Figure)
+    ax = static_fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert 300_000 < x1 - x0 < 2_000_000 and 300_000 < y1 - y0 < 2_000_000  # metres, not degrees
+    assert abs((x0 + x1) / 2) < 200_000  # centred near the projection's origin (44°E, 43°N)
+    texts = " ".join(t.get_text() for t in static_fig.findobj(Text))
+    for name in geo.regions()["name"]:
+        assert name in texts
+    assert toolkit.SOURCE_LINE in texts and "N" in [t.get_text() for t in static_fig.findobj(Text)]
+    assert ax.get_legend() is not None and ax.get_title(loc="left")
+    img = fig_png(static_fig, "map_static_regions")
+    assert dominant_share(img) < 0.6
+
+
+def test_static_map_draws_text_literally():
+    places = toolkit.load_places().with_columns(
+        name=pl.when(pl.col("place_id") == "grozny").then(pl.lit(HOSTILE)).otherwise("name"))
+    fig = maps.static_regions(places=places)
+    texts = [t for t in fig.findobj(Text) if t.get_text()]
+    assert HOSTILE in [t.get_text() for t in texts]
+    assert not any(t.get_parse_math() for t in texts if "$" in t.get_text())
+    fig_png(fig, "map_static_hostile")  # raises if the text went through mathtext
