@@ -1,0 +1,153 @@
+"""The report site: offline pages that render every chart, a cache, atomic builds, named failures."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from toolkit import embed, report
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def _open(browser, url, shots=None):
+    """Open a page with every non-file request blocked; return (page, foreign requests, console errors)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    foreign, errors = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(("file://", "data:", "blob:")):
+            r.continue_()
+        else:
+            foreign.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg, canvas'))",
+                           timeout=30000)
+    return page, foreign, errors
+
+
+def test_site_has_every_notebook_index_and_dictionary(site):
+    pages = {p.name for p in site.glob("*.html")}
+    for nb in report.notebooks():
+        assert f"{nb.stem}.html" in pages
+    assert {"index.html", "dictionary.html"} <= pages
+    index = (site / "index.html").read_text()
+    for nb in report.notebooks():
+        assert f'href="{nb.stem}.html"' in index
+    assert "data version" in index and "Built" in index
+    assert re.search(r"data version [0-9a-f]{12}", index)
+    dictionary = (site / "dictionary.html").read_text()
+    assert "value_best" in dictionary and "load_estimates()" in dictionary
+
+
+def test_one_vega_bundle_per_page_and_no_cdn(site):
+    for page in site.glob("*.html"):
+        body = page.read_text()
+        charts = body.count('class="tk-vega"')
+        assert body.count(embed.BUNDLE_MARK) == (1 if charts else 0), page.name
+        assert not re.search(r'<script[^>]+src="https?://', body), page.name
+        assert not re.search(r'<link[^>]+href="https?://', body), page.name
+
+
+def test_pages_render_offline_in_chromium(site, browser, tmp_path):
+    for path in sorted(site.glob("*.html")):
+        page, foreign, errors = _open(browser, path.as_uri())
+        rendered = page.evaluate("""Array.from(document.querySelectorAll('.tk-vega')).map(d => {
+            const g = d.querySelector('svg, canvas'); const r = g.getBoundingClientRect(); return r.width * r.height; })""")
+        page.screenshot(path=str(tmp_path / f"{path.stem}.png"), full_page=True)
+        page.close()
+        assert not foreign, f"{path.name} requested {foreign[:3]}"
+        assert not errors, f"{path.name} console errors: {errors[:3]}"
+        assert all(a > 100 for a in rendered), f"{path.name}: a chart has no area {rendered}"
+        if path.stem.startswith(("02", "03", "04")):
+            assert rendered, f"{path.name} has no charts"
+
+
+def test_hovering_an_estimate_shows_its_tooltip(site, browser):
+    import toolkit
+
+    quotes = [q for q in toolkit.load_estimates()["quote"].drop_nulls().to_list()]
+    page, _, _ = _open(browser, (site / "02-who-claims-what.html").as_uri())
+    chart = page.locator(".tk-vega").first
+    marks = chart.locator("svg .mark-symbol path, svg .mark-rect path, svg .mark-rule line, svg .mark-point path")
+    assert marks.count() > 0
+    seen = ""
+    for i in range(marks.count()):
+        marks.nth(i).hover(force=True)
+        page.wait_for_timeout(100)
+        tip = page.locator("#vg-tooltip-element")
+        if tip.count() and tip.is_visible():
+            seen = tip.inner_text()
+            if any(q[:30] in seen for q in quotes):
+                break
+    page.close()
+    assert any(q[:30] in seen for q in quotes), f"no tooltip with a quote; last tooltip: {seen[:200]!r}"
+
+
+def _copy_notebooks(tmp_path, names=("01",)):
+    src = tmp_path / "nbs"
+    src.mkdir()
+    for nb in report.notebooks(only=list(names)):
+        shutil.copy(nb, src / nb.name)
+    return src
+
+
+def test_cache_skips_unchanged_and_rebuilds_changed(tmp_path):
+    nbs, out = _copy_notebooks(tmp_path), tmp_path / "reports"
+    first = report.build(out=out, folder=nbs)
+    assert [p.cached for p in first] == [False]
+    again = report.build(out=out, folder=nbs)
+    assert [p.cached for p in again] == [True]
+    nb = next(nbs.glob("*.ipynb"))
+    data = json.loads(nb.read_text())
+    data["cells"].append({"cell_type": "code", "execution_count": None, "id": "added", "metadata": {}, "outputs": [],
+                          "source": ["print('changed')"]})
+    nb.write_text(json.dumps(data))
+    third = report.build(out=out, folder=nbs)
+    assert [p.cached for p in third] == [False]
+    assert "changed" in (out / f"{nb.stem}.html").read_text()
+    assert [p.cached for p in report.build(out=out, folder=nbs, force=True)] == [False]
+
+
+def test_failing_cell_names_notebook_and_cell_and_keeps_site(tmp_path):
+    nbs, out = _copy_notebooks(tmp_path), tmp_path / "reports"
+    report.build(out=out, folder=nbs)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    nb = next(nbs.glob("*.ipynb"))
+    data = json.loads(nb.read_text())
+    code_cells = [i for i, c in enumerate(data["cells"]) if c["cell_type"] == "code"]
+    broken = code_cells[1]
+    data["cells"][broken]["source"] = ["undefined_name_in_report + 1"]
+    nb.write_text(json.dumps(data))
+    with pytest.raises(report.BuildError) as err:
+        report.build(out=out, folder=nbs)
+    msg = str(err.value)
+    assert nb.name in msg and f"cell {broken + 1} (code cell 2)" in msg and "NameError" in msg, msg
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not list(tmp_path.glob(".reports.tmp-*")), "temporary build folder left behind"
+
+
+def test_cli_failure_exit_code(tmp_path):
+    import subprocess
+    import sys
+
+    nbs = _copy_notebooks(tmp_path)
+    nb = next(nbs.glob("*.ipynb"))
+    data = json.loads(nb.read_text())
+    data["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {}, "outputs": [],
+                             "source": ["raise ValueError('boom in report')"]})
+    nb.write_text(json.dumps(data))
+    res = subprocess.run([sys.executable, "-m", "toolkit", "report", "--notebooks", str(nbs), "--out", str(tmp_path / "r")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 1
+    assert "boom in report" in res.stderr and nb.name in res.stderr and "cell 2" in res.stderr
+    assert not (tmp_path / "r").exists()

@@ -1,0 +1,410 @@
+"""Build the classroom exercises: student notebooks and autograders, from the instructor notebooks.
+
+The instructor notebooks in ``notebooks/exercises/`` (``01-bounds.ipynb`` …) follow otter-grader's
+assign format v1: a first raw cell ``# ASSIGNMENT CONFIG``, and per question ``# BEGIN QUESTION`` /
+``# BEGIN SOLUTION`` / ``# BEGIN TESTS`` raw cells, with hidden tests marked by a
+``""\" # BEGIN TEST CONFIG`` header. ``python -m toolkit exercises`` runs ``otter assign`` on each of
+them (offline; otter also grades the solutions against every public and hidden test), audits each
+student copy for leaked solutions or hidden tests, and moves the results into ``build/exercises/``
+only when every exercise succeeded::
+
+    build/exercises/01-bounds/student/01-bounds.ipynb        hand this to students
+    build/exercises/01-bounds/autograder/01-bounds-autograder_<time>.zip   grade with otter
+    build/exercises/exercises.json                          what was built (questions, points, time)
+
+Nothing here is imported by ``import toolkit``; otter is imported only inside functions (and in the
+subprocesses this module starts).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+SOURCE_DIR = PACKAGE_PARENT / "notebooks" / "exercises"
+DEFAULT_OUT = Path("build") / "exercises"
+PATTERN = "[0-9][0-9]-*.ipynb"
+MANIFEST = "exercises.json"
+ASSIGN_TIMEOUT = 900  # seconds per notebook
+
+_MARKERS = re.compile(
+    r"#\s*(BEGIN|END)\s+(SOLUTION|PROMPT|TESTS|QUESTION)\b|#\s*SOLUTION\s*$|#\s*(BEGIN|END)\s+TEST\s+CONFIG|#\s*ASSIGNMENT\s+CONFIG",
+    re.IGNORECASE | re.MULTILINE,
+)
+_RAW_BLOCK = re.compile(r"#\s+(begin|end)\s+(question|solution|tests|prompt)\b", re.IGNORECASE)
+_TEST_CONFIG = re.compile(r'(?:.\s*=\s*)?""?"?\s*#\s*BEGIN\s*TEST\s*CONFIG', re.IGNORECASE)
+
+
+# ----------------------------------------------------------------------------- environment
+
+def kernel_env(base: dict | None = None) -> dict:
+    """Environment for otter and its kernels: this toolkit importable, the shipped data (not
+    ``$TOOLKIT_DATA_DIR``) so that answers match the tests."""
+    env = dict(os.environ if base is None else base)
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT), *[p for p in paths if p != str(PACKAGE_PARENT)]])
+    env.pop("TOOLKIT_DATA_DIR", None)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a debugger warning in every kernel
+    return env
+
+
+def find_notebooks(src: str | Path | None = None, only: list[str] | None = None) -> list[Path]:
+    """The instructor notebooks (``NN-name.ipynb``) in ``src``, sorted; ``only`` picks some by stem or number."""
+    folder = Path(src) if src else SOURCE_DIR
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no exercises folder at {folder} (the instructor notebooks live in notebooks/exercises/)")
+    found = sorted(folder.glob(PATTERN))
+    if only:
+        wanted = {w.removesuffix(".ipynb") for w in only}
+        picked = [p for p in found if p.stem in wanted or p.stem[:2] in wanted]
+        missing = wanted - {p.stem for p in picked} - {p.stem[:2] for p in picked}
+        if missing:
+            raise FileNotFoundError(f"no exercise {sorted(missing)} in {folder}; there are {[p.stem for p in found]}")
+        found = picked
+    if not found:
+        raise FileNotFoundError(f"no instructor notebooks ({PATTERN}) in {folder}")
+    return found
+
+
+# ----------------------------------------------------------------------------- reading masters
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _read(path: Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _statements(code: str) -> set[str]:
+    """Each top-level statement of ``code`` in ``ast.unparse`` form (how otter stores tests)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    return {ast.unparse(node) for node in tree.body
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))}
+
+
+def describe_master(path: Path) -> dict:
+    """What an instructor notebook holds: its config, questions (points, public and hidden test
+    cells), the solution lines and the time estimate, read from the otter v1 block structure."""
+    nb = _read(path)
+    cells = nb["cells"]
+    info = {"name": path.stem, "config": None, "time": None, "questions": {}, "solution_lines": [],
+            "hidden_code": [], "public_code": [], "outside_code": []}
+    if cells and cells[0]["cell_type"] == "raw" and re.match(r"#\s*ASSIGNMENT\s+CONFIG", _source(cells[0]), re.I):
+        info["config"] = _source(cells[0])
+    stack, question = [], None
+    for cell in cells:
+        src = _source(cell)
+        m = _RAW_BLOCK.match(src) if cell["cell_type"] == "raw" else None
+        if m:
+            kind, block = m.group(1).lower(), m.group(2).lower()
+            if kind == "begin":
+                stack.append(block)
+                if block == "question":
+                    import yaml
+
+                    conf = yaml.safe_load(src.split("\n", 1)[1] if "\n" in src else "") or {}
+                    question = conf.get("name")
+                    info["questions"][question] = {"points": conf.get("points"), "public": 0, "hidden": 0}
+            elif stack and stack[-1] == block:
+                stack.pop()
+                if block == "question":
+                    question = None
+            continue
+        if cell["cell_type"] == "markdown" and info["time"] is None:
+            t = re.search(r"\*\*Time:\*\*\s*([^·\n]+)", src)
+            if t:
+                info["time"] = t.group(1).strip()
+        if cell["cell_type"] != "code":
+            continue
+        if stack and stack[-1] == "tests":
+            hidden = bool(_TEST_CONFIG.match(src) and re.search(r"^\s*hidden:\s*true\s*$", src, re.I | re.M))
+            info["questions"][question]["hidden" if hidden else "public"] += 1
+            info["hidden_code" if hidden else "public_code"].append(src)
+        elif stack and stack[-1] == "solution":
+            inside, kept = False, []
+            for line in src.splitlines():
+                s = line.strip()
+                if re.match(r"#\s*BEGIN SOLUTION", s):
+                    inside = True
+                elif re.match(r"#\s*END SOLUTION", s):
+                    inside = False
+                elif inside or re.search(r"#\s*SOLUTION\s*$", line):
+                    info["solution_lines"].append(s)
+                elif not re.match(r"#\s*(BEGIN|END) PROMPT", s):
+                    kept.append(line)
+            info["outside_code"].append("\n".join(kept))
+        else:
+            info["outside_code"].append(src)
+    return info
+
+
+# ----------------------------------------------------------------------------- audit
+
+def audit_student(master: str | Path, student_dir: str | Path) -> list[str]:
+    """Problems with a student copy: solutions, hidden tests, otter markers or outputs that leaked.
+
+    Returns an empty list for a clean copy.
+    """
+    master, student_dir = Path(master), Path(student_dir)
+    info = describe_master(master)
+    nb_path = student_dir / master.name
+    if not nb_path.is_file():
+        return [f"{master.stem}: the student notebook {nb_path} is missing"]
+    nb = _read(nb_path)
+    problems = []
+    where = f"{master.stem} (student copy)"
+    sources = [_source(c) for c in nb["cells"]]
+    for i, (cell, src) in enumerate(zip(nb["cells"], sources), start=1):
+        if _MARKERS.search(src):
+            problems.append(f"{where}: cell {i} still has an otter marker: {_MARKERS.search(src).group(0)!r}")
+        if cell.get("outputs"):
+            problems.append(f"{where}: cell {i} has outputs")
+    # solution lines (long enough to be specific, and not also written outside a solution)
+    outside = "\n".join(info["outside_code"]) + "\n" + "\n".join(info["public_code"])
+    outside_lines = {s.strip() for s in outside.splitlines()}
+    student_lines = {line.strip() for src in sources for line in src.splitlines()}
+    for line in info["solution_lines"]:
+        if len(line) >= 12 and line not in outside_lines and line in student_lines:
+            problems.append(f"{where}: a solution line leaked: {line[:80]!r}")
+    # tests shipped to students: only public cases, and none of the hidden statements
+    hidden = set().union(*(map(_statements, info["hidden_code"]))) if info["hidden_code"] else set()
+    public = set().union(*(map(_statements, info["public_code"]))) if info["public_code"] else set()
+    secret = {s for s in hidden - public if len(s) >= 12}
+    shipped = []
+    tests = nb.get("metadata", {}).get("otter", {}).get("tests", {})
+    for qname, test in tests.items():
+        for suite in test.get("suites", []):
+            for case in suite.get("cases", []):
+                if case.get("hidden"):
+                    problems.append(f"{where}: question {qname} ships a hidden test case")
+                shipped.append(case.get("code", ""))
+    for test_file in sorted((student_dir / "tests").glob("*.py")) if (student_dir / "tests").is_dir() else []:
+        text = test_file.read_text(encoding="utf-8")
+        if re.search(r"['\"]hidden['\"]\s*:\s*True|hidden\s*=\s*True", text):
+            problems.append(f"{where}: {test_file.name} ships a hidden test case")
+        shipped.append(text)
+    for code in shipped:
+        lines = [ln[4:] for ln in code.splitlines() if ln.startswith((">>> ", "... "))]
+        leaked = _statements("\n".join(lines)) & secret if lines else set()
+        for s in sorted(leaked):
+            problems.append(f"{where}: a hidden test statement is visible to students: {s[:80]!r}")
+    for src in sources:
+        for s in _statements(src) & secret:
+            problems.append(f"{where}: a hidden test statement is in a cell: {s[:80]!r}")
+    for qname, q in info["questions"].items():
+        if q["public"] and qname not in tests:
+            problems.append(f"{where}: question {qname} has public tests but the student copy has none")
+    return problems
+
+
+# ----------------------------------------------------------------------------- building
+
+@dataclass
+class Outcome:
+    """How one exercise built: ``ok``, seconds, and a message naming the notebook when it failed."""
+
+    name: str
+    ok: bool
+    seconds: float
+    message: str = ""
+
+    def __str__(self) -> str:
+        head = f"{self.name}: {'ok' if self.ok else 'FAILED'} ({self.seconds:.0f} s)"
+        return head + (f"\n{self.message}" if self.message else "")
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def assign(master: Path, dest: Path, *, run_tests: bool = True, timeout: int = ASSIGN_TIMEOUT) -> Outcome:
+    """Run ``otter assign`` on one instructor notebook into ``dest`` (a fresh folder), then audit the student copy."""
+    master, dest = Path(master).resolve(), Path(dest).resolve()
+    cmd = [sys.executable, "-m", "otter", "assign", "--no-pdfs", *([] if run_tests else ["--no-run-tests"]),
+           str(master), str(dest)]
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, cwd=master.parent, env=kernel_env(), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return Outcome(master.stem, False, time.monotonic() - start,
+                       f"  {master.name}: otter assign took longer than {timeout} s")
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        log = "\n".join(ln for ln in (proc.stdout + "\n" + proc.stderr).splitlines()
+                        if "Kernel is running over TCP without encryption" not in ln)
+        return Outcome(master.stem, False, seconds,
+                       f"  {master.name}: otter assign failed (exit {proc.returncode}); its last lines:\n"
+                       + "\n".join("    " + ln for ln in _tail(log).splitlines()))
+    problems = audit_student(master, dest / "student")
+    if problems:
+        return Outcome(master.stem, False, seconds, f"  {master.name}: the student copy is not clean:\n"
+                       + "\n".join("    - " + p for p in problems))
+    return Outcome(master.stem, True, seconds)
+
+
+def _manifest_entry(master: Path, target: Path) -> dict:
+    info = describe_master(master)
+    zips = sorted((target / "autograder").glob(f"{master.stem}-autograder_*.zip"))
+    return {
+        "title": _title(master),
+        "time": info["time"],
+        "student": str(Path(master.stem) / "student" / master.name),
+        "autograder": str(Path(master.stem) / "autograder" / zips[-1].name) if zips else None,
+        "questions": info["questions"],
+    }
+
+
+def _title(master: Path) -> str:
+    for cell in _read(master)["cells"]:
+        if cell["cell_type"] == "markdown":
+            m = re.search(r"^#\s+(.+)$", _source(cell), re.M)
+            if m:
+                return m.group(1).strip()
+    return master.stem
+
+
+def build(out: str | Path = DEFAULT_OUT, src: str | Path | None = None, *, only: list[str] | None = None,
+          jobs: int | None = None, run_tests: bool = True, echo=print) -> list[Outcome]:
+    """Assign every instructor notebook into a staging folder beside ``out``; move the results into
+    ``out/<name>/`` only if every exercise succeeded (otherwise ``out`` is left as it was)."""
+    masters = find_notebooks(src, only)
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    jobs = jobs or max(1, min(2, os.cpu_count() or 1, len(masters)))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
+    try:
+        def one(master: Path) -> Outcome:
+            outcome = assign(master, staging / master.stem, run_tests=run_tests)
+            echo(str(outcome))
+            return outcome
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(pool.map(one, masters))
+        if all(o.ok for o in outcomes):
+            out.mkdir(parents=True, exist_ok=True)
+            manifest_path = out / MANIFEST
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+            for master in masters:
+                target = out / master.stem
+                if target.exists():
+                    shutil.rmtree(target)
+                os.replace(staging / master.stem, target)
+                manifest[master.stem] = _manifest_entry(master, target)
+            manifest = dict(sorted(manifest.items()))
+            manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return outcomes
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- grading and running
+
+_RESULT_MARK = "@@TOOLKIT-GRADE@@"
+_GRADE_SCRIPT = f"""
+import json, sys
+import nbformat
+from otter.api import grade_submission
+r = grade_submission(sys.argv[1], sys.argv[2], quiet=True)
+out = {{"total": r.total, "possible": r.possible,
+       "error": None if r.catastrophic_error is None else repr(r.catastrophic_error),
+       "questions": r.to_dict()}}
+if len(sys.argv) > 3:
+    nbformat.write(r.notebook, sys.argv[3])
+print({_RESULT_MARK!r} + json.dumps(out, default=str))
+"""
+
+
+def grade(submission: str | Path, autograder: str | Path, *, env: dict | None = None,
+          executed: str | Path | None = None, timeout: int = ASSIGN_TIMEOUT) -> dict:
+    """Grade one notebook with an autograder zip, as otter does (every public and hidden test), in a
+    subprocess. Returns ``{"total", "possible", "error", "questions": {name: {"score", "possible",
+    "test_case_results": [{"passed", "message", "test_case": {"hidden", ...}}]}}}``; ``executed``
+    saves the executed notebook."""
+    cmd = [sys.executable, "-c", _GRADE_SCRIPT, str(Path(submission).resolve()), str(Path(autograder).resolve())]
+    if executed:
+        cmd.append(str(Path(executed).resolve()))
+    proc = subprocess.run(cmd, env=env or kernel_env(), capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir())
+    for line in proc.stdout.splitlines():
+        if line.startswith(_RESULT_MARK):
+            return json.loads(line[len(_RESULT_MARK):])
+    raise RuntimeError(f"grading {submission} failed (exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}")
+
+
+def failed_cases(result: dict, question: str) -> list[dict]:
+    """The failed test cases of one question in a :func:`grade` result."""
+    q = result["questions"].get(question, {})
+    return [c for c in q.get("test_case_results", []) if not c.get("passed")]
+
+
+def run_notebook(path: str | Path, *, timeout: int = 600, env: dict | None = None) -> dict:
+    """Execute a notebook in place with nbclient (its folder as working directory), as a student's
+    "Run all" would, and return the executed notebook (errors are kept in the outputs, not raised)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env=env or kernel_env(), cwd=str(path.parent))
+    nbformat.write(nb, path)
+    return nb
+
+
+# ----------------------------------------------------------------------------- command line
+
+def cmd_exercises(args) -> int:
+    try:
+        import otter  # noqa: F401
+    except ImportError:
+        print("otter-grader is not installed: pip install -e '.[exercises]' (or `make setup`)", file=sys.stderr)
+        return 2
+    try:
+        masters = find_notebooks(args.src, args.only)
+    except FileNotFoundError as e:
+        print(e, file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    print(f"building {len(masters)} exercise(s) from {masters[0].parent} into {out}"
+          + ("" if not args.no_run_tests else " (without running the tests)"))
+    start = time.monotonic()
+    outcomes = build(out, args.src, only=args.only, jobs=args.jobs, run_tests=not args.no_run_tests)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        print(f"\n{len(failed)} exercise(s) failed: {', '.join(o.name + '.ipynb' for o in failed)}; "
+              f"{out} was left unchanged", file=sys.stderr)
+        return 1
+    print(f"\nbuilt {len(outcomes)} exercise(s) in {time.monotonic() - start:.0f} s: student notebooks in "
+          f"{out}/<name>/student/, autograders in {out}/<name>/autograder/ (see {out / MANIFEST})")
+    return 0
+
+
+def add_parser(sub) -> None:
+    """Register ``python -m toolkit exercises`` on an argparse sub-parsers object."""
+    p = sub.add_parser("exercises", help="build student notebooks and autograders (otter-grader) from notebooks/exercises/",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default: {DEFAULT_OUT})")
+    p.add_argument("--src", default=None, help="folder of instructor notebooks (default: notebooks/exercises/)")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="build only these exercises (e.g. 01-bounds or 01)")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks assigned in parallel (default: 2 at most)")
+    p.add_argument("--no-run-tests", action="store_true", help="do not grade the solutions while assigning (faster, unsafe)")
+    p.set_defaults(fn=cmd_exercises)
