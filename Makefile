@@ -21,7 +21,11 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-report: $(STAMP)
+EXERCISES := build/exercises/exercises.json
+$(EXERCISES): $(STAMP) $(wildcard notebooks/exercises/*.ipynb) $(wildcard toolkit/data/*)
+	$(BIN)/python -m toolkit exercises
+
+report: $(STAMP) $(EXERCISES)
 	$(BIN)/python -m toolkit report
 
 test: $(STAMP) chromium

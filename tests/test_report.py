@@ -151,3 +151,17 @@ def test_cli_failure_exit_code(tmp_path):
     assert res.returncode == 1
     assert "boom in report" in res.stderr and nb.name in res.stderr and "cell 2" in res.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_exercises_page_lists_every_exercise(site):
+    from toolkit import exercises
+
+    page = (site / "exercises.html").read_text()
+    masters = exercises.find_notebooks()
+    assert len(masters) >= 6
+    for m in masters:
+        assert exercises._title(m).split(" — ")[0] in page
+    assert 'href="exercises.html"' in (site / "index.html").read_text()
+    for link in re.findall(r'href="(exercises/[^"]+)"', page):
+        student = json.loads((site / link).read_text())
+        assert "BEGIN SOLUTION" not in json.dumps(student), link

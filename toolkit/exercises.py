@@ -408,3 +408,34 @@ def add_parser(sub) -> None:
     p.add_argument("--jobs", type=int, default=None, help="notebooks assigned in parallel (default: 2 at most)")
     p.add_argument("--no-run-tests", action="store_true", help="do not grade the solutions while assigning (faster, unsafe)")
     p.set_defaults(fn=cmd_exercises)
+
+
+# ----------------------------------------------------------------------------- report site
+
+def report_page(site: Path, footer: str, shell, built: str | Path | None = None) -> tuple[str, str]:
+    """Write the report site's ``exercises.html``: every exercise with its time and questions, linking
+    the student notebooks (copied into ``site/exercises/``) when ``make exercises`` has built them."""
+    from html import escape
+
+    built = Path(built or PACKAGE_PARENT / DEFAULT_OUT)
+    manifest = json.loads((built / MANIFEST).read_text(encoding="utf-8")) if (built / MANIFEST).is_file() else {}
+    rows = []
+    for master in find_notebooks():
+        info, entry = describe_master(master), manifest.get(master.stem)
+        points = sum(q.get("points") or 0 for q in info["questions"].values())
+        link = ""
+        if entry and (built / entry["student"]).is_file():
+            (site / "exercises").mkdir(exist_ok=True)
+            shutil.copy(built / entry["student"], site / "exercises" / master.name)
+            link = f'<a href="exercises/{escape(master.name)}" download>student notebook</a>'
+        rows.append(f"<tr><td>{escape(_title(master))}</td><td>{escape(info['time'] or '')}</td>"
+                    f"<td>{len(info['questions'])} questions, {points:g} points</td><td>{link or 'not built'}</td></tr>")
+    how = ("" if manifest else "<p><b>The student notebooks are not built yet:</b> run <code>make exercises</code>, "
+           "then <code>make report</code>.</p>")
+    body = ("<h1>Exercises</h1><p>Autograded notebooks for class (otter-grader). Students open a notebook in "
+            "JupyterLab (<code>make lab</code>) and run <code>grader.check(\"q1\")</code> for feedback on each "
+            "question; teachers grade with the autograder archives in <code>build/exercises/</code>. "
+            "See <code>notebooks/exercises/README.md</code>.</p>" + how +
+            "<table><tr><th>exercise</th><th>time</th><th>questions</th><th>download</th></tr>" + "".join(rows) + "</table>")
+    (site / "exercises.html").write_text(shell("Exercises", body, footer), encoding="utf-8")
+    return "exercises.html", "Exercises: autograded notebooks for class"
