@@ -121,7 +121,7 @@ def test_cache_skips_unchanged_and_rebuilds_changed(tmp_path):
 def test_failing_cell_names_notebook_and_cell_and_keeps_site(tmp_path):
     nbs, out = _copy_notebooks(tmp_path), tmp_path / "reports"
     report.build(out=out, folder=nbs)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     nb = next(nbs.glob("*.ipynb"))
     data = json.loads(nb.read_text())
     code_cells = [i for i, c in enumerate(data["cells"]) if c["cell_type"] == "code"]
@@ -132,7 +132,7 @@ def test_failing_cell_names_notebook_and_cell_and_keeps_site(tmp_path):
         report.build(out=out, folder=nbs)
     msg = str(err.value)
     assert nb.name in msg and f"cell {broken + 1} (code cell 2)" in msg and "NameError" in msg, msg
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not list(tmp_path.glob(".reports.tmp-*")), "temporary build folder left behind"
 
 
