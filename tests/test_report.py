@@ -165,3 +165,21 @@ def test_exercises_page_lists_every_exercise(site):
     for link in re.findall(r'href="(exercises/[^"]+)"', page):
         student = json.loads((site / link).read_text())
         assert "BEGIN SOLUTION" not in json.dumps(student), link
+
+
+def test_dashboard_click_highlights_the_actors_claims(site, browser):
+    """The linked view: clicking an actor's bar keeps their claims and events solid and fades the rest."""
+    page, _, _ = _open(browser, (site / "04-actors-timeline-disputes.html").as_uri())
+    dash = page.locator(".tk-vega").filter(has=page.locator("text=Pick an actor")).first
+    opacity = """(el, needle) => Array.from(el.querySelectorAll('.mark-text text'))
+        .filter(t => t.textContent.includes(needle)).map(t => Number(getComputedStyle(t).opacity))"""
+    faded = """el => Array.from(el.querySelectorAll('.mark-text text, .mark-symbol path, .mark-rect path'))
+        .filter(p => Number(getComputedStyle(p).opacity) < 0.5).length"""
+    before = dash.evaluate(faded)
+    dash.locator("path[aria-label*='actor: Aleksandr Bortnikov']").first.click(force=True)
+    page.wait_for_timeout(300)
+    own, other, after = dash.evaluate(opacity, "est05"), dash.evaluate(opacity, "est01"), dash.evaluate(faded)
+    page.close()
+    assert own and min(own) == 1, own
+    assert other and max(other) < 0.5, other
+    assert after > before + 20, (before, after)
