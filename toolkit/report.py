@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -141,10 +142,163 @@ STYLE = """<style>
 
 
 def _offline(page: str) -> str:
-    """Remove anything a page would fetch from the network (CDN scripts, styles, MathJax)."""
+    """Remove anything a page would fetch from the network (CDN scripts, styles, MathJax, the Mermaid loader)."""
     page = re.sub(r'<script[^>]+src="(https?:)?//[^"]*"[^>]*>\s*</script>', "", page)
     page = re.sub(r'<link[^>]+href="(https?:)?//[^"]*"[^>]*>', "", page)
+    page = re.sub(r'<script type="module">(?:(?!</script>).)*?jp-Mermaid.*?</script>', "", page, flags=re.S)
     return page
+
+
+# --- the template's CSS, cut to the rules a page can use ----------------------------------------------
+# nbconvert's "lab" template inlines all of JupyterLab's CSS (~260 KB: widgets, menus, icons as data URIs) in
+# every page. A static page uses a few dozen classes and no JupyterLab script adds any later, so rules whose
+# classes, ids or attributes appear nowhere in the page, and custom properties nothing refers to, are dropped.
+
+def _css_blocks(css: str):
+    """(prelude, body) of each top-level block; a statement such as ``@import x;`` comes as (text, None)."""
+    i, n = 0, len(css)
+    while i < n:
+        j = i
+        while j < n and css[j] not in "{;":
+            j += 1
+        if j >= n:
+            return
+        if css[j] == ";":
+            yield css[i:j + 1].strip(), None
+            i = j + 1
+            continue
+        depth, k, quote = 1, j + 1, None
+        while k < n and depth:
+            c = css[k]
+            if quote:
+                quote = None if c == quote else quote
+            elif c in "\"'":
+                quote = c
+            elif c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+            k += 1
+        yield css[i:j].strip(), css[j + 1:k - 1]
+        i = k
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split at ``sep`` outside brackets and quotes."""
+    parts, depth, quote, start = [], 0, None, 0
+    for i, c in enumerate(text):
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "\"'":
+            quote = c
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _may_match(selector: str, used: dict) -> bool:
+    """False only when the selector needs a class, id or attribute the page does not have."""
+    if "\\" in selector:
+        return True
+    plain = selector
+    while re.search(r":[-\w]+\([^()]*\)", plain):  # :not(), :is(), :where()... dropped: a looser selector
+        plain = re.sub(r":[-\w]+\([^()]*\)", "", plain)
+    plain = re.sub(r"\[[^\]]*\]", lambda m: "[" + re.split(r"[~|^$*]?=", m.group(0)[1:-1])[0].strip() + "]", plain)
+    return (all(c in used["class"] for c in re.findall(r"\.(-?[_a-zA-Z][-\w]*)", plain))
+            and all(i in used["id"] for i in re.findall(r"#(-?[_a-zA-Z][-\w]*)", plain))
+            and all(a in used["attr"] for a in re.findall(r"\[([-\w:]+)\]", plain)))
+
+
+def _prune_rules(css: str, used: dict) -> list[tuple[str, object]]:
+    out = []
+    for prelude, body in _css_blocks(css):
+        if body is None or (prelude.startswith("@") and not prelude.startswith(("@media", "@supports", "@layer", "@container"))):
+            out.append((prelude, body))  # @import, @font-face, @keyframes, @page: kept (keyframes weighed later)
+        elif prelude.startswith("@"):
+            inner = _prune_rules(body, used)
+            if inner:
+                out.append((prelude, inner))
+        else:
+            kept = [sel.strip() for sel in _split_top(prelude, ",") if _may_match(sel, used)]
+            if kept:
+                out.append((",".join(kept), body))
+    return out
+
+
+_VAR = re.compile(r"var\(\s*(--[-\w]+)")
+
+
+def _declarations(rules) -> list[str]:
+    found = []
+    for prelude, body in rules:
+        if isinstance(body, list):
+            found += _declarations(body)
+        elif body is not None and not prelude.startswith("@keyframes"):
+            found += _split_top(body, ";")
+    return found
+
+
+def _render(rules, keep_var) -> str:
+    parts = []
+    for prelude, body in rules:
+        if body is None:
+            parts.append(prelude)
+        elif isinstance(body, list):
+            inner = _render(body, keep_var)
+            if inner:
+                parts.append(f"{prelude}{{{inner}}}")
+        else:
+            decls = [d.strip() for d in _split_top(body, ";") if d.strip()]
+            decls = [d for d in decls if not d.startswith("--") or keep_var(d.split(":", 1)[0].strip())]
+            if decls or not prelude.startswith(":root"):
+                parts.append(f"{prelude}{{{';'.join(decls)}}}")
+    return "\n".join(parts)
+
+
+def _slim_css(page: str) -> str:
+    """The page with its template ``<style>`` blocks (in <head>) cut to what the page can use."""
+    head_end = page.find("</head>")
+    if head_end < 0:
+        return page
+    styles = list(re.finditer(r"<style[^>]*>(.*?)</style>", page[:head_end], re.S))
+    rest = "".join(page[a:b] for a, b in zip([0, *(m.end() for m in styles)], [*(m.start() for m in styles), len(page)]))
+    used = {"class": set(), "id": set(), "attr": set()}
+    for tag in re.findall(r"<[a-zA-Z][^>]*>", rest):
+        for name, value in re.findall(r'([-\w:]+)\s*=\s*(?:"([^"]*)"|\'[^\']*\'|[^\s>]+)', tag):
+            used["attr"].add(name.lower())
+            if name.lower() == "class":
+                used["class"].update(value.split())
+            elif name.lower() == "id":
+                used["id"].add(value)
+        used["attr"].update(a.lower() for a in re.findall(r"\s([-\w:]+)(?=[\s/>])", tag))  # bare attributes
+    sheets = [_prune_rules(re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S), used) for m in styles]
+    # custom properties: keep those referred to by a kept declaration, by the page, or by another kept one
+    defined, refs = {}, set(_VAR.findall(rest))
+    for d in (d.strip() for sheet in sheets for d in _declarations(sheet)):
+        if d.startswith("--"):
+            name, _, value = d.partition(":")
+            defined.setdefault(name.strip(), []).append(value)
+        else:
+            refs.update(_VAR.findall(d))
+    todo = list(refs)
+    while todo:
+        for value in defined.get(todo.pop(), []):
+            for ref in _VAR.findall(value):
+                if ref not in refs:
+                    refs.add(ref)
+                    todo.append(ref)
+    out, last = [], 0
+    for m, sheet in zip(styles, sheets):
+        css = _render(sheet, refs.__contains__)
+        out += [page[last:m.start()], f"<style>\n{css}\n</style>" if css.strip() else ""]
+        last = m.end()
+    return "".join(out) + page[last:]
 
 
 def _to_html(nb, title: str, footer: str) -> str:
@@ -156,12 +310,13 @@ def _to_html(nb, title: str, footer: str) -> str:
     page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     bundles = re.compile(rf'<script class="{embed.BUNDLE_MARK}">.*?</script>', re.S)
     has_charts = bool(bundles.search(page)) or "tk-vega" in page
-    page = _offline(bundles.sub("", page))  # the bundle's own text mentions <body>: strip it before editing
-    head = STYLE + (f'<script class="{embed.BUNDLE_MARK}">{embed.bundle()}</script>' if has_charts else "")
-    page = page.replace("</head>", head + "</head>", 1)
+    page = _slim_css(_offline(bundles.sub("", page)))
+    # nav and footer first: the bundle's own text contains "<body>" and "</body>", so it goes in last
     page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + NAV.format(extra=""), page, count=1)
     cut = page.rindex("</body>")
-    return page[:cut] + f'<footer class="tk-foot">{footer}</footer>' + page[cut:]
+    page = page[:cut] + f'<footer class="tk-foot">{footer}</footer>' + page[cut:]
+    head = STYLE + (f'<script class="{embed.BUNDLE_MARK}">{embed.bundle()}</script>' if has_charts else "")
+    return page.replace("</head>", head + "</head>", 1)
 
 
 def _title(nb) -> str:
@@ -245,9 +400,13 @@ def _tidy(out: Path) -> None:
 
 def _swap(tmp: Path, out: Path) -> None:
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # no Ctrl-C between the renames
+    try:
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -279,8 +438,6 @@ class _Progress:
 def build(out: str | Path = "reports", only: list[str] | None = None, force: bool = False,
           jobs: int | None = None, folder: str | Path | None = None) -> list[Page]:
     """Build the site into ``out``; raise :class:`BuildError` (and keep the old site) if a notebook fails."""
-    import nbformat
-
     out, folder = Path(out).resolve(), Path(folder or NOTEBOOKS).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _lock(out):
@@ -298,7 +455,7 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
         else:
             tmp.mkdir()
         try:
-            pages = _build_into(tmp, chosen, manifest, force, jobs, nbformat)
+            pages = _build_into(tmp, chosen, manifest, force, jobs)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -306,7 +463,7 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
         return pages
 
 
-def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None, nbformat) -> list[Page]:
+def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None) -> list[Page]:
     version = data_version()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     footer = (f"Built {stamp} · data version {version} · toolkit · Source: RFE/RL, J. Paraszczuk, March 2015. "
@@ -321,6 +478,7 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
     try:
         workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
         if todo:
+            import nbclient  # noqa: F401  (imported once, before the workers fork; a rebuild with nothing to run skips it)
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 for name, executed, error, secs in pool.map(_execute, [str(p) for p in todo]):
                     if error:
@@ -379,6 +537,9 @@ def _cli(args) -> int:
     except BuildError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: the temporary folder is gone, the old site was never touched
+        print(f"\ninterrupted: the report build stopped; the previous site in {args.out}/ is unchanged", file=sys.stderr)
+        return 130
     fresh = sum(not p.cached for p in pages)
     print(f"report: {len(pages)} page(s) in {args.out}/ ({fresh} executed, {len(pages) - fresh} unchanged) "
           f"in {time.perf_counter() - t0:.1f} s; open {Path(args.out) / 'index.html'}")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit import article, schema
-from toolkit.validate import DataError, check
+from toolkit import schema
+from toolkit.validate import DataError, check, read_text
 
 SHIPPED = Path(str(files("toolkit") / "data"))
 _cache: dict = {}
@@ -52,8 +52,9 @@ def tables(data_dir: str | Path | None = None) -> dict[str, pl.DataFrame]:
     if hit and hit[0] == stamp:
         return hit[1]
     own_text = folder / "article.txt"
-    text = article.read_text(own_text) if own_text.is_file() else None
-    loaded, problems = check(folder, text)
+    text, problems = read_text(own_text, folder) if own_text.is_file() else (None, [])
+    loaded, more = check(folder, text)
+    problems += more
     if problems:
         raise DataError(problems, folder)
     _cache[folder] = (stamp, loaded)
@@ -105,7 +106,7 @@ def cite(record_id: str, data_dir: str | Path | None = None) -> str:
     """A citation for any fact row (estimate, event, statement, relation, dispute) by its id.
 
     >>> print(cite("est05"))  # doctest: +ELLIPSIS
-    Joanna Paraszczuk, "Kremlin Envoy: ...", ... paragraph 18, characters 3314-3398: "as many as 1,700 ..."
+    Joanna Paraszczuk, "Kremlin Envoy: ...", ... paragraph 18, characters 3290-3376: "as many as 1,700 ..."
     """
     loaded = tables(data_dir)
     for name in schema.table_names():

@@ -101,6 +101,30 @@ def _cast(col: pl.Series, f: dict) -> pl.Series:
     return col
 
 
+def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.DataFrame,
+                     typed_df: pl.DataFrame) -> list[Problem]:
+    """The problems of one failed check of one column (rows where ``mask`` is true)."""
+    c, name = f.get("constraints", {}), f["name"]
+    col = df[name].str.strip_chars().replace("", None) if f["type"] != "string" else df[name]
+    typed, out = typed_df[name], []
+    for r in _row_numbers(mask):
+        if kind == "type":
+            msg = f"{col[r - 1]!r} is not a valid {f['type']}" + (" (use YYYY-MM-DD)" if f["type"] == "date" else "")
+        elif kind == "required":
+            msg = "value is required"
+        elif kind == "enum":
+            msg = (f"{col[r - 1]!r} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
+                   + f" (allowed: {', '.join(c['enum'])})")
+        elif kind in ("minimum", "maximum"):
+            msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
+        elif kind == "maxLength":
+            msg = f"text is longer than {c['maxLength']} characters"
+        else:
+            msg = f"{typed[r - 1]!r} is not unique"
+        out.append(Problem(fname, r, name, msg))
+    return out
+
+
 def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     """Read and type one table; problems for encoding, columns, types and per-column constraints."""
     res = schema.resource(name)
@@ -128,36 +152,33 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
     if problems:
         return None, problems
-    out = {}
+    # every column's typed values and every constraint's mask, computed in two polars queries (not one per check)
+    typed_cols, checks = [], []
     for f in declared:
-        col, c = df[f["name"]], f.get("constraints", {})
+        col, c = pl.col(f["name"]), f.get("constraints", {})
         col = col.str.strip_chars().replace("", None) if f["type"] != "string" else col
         typed = _cast(col, f)
         bad = col.is_not_null() & typed.is_null()
-        for r in _row_numbers(bad):
-            problems.append(Problem(fname, r, f["name"], f"{col[r - 1]!r} is not a valid {f['type']}"
-                                    + (" (use YYYY-MM-DD)" if f["type"] == "date" else "")))
+        checks.append((f, "type", bad))
         if c.get("required"):
-            for r in _row_numbers(col.is_null() & ~bad):
-                problems.append(Problem(fname, r, f["name"], "value is required"))
+            checks.append((f, "required", col.is_null() & ~bad))
         if "enum" in c:
-            for r in _row_numbers(col.is_not_null() & ~col.is_in(c["enum"])):
-                problems.append(Problem(fname, r, f["name"], f"{col[r - 1]!r} is not one of the allowed values"
-                                        + _suggest(col[r - 1], c["enum"]) + f" (allowed: {', '.join(c['enum'])})"))
+            checks.append((f, "enum", col.is_not_null() & ~col.is_in(c["enum"])))
             typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(c["enum"]))
-        for key, op, word in (("minimum", typed.__lt__, "less than"), ("maximum", typed.__gt__, "greater than")):
+        for key, op in (("minimum", typed.__lt__), ("maximum", typed.__gt__)):
             if key in c and f["type"] in ("integer", "number"):
-                for r in _row_numbers(op(c[key]).fill_null(False)):
-                    problems.append(Problem(fname, r, f["name"], f"{typed[r - 1]} is {word} the {key} {c[key]}"))
+                checks.append((f, key, op(c[key]).fill_null(False)))
         if "maxLength" in c:
-            for r in _row_numbers((col.str.len_chars() > c["maxLength"]).fill_null(False)):
-                problems.append(Problem(fname, r, f["name"], f"text is longer than {c['maxLength']} characters"))
+            checks.append((f, "maxLength", (col.str.len_chars() > c["maxLength"]).fill_null(False)))
         if c.get("unique"):
-            for r in _row_numbers(typed.is_duplicated() & typed.is_not_null()):
-                problems.append(Problem(fname, r, f["name"], f"{typed[r - 1]!r} is not unique"))
-        out[f["name"]] = typed
-    extra = [c for c in df.columns if c not in out]
-    typed_df = pl.DataFrame(out).with_columns(df.select(extra)) if extra else pl.DataFrame(out)
+            checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
+        typed_cols.append(typed.alias(f["name"]))
+    extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
+    typed_df = df.select(*typed_cols, *(df.get_column(c) for c in extra))  # Series: a name like "*" is no pattern
+    failing = df.select(*(m.any().alias(str(i)) for i, (_, _, m) in enumerate(checks))).row(0)
+    for (f, kind, mask), hit in zip(checks, failing):
+        if hit:
+            problems += _column_problems(fname, f, kind, df.select(mask).to_series(), df, typed_df)
     pk = schema.primary_key(name)
     if len(pk) > 1:
         for r in _row_numbers(typed_df.select(pk).is_duplicated()):
@@ -172,13 +193,19 @@ def _ids(tables: dict, res: str) -> set:
 
 
 def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
-    res, problems = schema.resource(name), []
+    res, problems, ids = schema.resource(name), [], {}
     fname = res["path"]
+
+    def known_in(target: str) -> set:  # each table's ids once, not once per row
+        if target not in ids:
+            ids[target] = _ids(tables, target)
+        return ids[target]
+
     for fk in res["schema"].get("foreignKeys", []):
         col, target = fk["fields"], fk["reference"]["resource"]
         if tables.get(target) is None:
             continue
-        known = _ids(tables, target)
+        known = known_in(target)
         for i, v in enumerate(df[col].to_list(), start=1):
             for item in (v if isinstance(v, list) else [v]):
                 if item is not None and item not in known:
@@ -189,11 +216,11 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
             target = pk["references"].get(str(kind)) if kind is not None else None
             if value is None or target is None or tables.get(target) is None:
                 continue
-            known = _ids(tables, target)
+            known = known_in(target)
             if value not in known:
                 problems.append(Problem(fname, i, pk["field"], f"{value!r} is not a {kind} id in {target}.csv" + _suggest(value, known)))
     for mk in res.get("x-multiKeys", []):
-        known = set().union(*(_ids(tables, t) for t in mk["references"]))
+        known = set().union(*(known_in(t) for t in mk["references"]))
         for i, v in enumerate(df[mk["field"]].to_list(), start=1):
             for item in v or []:
                 if item not in known:
@@ -270,9 +297,10 @@ def _check_text(name: str, df: pl.DataFrame, text: str, tables: dict) -> list[Pr
     return problems
 
 
-def _check_mentions(tables: dict, text: str) -> list[Problem]:
+def _check_mentions(tables: dict, text: str, flawed: set[str] = frozenset()) -> list[Problem]:
+    """Mentions equal to the alias occurrences; skipped while one of the three tables has its own problems."""
     need = ("aliases", "segments", "mentions")
-    if any(tables.get(t) is None for t in need):
+    if any(tables.get(t) is None or schema.resource(t)["path"] in flawed for t in need):
         return []
     expected = article.find_mentions(text, tables["aliases"].with_columns(pl.col("entity_type").cast(pl.String)), tables["segments"])
     have = tables["mentions"].with_columns(pl.col("entity_type").cast(pl.String))
@@ -299,9 +327,25 @@ def read_all(folder: Path) -> tuple[dict[str, pl.DataFrame | None], list[Problem
     return tables, problems
 
 
+def read_text(path: Path, folder: Path) -> tuple[str | None, list[Problem]]:
+    """The article text at ``path`` (exactly as the offsets count it), or a problem naming the file."""
+    shown = path.name if path.parent.resolve() == Path(folder).resolve() else str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}")]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return None, [Problem(shown, None, None, f"not UTF-8: byte {raw[e.start]:#x} at line {line}; save the file "
+                              "as UTF-8 (quotes, offsets and mentions were not checked against it)")]
+
+
 def check(folder: Path, text: str | None = None) -> tuple[dict, list[Problem]]:
     """Read and check a whole folder; text-dependent checks run only when ``text`` is given."""
     tables, problems = read_all(folder)
+    flawed = {p.file for p in problems}
     for name, df in tables.items():
         if df is None:
             continue
@@ -309,7 +353,7 @@ def check(folder: Path, text: str | None = None) -> tuple[dict, list[Problem]]:
         if text is not None:
             problems += _check_text(name, df, text, tables)
     if text is not None:
-        problems += _check_mentions(tables, text)
+        problems += _check_mentions(tables, text, flawed)
     return tables, problems
 
 
@@ -327,12 +371,13 @@ def validate(data_dir: str | Path | None = None, text_path: str | Path | None = 
     folder = data_folder(data_dir)
     notes = []
     path = Path(text_path) if text_path else article.find_text(folder)
-    text = None
+    text, text_problems = None, []
     if path is not None and path.is_file():
-        text = article.read_text(path)
-        notes.append(f"quotes and offsets checked against {path}")
+        text, text_problems = read_text(path, folder)
+        if text is not None:
+            notes.append(f"quotes and offsets checked against {path}")
     else:
         notes.append("article text not found: quotes, offsets and mentions were not checked against it "
                      "(put article.txt in the folder or set TOOLKIT_ARTICLE)")
     _, problems = check(folder, text)
-    return Report(folder, problems, notes)
+    return Report(folder, text_problems + problems, notes)
