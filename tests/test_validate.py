@@ -145,3 +145,11 @@ def test_extraction_of_another_article_validates(tmp_path):
     report = toolkit.validate(d)
     assert not report.ok  # the shipped offsets do not fit the new text
     assert any("past the end" in str(p) or "does not match" in str(p) for p in report.problems)
+
+
+def test_cli_commands_report_bad_data_without_traceback(data_copy):
+    edit(data_copy, "estimates.csv", ",1700,upper,", ",1700,uper,")
+    res = subprocess.run([sys.executable, "-m", "toolkit", "summary", str(data_copy)], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "estimates.csv row" in res.stderr and "column bound" in res.stderr
+    assert "Traceback" not in res.stderr

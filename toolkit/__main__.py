@@ -92,7 +92,7 @@ def cmd_mentions(args) -> int:
 def cmd_summary(args) -> int:
     import toolkit
 
-    print(toolkit.list_tables().select("table", "rows", "title"))
+    print(toolkit.list_tables(args.dir).select("table", "rows", "title"))
     est = toolkit.load_estimates(args.dir)
     print(est.select("estimate_id", "claimant_id", "qualifier", "value_low", "value_best", "value_high", "bound", "counted"))
     return 0
@@ -129,7 +129,13 @@ def main(argv=None) -> int:
             if e.name != f"toolkit.{module}":
                 raise
     args = p.parse_args(argv)
-    return args.fn(args)
+    from toolkit.validate import DataError
+
+    try:
+        return args.fn(args)
+    except (DataError, FileNotFoundError) as e:  # bad data or a missing folder: the message, not a traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

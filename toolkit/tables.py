@@ -71,9 +71,9 @@ def load(name: str, data_dir: str | Path | None = None) -> pl.DataFrame:
     return tables(data_dir)[name]
 
 
-def list_tables() -> pl.DataFrame:
+def list_tables(data_dir: str | Path | None = None) -> pl.DataFrame:
     """Name, title, row count and description of every table."""
-    loaded = tables()
+    loaded = tables(data_dir)
     return pl.DataFrame([{"table": n, "title": schema.resource(n)["title"], "rows": loaded[n].height,
                           "description": schema.resource(n)["description"]} for n in schema.table_names()])
 
