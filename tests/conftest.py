@@ -54,3 +54,33 @@ def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "reports"
     report.build(out=out, jobs=2)
     return out
+
+
+def open_offline(browser, url: str):
+    """Open a page with every non-file request blocked, once its charts have drawn.
+
+    Returns (page, foreign requests, console errors, dialogs); dialogs are dismissed.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    foreign, errors, dialogs = [], [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def on_dialog(d):
+        dialogs.append(d.message)
+        d.dismiss()
+
+    def route(r):
+        if r.request.url.startswith(("file://", "data:", "blob:")):
+            r.continue_()
+        else:
+            foreign.append(r.request.url)
+            r.abort()
+
+    page.on("dialog", on_dialog)
+    page.route("**/*", route)
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg, canvas'))",
+                           timeout=30000)
+    return page, foreign, errors, dialogs

@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import toolkit
+from conftest import open_offline
 from toolkit import report, schema
 from toolkit import tables as tk_tables
 from toolkit.validate import DataError, Problem
@@ -286,32 +287,6 @@ def _inject(folder: Path) -> Path:
     return folder
 
 
-def _open_quietly(browser, url: str):
-    """A page with every non-file request blocked; returns (page, dialogs, foreign requests)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    dialogs, foreign = [], []
-
-    def on_dialog(d):
-        dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", on_dialog)
-
-    def route(r):
-        if r.request.url.startswith(("file://", "data:", "blob:")):
-            r.continue_()
-        else:
-            foreign.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(url)
-    page.wait_for_load_state("load")
-    page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg'))",
-                           timeout=30000)
-    return page, dialogs, foreign
-
-
 def _hover_for(page, chart, want: str) -> str:
     """Hover the chart's marks until a tooltip shows ``want``; the last tooltip text seen."""
     marks = chart.locator("svg .mark-symbol path, svg .mark-rect path, svg .mark-rule line, svg .mark-text text, "
@@ -336,6 +311,13 @@ def _assert_inert(page, dialogs) -> None:
     assert page.evaluate("document.querySelectorAll('img[src=x], img[onerror]').length") == 0, "data became an <img>"
 
 
+def _assert_tooltip_literal_and_inert(page, dialogs, foreign) -> None:
+    seen = _hover_for(page, page.locator(".tk-vega").first, SCRIPT)
+    assert SCRIPT in seen, f"the tooltip does not show the quote literally: {seen[:300]!r}"
+    _assert_inert(page, dialogs)
+    assert not foreign, foreign[:3]
+
+
 @pytest.mark.browser
 def test_markup_in_the_data_shows_literally_in_charts(data_copy, browser, tmp_path, monkeypatch):
     from toolkit import charts, embed, maps
@@ -348,14 +330,11 @@ def test_markup_in_the_data_shows_literally_in_charts(data_copy, browser, tmp_pa
                    for i, (name, chart) in enumerate(views.items()))
     path = tmp_path / "charts.html"
     path.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{body}</body></html>', encoding="utf-8")
-    page, dialogs, foreign = _open_quietly(browser, path.as_uri())
+    page, foreign, _, dialogs = open_offline(browser, path.as_uri())
     try:
         svg_text = page.evaluate("Array.from(document.querySelectorAll('.tk-vega svg')).map(s => s.textContent).join(' ')")
         assert "Melikov <script>" in svg_text or SCRIPT in svg_text, "actor names with markup are not drawn literally"
-        seen = _hover_for(page, page.locator(".tk-vega").first, SCRIPT)
-        assert SCRIPT in seen, f"the tooltip does not show the quote literally: {seen[:300]!r}"
-        _assert_inert(page, dialogs)
-        assert not foreign, foreign[:3]
+        _assert_tooltip_literal_and_inert(page, dialogs, foreign)
     finally:
         page.close()
 
@@ -367,20 +346,17 @@ def test_markup_in_the_data_shows_literally_in_the_report(data_copy, browser, tm
     monkeypatch.setenv("TOOLKIT_DATA_DIR", str(folder))  # the kernels inherit it
     out = tmp_path / "reports"
     report.build(out=out, only=["02"], jobs=1)
-    page, dialogs, foreign = _open_quietly(browser, (out / "02-who-claims-what.html").as_uri())
+    page, foreign, _, dialogs = open_offline(browser, (out / "02-who-claims-what.html").as_uri())
     try:
         cells = page.evaluate("Array.from(document.querySelectorAll('td')).map(td => td.innerText)")
         assert any(SCRIPT in c for c in cells), "a table cell should show <script> literally"
         assert any(IMG in c for c in cells), "a table cell should show the <img> markup literally"
         assert any("{{7*7}}" in c for c in cells), "template braces should reach the page untouched"
         assert "Foreign fighters <script>" in page.inner_text("body"), "cite() output should show the title literally"
-        seen = _hover_for(page, page.locator(".tk-vega").first, SCRIPT)
-        assert SCRIPT in seen, f"the tooltip does not show the quote literally: {seen[:300]!r}"
-        _assert_inert(page, dialogs)
-        assert not foreign, foreign[:3]
+        _assert_tooltip_literal_and_inert(page, dialogs, foreign)
     finally:
         page.close()
-    page, dialogs, _ = _open_quietly(browser, (out / "index.html").as_uri())
+    page, _, _, dialogs = open_offline(browser, (out / "index.html").as_uri())
     try:
         assert f"Kremlin Envoy {SCRIPT} {IMG}" in page.inner_text("body")
         _assert_inert(page, dialogs)

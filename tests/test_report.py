@@ -7,32 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import open_offline
 from toolkit import embed, report
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
-
-
-def _open(browser, url, shots=None):
-    """Open a page with every non-file request blocked; return (page, foreign requests, console errors)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    foreign, errors = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def route(r):
-        if r.request.url.startswith(("file://", "data:", "blob:")):
-            r.continue_()
-        else:
-            foreign.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(url)
-    page.wait_for_load_state("load")
-    page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg, canvas'))",
-                           timeout=30000)
-    return page, foreign, errors
 
 
 def test_site_has_every_notebook_index_and_dictionary(site):
@@ -60,7 +39,7 @@ def test_one_vega_bundle_per_page_and_no_cdn(site):
 
 def test_pages_render_offline_in_chromium(site, browser, tmp_path):
     for path in sorted(site.glob("*.html")):
-        page, foreign, errors = _open(browser, path.as_uri())
+        page, foreign, errors, _ = open_offline(browser, path.as_uri())
         rendered = page.evaluate("""Array.from(document.querySelectorAll('.tk-vega')).map(d => {
             const g = d.querySelector('svg, canvas'); const r = g.getBoundingClientRect(); return r.width * r.height; })""")
         page.screenshot(path=str(tmp_path / f"{path.stem}.png"), full_page=True)
@@ -76,7 +55,7 @@ def test_hovering_an_estimate_shows_its_tooltip(site, browser):
     import toolkit
 
     quotes = [q for q in toolkit.load_estimates()["quote"].drop_nulls().to_list()]
-    page, _, _ = _open(browser, (site / "02-who-claims-what.html").as_uri())
+    page, *_ = open_offline(browser, (site / "02-who-claims-what.html").as_uri())
     chart = page.locator(".tk-vega").first
     marks = chart.locator("svg .mark-symbol path, svg .mark-rect path, svg .mark-rule line, svg .mark-point path")
     assert marks.count() > 0
@@ -169,7 +148,7 @@ def test_exercises_page_lists_every_exercise(site):
 
 def test_dashboard_click_highlights_the_actors_claims(site, browser):
     """The linked view: clicking an actor's bar keeps their claims and events solid and fades the rest."""
-    page, _, _ = _open(browser, (site / "04-actors-timeline-disputes.html").as_uri())
+    page, *_ = open_offline(browser, (site / "04-actors-timeline-disputes.html").as_uri())
     dash = page.locator(".tk-vega").filter(has=page.locator("text=Pick an actor")).first
     opacity = """(el, needle) => Array.from(el.querySelectorAll('.mark-text text'))
         .filter(t => t.textContent.includes(needle)).map(t => Number(getComputedStyle(t).opacity))"""
