@@ -20,10 +20,33 @@ BUNDLE_MARK = "tk-vega-bundle"
 
 @cache
 def bundle() -> str:
-    """The Vega, Vega-Lite and vega-embed JavaScript as one classic script (globals ``vegaEmbed``, ``vega``)."""
+    """The Vega, Vega-Lite and vega-embed JavaScript as one classic script (globals ``vegaEmbed``, ``vega``).
+
+    Building it takes about a second, so it is kept in the user's cache folder, one file per vl-convert
+    version (``$XDG_CACHE_HOME`` or ``~/.cache``, under ``nc-fighters-toolkit``).
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
     import vl_convert
 
-    return vl_convert.javascript_bundle()
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nc-fighters-toolkit"
+    path = folder / f"vega-bundle-vl-convert-{vl_convert.__version__}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    js = vl_convert.javascript_bundle()
+    try:  # a cache that cannot be written only costs time
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(js)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return js
 
 
 def script_json(obj) -> str:
