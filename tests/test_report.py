@@ -162,3 +162,20 @@ def test_dashboard_click_highlights_the_actors_claims(site, browser):
     assert own and min(own) == 1, own
     assert other and max(other) < 0.5, other
     assert after > before + 20, (before, after)
+
+
+def test_css_slimming_handles_nested_groups_and_whole_at_rules():
+    """tinycss2 does the parsing: groups nested in groups, statements and @font-face kept, commas in strings."""
+    css = """@import url("x.css"); @layer base, page;
+    @font-face { font-family: F; src: url(f.woff) }
+    @media screen { @supports (display: grid) { .a { display: grid } .b { display: none } } }
+    @media print { @supports (color: red) { .b { color: red } } }
+    [title="x, .b"] .a, .b:is(.a) { color: blue }
+    .a:not(.b), .b .a { margin: 0 }"""
+    page = f'<html><head><style>{css}</style></head><body><p class="a" title="t">x</p></body></html>'
+    kept = re.sub(r"\s+", "", re.search(r"<style>(.*)</style>", report._slim_css(page), re.S).group(1))
+    for want in ('@importurl("x.css");', "@layerbase,page;", "@font-face{font-family:F;src:url(f.woff)}",
+                 "@mediascreen{@supports(display:grid){.a{display:grid}}}", '[title="x,.b"].a{color:blue}',
+                 ".a:not(.b){margin:0}"):
+        assert want in kept, (want, kept)
+    assert "@mediaprint" not in kept and ".b:is" not in kept and ".b.a" not in kept, kept

@@ -153,116 +153,87 @@ def _offline(page: str) -> str:
 # nbconvert's "lab" template inlines all of JupyterLab's CSS (~260 KB: widgets, menus, icons as data URIs) in
 # every page. A static page uses a few dozen classes and no JupyterLab script adds any later, so rules whose
 # classes, ids or attributes appear nowhere in the page, and custom properties nothing refers to, are dropped.
+# tinycss2 parses and writes the CSS (imported where used: the CLI loads this module without the report extra).
 
-def _css_blocks(css: str):
-    """(prelude, body) of each top-level block; a statement such as ``@import x;`` comes as (text, None)."""
-    i, n = 0, len(css)
-    while i < n:
-        j = i
-        while j < n and css[j] not in "{;":
-            j += 1
-        if j >= n:
-            return
-        if css[j] == ";":
-            yield css[i:j + 1].strip(), None
-            i = j + 1
-            continue
-        depth, k, quote = 1, j + 1, None
-        while k < n and depth:
-            c = css[k]
-            if quote:
-                quote = None if c == quote else quote
-            elif c in "\"'":
-                quote = c
-            elif c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-            k += 1
-        yield css[i:j].strip(), css[j + 1:k - 1]
-        i = k
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    """Split at ``sep`` outside brackets and quotes."""
-    parts, depth, quote, start = [], 0, None, 0
-    for i, c in enumerate(text):
-        if quote:
-            quote = None if c == quote else quote
-        elif c in "\"'":
-            quote = c
-        elif c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif c == sep and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
-def _may_match(selector: str, used: dict) -> bool:
-    """False only when the selector needs a class, id or attribute the page does not have."""
-    if "\\" in selector:
-        return True
-    plain = selector
-    while re.search(r":[-\w]+\([^()]*\)", plain):  # :not(), :is(), :where()... dropped: a looser selector
-        plain = re.sub(r":[-\w]+\([^()]*\)", "", plain)
-    plain = re.sub(r"\[[^\]]*\]", lambda m: "[" + re.split(r"[~|^$*]?=", m.group(0)[1:-1])[0].strip() + "]", plain)
-    return (all(c in used["class"] for c in re.findall(r"\.(-?[_a-zA-Z][-\w]*)", plain))
-            and all(i in used["id"] for i in re.findall(r"#(-?[_a-zA-Z][-\w]*)", plain))
-            and all(a in used["attr"] for a in re.findall(r"\[([-\w:]+)\]", plain)))
-
-
-def _prune_rules(css: str, used: dict) -> list[tuple[str, object]]:
-    out = []
-    for prelude, body in _css_blocks(css):
-        if body is None or (prelude.startswith("@") and not prelude.startswith(("@media", "@supports", "@layer", "@container"))):
-            out.append((prelude, body))  # @import, @font-face, @keyframes, @page: kept (keyframes weighed later)
-        elif prelude.startswith("@"):
-            inner = _prune_rules(body, used)
-            if inner:
-                out.append((prelude, inner))
-        else:
-            kept = [sel.strip() for sel in _split_top(prelude, ",") if _may_match(sel, used)]
-            if kept:
-                out.append((",".join(kept), body))
-    return out
-
-
+_GROUPS = {"media", "supports", "layer", "container"}  # at-rules holding style rules, pruned inside
 _VAR = re.compile(r"var\(\s*(--[-\w]+)")
 
 
-def _declarations(rules) -> list[str]:
-    found = []
-    for prelude, body in rules:
-        if isinstance(body, list):
-            found += _declarations(body)
-        elif body is not None and not prelude.startswith("@keyframes"):
-            found += _split_top(body, ";")
-    return found
+def _group(rule) -> bool:
+    return rule.type == "at-rule" and rule.lower_at_keyword in _GROUPS and rule.content is not None
+
+
+def _may_match(selector: list, used: dict) -> bool:
+    """False only when the selector's tokens need a class, id or attribute the page does not have.
+
+    Only the top level counts: what :not(), :is(), :where()... ask for is left out, a looser selector."""
+    for before, token in zip([None, *selector], selector):
+        if token.type == "[] block" and "|" not in token.content:  # [attr], [attr=value]; not [ns|attr]
+            attr = next((t.lower_value for t in token.content if t.type == "ident"), None)
+            if attr and attr not in used["attr"]:
+                return False
+        elif ((token.type == "hash" and token.value not in used["id"])
+                or (token.type == "ident" and before == "." and token.value not in used["class"])):
+            return False
+    return True
+
+
+def _prune(rules, used) -> list:
+    """The rules a page may use: style rules cut to the selectors that may match (prelude as text, declarations
+    parsed), @media and the like pruned inside, other at-rules (@import, @font-face, @keyframes...) kept whole."""
+    import tinycss2
+
+    out = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selectors = [[]]
+            for token in rule.prelude:
+                if token == ",":
+                    selectors.append([])
+                else:
+                    selectors[-1].append(token)
+            kept = [tinycss2.serialize(s).strip() for s in selectors if _may_match(s, used)]
+            if kept:
+                rule.prelude = ",".join(kept)
+                rule.content = [n for n in tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True)
+                                if n.type != "error"]
+                out.append(rule)
+        elif _group(rule):
+            rule.prelude = tinycss2.serialize(rule.prelude)
+            rule.content = _prune(tinycss2.parse_rule_list(rule.content, skip_whitespace=True), used)
+            if rule.content:
+                out.append(rule)
+        elif rule.type == "at-rule":
+            out.append(rule)
+    return out
+
+
+def _leaves(rules):
+    """Style rules and whole at-rules, also those inside @media and the like."""
+    for rule in rules:
+        yield from _leaves(rule.content) if _group(rule) else [rule]
 
 
 def _render(rules, keep_var) -> str:
+    """Pruned rules as CSS, without the custom properties ``keep_var`` turns down and rules left empty."""
     parts = []
-    for prelude, body in rules:
-        if body is None:
-            parts.append(prelude)
-        elif isinstance(body, list):
-            inner = _render(body, keep_var)
-            if inner:
-                parts.append(f"{prelude}{{{inner}}}")
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            body = ";".join(n.serialize().strip() for n in rule.content
+                            if n.type != "declaration" or not n.name.startswith("--") or keep_var(n.name))
+            parts.append(body and f"{rule.prelude}{{{body}}}")
+        elif _group(rule):
+            inner = _render(rule.content, keep_var)
+            parts.append(inner and f"@{rule.at_keyword}{rule.prelude}{{{inner}}}")
         else:
-            decls = [d.strip() for d in _split_top(body, ";") if d.strip()]
-            decls = [d for d in decls if not d.startswith("--") or keep_var(d.split(":", 1)[0].strip())]
-            if decls or not prelude.startswith(":root"):
-                parts.append(f"{prelude}{{{';'.join(decls)}}}")
-    return "\n".join(parts)
+            parts.append(rule.serialize())
+    return "\n".join(p for p in parts if p)
 
 
 def _slim_css(page: str) -> str:
     """The page with its template ``<style>`` blocks (in <head>) cut to what the page can use."""
+    import tinycss2
+
     head_end = page.find("</head>")
     if head_end < 0:
         return page
@@ -277,15 +248,16 @@ def _slim_css(page: str) -> str:
             elif name.lower() == "id":
                 used["id"].add(value)
         used["attr"].update(a.lower() for a in re.findall(r"\s([-\w:]+)(?=[\s/>])", tag))  # bare attributes
-    sheets = [_prune_rules(re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S), used) for m in styles]
+    sheets = [_prune(tinycss2.parse_stylesheet(m.group(1), skip_comments=True, skip_whitespace=True), used)
+              for m in styles]
     # custom properties: keep those referred to by a kept declaration, by the page, or by another kept one
     defined, refs = {}, set(_VAR.findall(rest))
-    for d in (d.strip() for sheet in sheets for d in _declarations(sheet)):
-        if d.startswith("--"):
-            name, _, value = d.partition(":")
-            defined.setdefault(name.strip(), []).append(value)
-        else:
-            refs.update(_VAR.findall(d))
+    for rule in _leaves(r for sheet in sheets for r in sheet):
+        for node in rule.content if rule.type == "qualified-rule" else [rule]:
+            if node.type == "declaration" and node.name.startswith("--"):
+                defined.setdefault(node.name, []).append(node.serialize())
+            else:
+                refs.update(_VAR.findall(node.serialize()))
     todo = list(refs)
     while todo:
         for value in defined.get(todo.pop(), []):
