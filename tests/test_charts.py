@@ -323,3 +323,12 @@ def test_dashboard_preselection_changes_the_picture(built):
     picked = render(charts.dashboard(actor="melikov"), "dashboard_melikov")
     assert quiet.size == picked.size
     assert (np.asarray(quiet) != np.asarray(picked)).any()
+
+
+def test_views_are_deterministic():
+    """The same data gives the same spec (byte-stable report pages; polars' group_by has no order)."""
+    from toolkit import charts
+
+    for view in (charts.mentions, charts.estimates, charts.timeline, charts.actors):
+        specs = {view().to_json() for _ in range(5)}
+        assert len(specs) == 1, view.__name__

@@ -545,10 +545,10 @@ def mentions(mentions: pl.DataFrame | None = None, actors: pl.DataFrame | None =
     parts = ", ".join(f"{s['paragraph_start']}" + (f"–{s['paragraph_end']}" if s["paragraph_end"] != s["paragraph_start"]
                       else "") + f" {s['kind']}" for s in seg.sort("paragraph_start").to_dicts())
     counts = (men.group_by("entity_id", "entity_type", "paragraph").len("n")
-              .with_columns(pl.col("entity_type").cast(pl.String)))
+              .with_columns(pl.col("entity_type").cast(pl.String)).sort("entity_id", "paragraph"))
     order = (counts.group_by("entity_id", "entity_type")
              .agg(pl.col("paragraph").min().alias("first"), pl.col("n").sum().alias("total"))
-             .sort("first", pl.col("total"), descending=[False, True]))
+             .sort("first", "total", "entity_id", descending=[False, True, False]))
     top = int(counts["n"].max() or 1)
     most = int(order["total"].max() or 1)
     panels = []
