@@ -466,30 +466,20 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
         progress.close()
     if failures:
         raise BuildError("report build failed; the previous site is unchanged:\n  " + "\n  ".join(failures))
-    all_pages = sorted({p.name: p for p in pages}.values(), key=lambda p: p.name)
-    known = {p.stem for p in notebooks(chosen[0].parent)}
-    listed = [Page(n.removesuffix(".ipynb"), m["title"], 0, True) for n, m in manifest.items()
-              if n.removesuffix(".ipynb") in known and (tmp / f"{n.removesuffix('.ipynb')}.html").is_file()]
-    listed = sorted({p.name: p for p in listed + all_pages}.values(), key=lambda p: p.name)
+    listed = [Page(nb.stem, manifest[nb.name]["title"], 0.0, True) for nb in notebooks(chosen[0].parent)
+              if nb.name in manifest and (tmp / f"{nb.stem}.html").is_file()]  # pages of earlier --only builds too
     extra = _extra_pages(tmp, footer)
     (tmp / "index.html").write_text(_index(listed, footer, extra), encoding="utf-8")
     (tmp / "dictionary.html").write_text(_dictionary_page(footer), encoding="utf-8")
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    return all_pages
+    return sorted(pages, key=lambda p: p.name)
 
 
 def _extra_pages(tmp: Path, footer: str) -> list[tuple[str, str]]:
-    """Pages beyond the notebooks (the exercises page, when the exercises exist)."""
-    import importlib
+    """Pages beyond the notebooks: the exercises page."""
+    from toolkit import exercises
 
-    try:
-        exercises = importlib.import_module("toolkit.exercises")
-    except ModuleNotFoundError as e:
-        if e.name != "toolkit.exercises":
-            raise
-        return []
-    page = exercises.report_page(tmp, footer, _shell) if hasattr(exercises, "report_page") else None
-    return [page] if page else []
+    return [exercises.report_page(tmp, footer, _shell)]
 
 
 def add_parser(sub) -> None:
