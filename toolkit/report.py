@@ -72,23 +72,30 @@ def _digest(paths) -> str:
     return h.hexdigest()
 
 
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.glob("*") if p.is_file()]
+
+
 def data_version() -> str:
     """A short hash of the shipped data and geo files: changes whenever the data do."""
     from toolkit.tables import data_folder
 
-    files = [p for p in data_folder().glob("*") if p.is_file()] + [p for p in (ROOT / "geo").glob("*") if p.is_file()]
-    return _digest(files)[:12]
+    return _digest(_files(data_folder()) + _files(ROOT / "geo"))[:12]
 
 
-def _inputs_key(nb: Path) -> str:
-    """What a page depends on: the notebook's cells, the toolkit's code, the data and the environment."""
-    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
-    src = json.dumps([(c["cell_type"], "".join(c["source"])) for c in cells])
+def _shared_key() -> str:
+    """What every page depends on: the toolkit's code and data, the geo files, $TOOLKIT_DATA_DIR, Python."""
     code = [p for p in Path(__file__).parent.rglob("*") if p.is_file() and p.suffix in {".py", ".csv", ".json"}]
     env = os.environ.get("TOOLKIT_DATA_DIR", "")
-    extra = [p for p in Path(env).glob("*") if p.is_file()] if env else []
-    geo = [p for p in (ROOT / "geo").glob("*") if p.is_file()]
-    return hashlib.sha256((src + env + sys.version + _digest(code + geo + extra)).encode()).hexdigest()
+    extra = _files(Path(env)) if env else []
+    return env + sys.version + _digest(code + _files(ROOT / "geo") + extra)
+
+
+def _inputs_key(nb: Path, shared: str) -> str:
+    """What a page depends on: the notebook's cells and the inputs every page shares (hashed once per build)."""
+    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    src = json.dumps([(c["cell_type"], "".join(c["source"])) for c in cells])
+    return hashlib.sha256((src + shared).encode()).hexdigest()
 
 
 def _shown(path: Path) -> str:
@@ -440,7 +447,8 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     footer = (f"Built {stamp} · data version {version} · toolkit · Source: RFE/RL, J. Paraszczuk, March 2015. "
               "The article's text is not reproduced; quotes are short fragments.")
-    keys = {nb.name: _inputs_key(nb) for nb in chosen}
+    shared = _shared_key()
+    keys = {nb.name: _inputs_key(nb, shared) for nb in chosen}
     todo = [nb for nb in chosen if force or manifest.get(nb.name, {}).get("key") != keys[nb.name]
             or not (tmp / f"{nb.stem}.html").is_file()]
     progress, pages, failures = _Progress(len(todo)), [], []
