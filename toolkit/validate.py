@@ -84,6 +84,15 @@ def _row_numbers(mask: pl.Series) -> list[int]:
     return [i + 1 for i in mask.arg_true().to_list()]
 
 
+def _decode(raw: bytes) -> tuple[str | None, int, str]:
+    """(text, 0, "") for UTF-8 bytes; otherwise (None, line, a message naming the byte and the line)."""
+    try:
+        return raw.decode("utf-8"), 0, ""
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return None, line, f"not UTF-8: byte {raw[e.start]:#x} at line {line}; save the file as UTF-8"
+
+
 def _cast(col: pl.Series, f: dict) -> pl.Series:
     t = f["type"]
     if t == "integer":
@@ -135,12 +144,9 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     if not raw.strip():
         return None, [Problem(fname, None, None, "file is empty (expected a header row: "
                               + ",".join(f["name"] for f in schema.fields(name)) + ")")]
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        return None, [Problem(fname, line - 1 if line > 1 else None, None,
-                              f"not UTF-8: byte {raw[e.start]:#x} at line {line}; save the file as UTF-8")]
+    _, line, message = _decode(raw)
+    if message:
+        return None, [Problem(fname, line - 1 if line > 1 else None, None, message)]
     try:
         df = pl.read_csv(io.BytesIO(raw), infer_schema=False)
     except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row object
@@ -334,12 +340,10 @@ def read_text(path: Path, folder: Path) -> tuple[str | None, list[Problem]]:
         raw = path.read_bytes()
     except OSError as e:
         return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}")]
-    try:
-        return raw.decode("utf-8"), []
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        return None, [Problem(shown, None, None, f"not UTF-8: byte {raw[e.start]:#x} at line {line}; save the file "
-                              "as UTF-8 (quotes, offsets and mentions were not checked against it)")]
+    text, _, message = _decode(raw)
+    if message:
+        return None, [Problem(shown, None, None, message + " (quotes, offsets and mentions were not checked against it)")]
+    return text, []
 
 
 def check(folder: Path, text: str | None = None) -> tuple[dict, list[Problem]]:
