@@ -83,8 +83,8 @@ def test_no_fact_quotes_page_furniture_or_whole_paragraphs(text):
 
 
 def test_mentions_complete_and_exact(text):
-    expected = article.find_mentions(text, toolkit.load_aliases().with_columns(pl.col("entity_type").cast(str)),
-                                     toolkit.load_segments())
+    sid = toolkit.open().articles()["source_id"].item()
+    expected = article.find_all_mentions({sid: text}, toolkit.load_aliases(), toolkit.load_segments())
     have = toolkit.load_mentions().with_columns(pl.col("entity_type").cast(str))
     assert have.sort("char_start").equals(expected.sort("char_start"))
     for r in have.iter_rows(named=True):

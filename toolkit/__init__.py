@@ -1,42 +1,51 @@
-"""toolkit: RFE/RL's March 2015 article on North Caucasian fighters with IS, as validated polars tables.
+"""toolkit: news articles about conflict as validated, provenance-linked polars tables, charts and maps.
 
-Every fact points back into the article (paragraph, character span, short quote); the article's
-text itself is not included. Drawing lives in ``toolkit.charts``, ``toolkit.maps`` and ``toolkit.geo``,
-imported only when used.
+A data folder (CSV tables declared in a Frictionless ``datapackage.json``, plus the texts it points
+into) is opened as a :class:`Dataset`; every view takes one. The toolkit ships one extracted
+article; ``toolkit.open(folder, ...)`` opens any other, or several as a corpus. Drawing lives in
+``toolkit.charts``, ``toolkit.maps`` and ``toolkit.geo``, imported only when used.
 
 >>> import toolkit
->>> toolkit.load_estimates().select("estimate_id", "qualifier", "value_low").head(1)  # doctest: +SKIP
->>> toolkit.lookup("Dagestan").entity_id
+>>> ds = toolkit.open()                   # the shipped dataset
+>>> ds.lookup("Dagestan").entity_id
 'daghestan'
+>>> toolkit.load_estimates().height == ds["estimates"].height   # shortcuts for the default dataset
+True
 """
 
+from toolkit import tables as _tables
+from toolkit.dataset import Dataset, data_folder, open
 from toolkit.lookup import Entity, UnknownName, lookup
 from toolkit.schema import dictionary
-from toolkit.tables import (
-    cite,
-    data_folder,
-    list_tables,
-    load,
-    load_actors,
-    load_aliases,
-    load_disputes,
-    load_estimates,
-    load_events,
-    load_mentions,
-    load_places,
-    load_relations,
-    load_segments,
-    load_sources,
-    load_statements,
-)
+from toolkit.tables import cite, list_tables, load
 from toolkit.validate import DataError, Problem, Report, validate
 
-__version__ = "0.1.0"
-SOURCE_LINE = "Source: RFE/RL, J. Paraszczuk, March 2015"
+__version__ = "0.2.0"
+
+for _name in _tables.__all__:
+    if _name.startswith("load_"):
+        globals()[_name] = getattr(_tables, _name)
+
+
+def source_line(ds=None) -> str:
+    """The source line of a dataset (default: the default dataset), as drawn under every view.
+
+    >>> source_line().startswith("Source:")
+    True
+    """
+    from toolkit.dataset import coerce
+
+    return coerce(ds).source_line
+
+
+def __getattr__(name: str):
+    if name == "SOURCE_LINE":  # kept for notebooks written against 0.1: the default dataset's line
+        return source_line()
+    raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
+
 
 __all__ = [
-    "DataError", "Entity", "Problem", "Report", "SOURCE_LINE", "UnknownName", "cite", "data_folder",
-    "dictionary", "list_tables", "load", "load_actors", "load_aliases", "load_disputes", "load_estimates",
-    "load_events", "load_mentions", "load_places", "load_relations", "load_segments", "load_sources",
-    "load_statements", "lookup", "validate",
+    "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "data_folder", "dictionary",
+    "list_tables", "load", "lookup", "open", "source_line", "validate",
+    *(n for n in _tables.__all__ if n.startswith("load_")),
 ]

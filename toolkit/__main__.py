@@ -11,13 +11,20 @@ import tempfile
 from pathlib import Path
 
 
-def _text(args) -> str:
-    from toolkit import article
+def _texts(args) -> dict[str, str]:
+    """source_id -> text for every source of the folder whose text is found (see dataset.find_texts)."""
+    from toolkit.dataset import data_folder, find_texts
+    from toolkit.validate import read
 
-    path = Path(args.text) if args.text else article.find_text(args.dir)
-    if path is None or not path.is_file():
-        sys.exit("article text not found: pass --text PATH or set TOOLKIT_ARTICLE")
-    return article.read_text(path)
+    folder = data_folder(args.dir)
+    sources, problems = read("sources", folder)
+    texts, _, notes, more = find_texts(folder, sources, args.text)
+    if problems or more:
+        sys.exit("\n".join(str(p) for p in problems + more))
+    if not texts:
+        sys.exit("no text found: put it in texts/<source_id>.txt or article.txt in the folder, or pass --text PATH\n"
+                 + "\n".join(notes))
+    return texts
 
 
 def _write_atomic(path: Path, header: list[str], rows: list[dict]) -> None:
@@ -44,7 +51,8 @@ def cmd_locate(args) -> int:
     from toolkit import article, schema
     from toolkit.tables import data_folder
 
-    text, folder, changed, failed = _text(args), data_folder(args.dir), 0, []
+    texts, folder, changed, failed = _texts(args), data_folder(args.dir), 0, []
+    only = next(iter(texts)) if len(texts) == 1 else None
     for name in schema.table_names():
         res = schema.resource(name)
         if not res.get("x-evidence"):
@@ -54,7 +62,8 @@ def cmd_locate(args) -> int:
             reader = csv.DictReader(fh)
             header, rows = reader.fieldnames, list(reader)
         for i, r in enumerate(rows, start=1):
-            if not r["quote"]:
+            text = texts.get(r.get("source_id") or only)
+            if not r["quote"] or text is None:
                 continue
             try:
                 para, start, end = article.locate(text, r["quote"], int(r["paragraph"]) if r["paragraph"] else None)
@@ -77,13 +86,13 @@ def cmd_mentions(args) -> int:
     from toolkit.tables import data_folder
     from toolkit.validate import read
 
-    text, folder = _text(args), data_folder(args.dir)
+    texts, folder = _texts(args), data_folder(args.dir)
     aliases, p1 = read("aliases", folder)
     segments, p2 = read("segments", folder)
     if p1 or p2:
         print("\n".join(str(p) for p in p1 + p2))
         return 1
-    found = article.find_mentions(text, aliases.with_columns(aliases["entity_type"].cast(str)), segments)
+    found = article.find_all_mentions(texts, aliases, segments)
     _write_atomic(folder / "mentions.csv", found.columns, found.cast({c: str for c in found.columns}).to_dicts())
     print(f"wrote {found.height} mentions of {found['entity_id'].n_unique()} entities to {folder / 'mentions.csv'}")
     return 0

@@ -20,17 +20,26 @@ import polars as pl
 DEFAULT_RELATIVE = Path("shared") / "article" / "article.txt"
 
 
-def find_text(data_dir: str | Path | None = None) -> Path | None:
-    """Where the article text is, or None: data folder, ``$TOOLKIT_ARTICLE``, then ``shared/article/``
-    in a parent of the working directory or of this package."""
+def shared_candidates() -> list[Path]:
+    """Texts outside a data folder: ``$TOOLKIT_ARTICLE``, then ``shared/article/article.txt`` in a parent
+    of the working directory or of this package. A dataset uses one only when its checksum matches."""
     candidates = []
-    if data_dir is not None:
-        candidates.append(Path(data_dir) / "article.txt")
     if os.environ.get("TOOLKIT_ARTICLE"):
         candidates.append(Path(os.environ["TOOLKIT_ARTICLE"]))
     for base in (Path.cwd(), Path(__file__).resolve().parent):
         candidates += [p / DEFAULT_RELATIVE for p in (base, *base.parents)]
-    return next((p for p in candidates if p.is_file()), None)
+    return list(dict.fromkeys(candidates))
+
+
+def find_text(data_dir: str | Path | None = None) -> Path | None:
+    """Where the text of a one-article folder is, or None (see :func:`toolkit.dataset.find_texts`)."""
+    from toolkit.dataset import data_folder, find_texts
+    from toolkit.validate import read
+
+    folder = data_folder(data_dir)
+    sources, _ = read("sources", folder)
+    _, paths, _, _ = find_texts(folder, sources)
+    return next(iter(paths.values()), None) if len(paths) == 1 else None
 
 
 def read_text(path: str | Path) -> str:
@@ -104,3 +113,23 @@ def find_mentions(text: str, aliases: pl.DataFrame, segments: pl.DataFrame) -> p
     schema = {"entity_id": pl.String, "entity_type": pl.String, "surface": pl.String,
               "paragraph": pl.Int64, "char_start": pl.Int64, "char_end": pl.Int64}
     return pl.DataFrame(rows, schema=schema).sort("char_start")
+
+
+def find_all_mentions(texts: dict[str, str], aliases: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """:func:`find_mentions` for every source in ``texts`` (source_id -> text), each with its own segments
+    and the aliases scoped to it (``aliases.source_id`` empty: every source). Adds a source_id column."""
+    aliases = aliases.with_columns(pl.col("entity_type").cast(pl.String))
+    scoped = "source_id" in aliases.columns
+    frames = []
+    for sid, text in texts.items():
+        own = aliases.filter(pl.col("source_id").is_null() | (pl.col("source_id") == sid)) if scoped else aliases
+        if scoped and own["alias"].is_duplicated().any():  # a source's own alias wins over the general one
+            own = own.sort(pl.col("source_id").is_null()).unique("alias", keep="first", maintain_order=True)
+        seg = segments.filter(pl.col("source_id") == sid) if "source_id" in segments.columns else segments
+        if own.is_empty() or seg.is_empty():
+            continue
+        frames.append(find_mentions(text, own, seg).select(pl.lit(sid).alias("source_id"), pl.all()))
+    empty = pl.DataFrame(schema={"source_id": pl.String, "entity_id": pl.String, "entity_type": pl.String,
+                                 "surface": pl.String, "paragraph": pl.Int64, "char_start": pl.Int64,
+                                 "char_end": pl.Int64})
+    return pl.concat(frames) if frames else empty

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.tables import tables
+from toolkit.dataset import Dataset, coerce, describe_source
 
 
 def normalize(name: str) -> str:
@@ -28,10 +28,11 @@ def normalize(name: str) -> str:
 class UnknownName(LookupError):
     """No actor or place has this name; ``.suggestions`` holds the closest known names."""
 
-    def __init__(self, name: str, suggestions: list[str]):
+    def __init__(self, name: str, suggestions: list[str], kind: str | None = None, note: str = ""):
         self.name, self.suggestions = name, suggestions
         hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"no actor or place called {name!r}{hint}")
+        hint += f"; {note}" if note else ""
+        super().__init__(f"no {kind or 'actor or place'} called {name!r}{hint}")
 
     def __str__(self) -> str:
         return self.args[0]
@@ -53,8 +54,7 @@ class Entity:
         return f"<b>{escape(self.name)}</b> ({escape(self.entity_type)})<table>{rows}</table>"
 
 
-def _index(data_dir) -> dict[str, list[tuple[str, str]]]:
-    t = tables(data_dir)
+def _index(ds: Dataset) -> dict[str, list[tuple[str, str]]]:
     index: dict[str, list[tuple[str, str]]] = {}
 
     def add(name, kind, eid):
@@ -63,15 +63,15 @@ def _index(data_dir) -> dict[str, list[tuple[str, str]]]:
             index[key].append((kind, eid))
 
     for kind, tab, key in (("actor", "actors", "actor_id"), ("place", "places", "place_id")):
-        for r in t[tab].iter_rows(named=True):
-            add(r["name"], kind, r[key])
-            add(r[key], kind, r[key])
-    for r in t["aliases"].iter_rows(named=True):
-        add(r["alias"], str(r["entity_type"]), r["entity_id"])
+        for r in ds[tab].select(key, "name").iter_rows():
+            add(r[1], kind, r[0])
+            add(r[0], kind, r[0])
+    for r in ds["aliases"].select("alias", "entity_type", "entity_id").iter_rows():
+        add(r[0], str(r[1]), r[2])
     return index
 
 
-def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = None) -> Entity:
+def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = None, *, ds: Dataset | None = None) -> Entity:
     """The actor or place a name refers to; ``kind='actor'`` or ``'place'`` narrows the search.
 
     >>> lookup("FSB").name
@@ -80,20 +80,51 @@ def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = Non
     Traceback (most recent call last):
     ...
     toolkit.lookup.UnknownName: no actor or place called 'Daghestn'; did you mean 'Daghestan'?
+    >>> lookup("Pyatigorsk", kind="actor")
+    Traceback (most recent call last):
+    ...
+    toolkit.lookup.UnknownName: no actor called 'Pyatigorsk'; it is a place: pyatigorsk (pass kind='place')
     """
-    index = _index(data_dir)
-    hits = [h for h in index.get(normalize(name), []) if kind in (None, h[0])]
+    ds = coerce(ds if ds is not None else data_dir)
+    index = _index(ds)
+    found = index.get(normalize(name), [])
+    hits = [h for h in found if kind in (None, h[0])]
     if not hits:
-        t = tables(data_dir)
+        if found:  # the name exists, as the other kind
+            other = ", ".join(f"{i}" for _, i in found)
+            raise UnknownName(name, [], kind=kind, note=f"it is a {found[0][0]}: {other} (pass kind={found[0][0]!r})")
         canonical = {(k, i): n for k, tab, key in (("actor", "actors", "actor_id"), ("place", "places", "place_id"))
-                     for i, n in t[tab].select(key, "name").iter_rows()}
+                     for i, n in ds[tab].select(key, "name").iter_rows()}
         close = difflib.get_close_matches(normalize(name), list(index), n=5, cutoff=0.75)
-        suggestions = [canonical[h] for c in close for h in index[c] if kind in (None, h[0])]
-        raise UnknownName(name, list(dict.fromkeys(suggestions))[:3])
+        suggestions = [canonical[h] for c in close for h in index[c] if kind in (None, h[0]) and h in canonical]
+        raise UnknownName(name, list(dict.fromkeys(suggestions))[:3], kind=kind)
     if len(hits) > 1:
         raise LookupError(f"{name!r} is ambiguous: " + ", ".join(f"{k} {i}" for k, i in hits) + "; pass kind='actor' or kind='place'")
     etype, eid = hits[0]
-    t = tables(data_dir)
     tab, key = ("actors", "actor_id") if etype == "actor" else ("places", "place_id")
-    record = t[tab].row(by_predicate=pl.col(key) == eid, named=True)
+    record = ds[tab].row(by_predicate=pl.col(key) == eid, named=True)
     return Entity(eid, etype, record["name"], record)
+
+
+def cite(ds: Dataset | None, record_id: str) -> str:
+    """A citation for any fact row by its id: the source (author, title, publisher, date, address) and,
+    for a fact from a text, its paragraph, characters and quote."""
+    from toolkit import schema
+
+    ds = coerce(ds)
+    with schema.using(ds.descriptor):
+        names = [n for n in schema.table_names() if schema.resource(n).get("x-evidence") and n in ds]
+        keys = {n: schema.primary_key(n)[0] for n in names}
+    for name in names:
+        df = ds[name].filter(pl.col(keys[name]) == record_id)
+        if df.height:
+            r = df.row(0, named=True)
+            src = ds["sources"].filter(pl.col("source_id") == r["source_id"])
+            if src.is_empty():
+                return f"{record_id}: source {r['source_id']!r} is not in the sources table"
+            s = src.row(0, named=True)
+            head = describe_source(s) + (f", {s['url']}" if s["url"] else "")
+            if r["char_start"] is None:
+                return head
+            return head + f", paragraph {r['paragraph']}, characters {r['char_start']}-{r['char_end']}: \"{r['quote']}\""
+    raise KeyError(f"no fact with id {record_id!r} in {', '.join(names)}")

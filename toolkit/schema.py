@@ -1,6 +1,8 @@
 """The one declaration of every table: ``data/datapackage.json`` (a Frictionless Data Package).
 
-The loaders, the validator, the generated docstrings and the tests all read it.
+The loaders, the validator, the generated docstrings and the tests all read it. A data folder may
+carry its own ``datapackage.json`` (e.g. with an added allowed value); :func:`using` makes the
+functions below read that one while a folder is checked or a dataset is described.
 
 >>> from toolkit import schema
 >>> schema.field("estimates", "bound")["constraints"]["enum"]
@@ -9,6 +11,8 @@ The loaders, the validator, the generated docstrings and the tests all read it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 from functools import cache
 from importlib.resources import files
@@ -16,18 +20,46 @@ from importlib.resources import files
 import polars as pl
 
 PACKAGE_FILE = files("toolkit") / "data" / "datapackage.json"
+_current: contextvars.ContextVar[dict | None] = contextvars.ContextVar("toolkit_package", default=None)
 
 
 @cache
-def package() -> dict:
-    """The parsed data package descriptor."""
+def shipped() -> dict:
+    """The toolkit's own descriptor (``toolkit/data/datapackage.json``)."""
     return json.loads(PACKAGE_FILE.read_text(encoding="utf-8"))
 
 
-@cache
+def package() -> dict:
+    """The descriptor in use: a folder's own while :func:`using` it, else the toolkit's."""
+    return _current.get() or shipped()
+
+
+@contextlib.contextmanager
+def using(descriptor: dict | None):
+    """Read ``descriptor`` instead of the toolkit's own inside the ``with`` block.
+
+    >>> with using({"resources": [{"name": "t", "path": "t.csv", "schema": {"fields": []}}]}):
+    ...     table_names()
+    ['t']
+    """
+    token = _current.set(descriptor)
+    try:
+        yield descriptor
+    finally:
+        _current.reset(token)
+
+
+def _by_name(descriptor: dict) -> dict[str, dict]:
+    return {r["name"]: r for r in descriptor.get("resources", [])}
+
+
+_shipped_resources = cache(lambda: _by_name(shipped()))
+
+
 def resources() -> dict[str, dict]:
     """Resource (table) descriptors by table name, in declaration order."""
-    return {r["name"]: r for r in package()["resources"]}
+    d = _current.get()
+    return _shipped_resources() if d is None else _by_name(d)
 
 
 def table_names() -> list[str]:
@@ -61,6 +93,7 @@ def field(name: str, column: str) -> dict:
 
 
 def primary_key(name: str) -> list[str]:
+    """The primary key's columns of one table."""
     pk = resource(name)["schema"]["primaryKey"]
     return [pk] if isinstance(pk, str) else list(pk)
 

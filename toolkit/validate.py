@@ -272,18 +272,17 @@ def _check_rules(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
     return problems
 
 
-def _check_text(name: str, df: pl.DataFrame, text: str, tables: dict) -> list[Problem]:
-    """Offsets inside the text, quote equal to the slice, paragraph holding char_start."""
-    fname, problems, starts = schema.resource(name)["path"], [], article.paragraph_starts(text)
+def _check_text(name: str, df: pl.DataFrame, texts: dict[str, str], tables: dict) -> list[Problem]:
+    """Offsets inside the text of the row's source, quote equal to the slice, paragraph holding char_start."""
+    fname, problems, starts = schema.resource(name)["path"], [], {}
     cols = set(df.columns)
-    if not {"char_start", "char_end"} <= cols:
+    if not {"char_start", "char_end"} <= cols or not texts:
         return []
-    text_sources = set()
-    if tables.get("sources") is not None:
-        text_sources = set(tables["sources"].filter(pl.col("kind") == "article")["source_id"].to_list())
+    only = next(iter(texts)) if len(texts) == 1 else None
     for i, r in enumerate(df.iter_rows(named=True), start=1):
         s, e = r["char_start"], r["char_end"]
-        if s is None or e is None or ("source_id" in r and r["source_id"] not in text_sources):
+        text = texts.get(r["source_id"]) if "source_id" in r else texts.get(only)
+        if s is None or e is None or text is None:
             continue
         if e > len(text):
             problems.append(Problem(fname, i, "char_end", f"{e} is past the end of the text ({len(text)} characters)"))
@@ -297,20 +296,24 @@ def _check_text(name: str, df: pl.DataFrame, text: str, tables: dict) -> list[Pr
                 hint = f"; the quote is at {found}-{found + len(expect)} (run `python -m toolkit locate`)"
             problems.append(Problem(fname, i, col, f"does not match the text at {s}-{e} ({text[s:e][:40]!r}){hint}"))
         para_col = "paragraph" if "paragraph" in r else "paragraph_start"
-        actual = article.paragraph_of(text, s, starts)
+        sid = r.get("source_id", only)
+        if sid not in starts:
+            starts[sid] = article.paragraph_starts(text)
+        actual = article.paragraph_of(text, s, starts[sid])
         if r.get(para_col) is not None and r[para_col] != actual:
             problems.append(Problem(fname, i, para_col, f"offset {s} is in paragraph {actual}, not {r[para_col]}"))
     return problems
 
 
-def _check_mentions(tables: dict, text: str, flawed: set[str] = frozenset()) -> list[Problem]:
-    """Mentions equal to the alias occurrences; skipped while one of the three tables has its own problems."""
+def _check_mentions(tables: dict, texts: dict[str, str], flawed: set[str] = frozenset()) -> list[Problem]:
+    """Mentions equal to the alias occurrences in each text; skipped while one of the three tables has its own problems."""
     need = ("aliases", "segments", "mentions")
     if any(tables.get(t) is None or schema.resource(t)["path"] in flawed for t in need):
         return []
-    expected = article.find_mentions(text, tables["aliases"].with_columns(pl.col("entity_type").cast(pl.String)), tables["segments"])
-    have = tables["mentions"].with_columns(pl.col("entity_type").cast(pl.String))
-    key = ["entity_id", "entity_type", "char_start", "char_end"]
+    expected = article.find_all_mentions(texts, tables["aliases"], tables["segments"])
+    have = tables["mentions"].with_columns(pl.col("entity_type").cast(pl.String)).filter(
+        pl.col("source_id").is_in(list(texts)))
+    key = ["source_id", "entity_id", "entity_type", "char_start", "char_end"]
     problems = []
     missing = expected.join(have, on=key, how="anti")
     for r in missing.iter_rows(named=True):
@@ -346,42 +349,39 @@ def read_text(path: Path, folder: Path) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
-def check(folder: Path, text: str | None = None) -> tuple[dict, list[Problem]]:
-    """Read and check a whole folder; text-dependent checks run only when ``text`` is given."""
-    tables, problems = read_all(folder)
-    flawed = {p.file for p in problems}
+def check_tables(tables: dict, texts: dict[str, str] | None = None, flawed: set[str] = frozenset()) -> list[Problem]:
+    """Keys, rules, and (for the sources in ``texts``: source_id -> text) quotes, offsets and mentions."""
+    problems, texts = [], texts or {}
     for name, df in tables.items():
         if df is None:
             continue
         problems += _check_keys(name, df, tables) + _check_rules(name, df, tables)
-        if text is not None:
-            problems += _check_text(name, df, text, tables)
-    if text is not None:
-        problems += _check_mentions(tables, text, flawed)
-    return tables, problems
+        if texts:
+            problems += _check_text(name, df, texts, tables)
+    if texts:
+        problems += _check_mentions(tables, texts, flawed)
+    return problems
+
+
+def check(folder: Path, texts: dict[str, str] | None = None) -> tuple[dict, list[Problem]]:
+    """Read and check a whole folder; text-dependent checks run for the sources in ``texts``."""
+    tables, problems = read_all(folder)
+    return tables, problems + check_tables(tables, texts, {p.file for p in problems})
 
 
 def validate(data_dir: str | Path | None = None, text_path: str | Path | None = None) -> Report:
     """Check a data folder (default: the shipped data) and return a :class:`Report` of every problem.
 
-    Quotes and offsets are checked against the article when its text is found
-    (``text_path``, ``article.txt`` in the folder, ``$TOOLKIT_ARTICLE`` or ``../shared/article/``).
+    The folder's own ``datapackage.json`` is used when it has one. Quotes and offsets are checked
+    against each source's text: ``texts/<source_id>.txt`` or ``article.txt`` in the folder, or
+    ``text_path``; a text found elsewhere is used only when its checksum is the one recorded in
+    ``sources.text_sha256``. The report's notes say which text was used.
 
     >>> validate().ok
     True
     """
-    from toolkit.tables import data_folder
+    from toolkit.dataset import data_folder, read_folder
 
     folder = data_folder(data_dir)
-    notes = []
-    path = Path(text_path) if text_path else article.find_text(folder)
-    text, text_problems = None, []
-    if path is not None and path.is_file():
-        text, text_problems = read_text(path, folder)
-        if text is not None:
-            notes.append(f"quotes and offsets checked against {path}")
-    else:
-        notes.append("article text not found: quotes, offsets and mentions were not checked against it "
-                     "(put article.txt in the folder or set TOOLKIT_ARTICLE)")
-    _, problems = check(folder, text)
-    return Report(folder, text_problems + problems, notes)
+    ds, problems = read_folder(folder, text_path)
+    return Report(folder, problems, ds.notes)
