@@ -1,8 +1,9 @@
-"""Altair views of the article's tables: estimates, timeline, actors, mentions, and a linked dashboard.
+"""Altair views of a dataset: estimates, timeline, actors, mentions, and a linked dashboard.
 
-Each function takes the toolkit's tables (``None``: the shipped data) and returns an Altair chart
-with a title, the source line and the toolkit theme (enabled on import). Text from the data goes
-into data values and plain tooltip fields only — never into markup or Vega expressions.
+Each function takes a :class:`~toolkit.Dataset` (``None``: the default dataset; to draw a subset,
+``ds.with_tables(estimates=...)``) and returns an Altair chart with a title, the dataset's source
+line and the toolkit theme (enabled on import). Text from the data goes into data values and plain
+tooltip fields only — never into markup or Vega expressions.
 
 >>> from toolkit import charts
 >>> charts.estimates().to_dict()["title"]["text"]
@@ -17,8 +18,8 @@ import textwrap
 import altair as alt
 import polars as pl
 
-import toolkit
 from toolkit import theme
+from toolkit.dataset import Dataset, coerce, describe_source
 
 __all__ = ["actors", "dashboard", "estimates", "mentions", "timeline"]
 
@@ -40,10 +41,6 @@ _EST_TIPS = [("id", "claim"), ("claimant", "claimant"), ("said", "as worded"), (
 
 
 # --- shared helpers ---------------------------------------------------------------------------------
-
-def _or(df, load):
-    return load() if df is None else df
-
 
 def _short(name: str) -> str:
     """'Federal Security Service (FSB)' -> 'FSB'; other names unchanged."""
@@ -96,8 +93,10 @@ def _top(values) -> int:
     return 10 ** math.ceil(math.log10(max([v for v in values if v] + [10]) * 1.25))
 
 
-def _estimate_rows(est, actors, places, sources) -> tuple[list, list, int]:
-    """(numeric rows, word rows, axis end) for the estimates views."""
+def _estimate_rows(ds: Dataset) -> tuple[list, list, int]:
+    """(numeric rows, word rows, axis end) for the estimates views; ``panel`` is the article's source id
+    (one panel per article of a corpus) or "context"."""
+    est, actors, places, sources = ds["estimates"], ds["actors"], ds["places"], ds["sources"]
     who, where = _names(actors, short=True), dict(zip(places["place_id"], places["name"]))
     article = set(sources.filter(pl.col("kind") == "article")["source_id"])
     titles = dict(zip(sources["source_id"], sources["publisher"]))
@@ -119,12 +118,12 @@ def _estimate_rows(est, actors, places, sources) -> tuple[list, list, int]:
             "where": f"{place} → {theatres or '?'}" + (f"; said in {said_in}" if said_in else ""),
             "quote": r["quote"] or "(not from the article)", "paragraph": r["paragraph"],
             "source": titles.get(r["source_id"], r["source_id"]), "note": r["note"] or "",
-            "copy": r["same_claim_as"] is not None, "panel": "article" if in_article else "context",
+            "copy": r["same_claim_as"] is not None, "panel": r["source_id"] if in_article else "context",
             "label": f"{r['estimate_id']}  {claimant}: {r['counted']}{when}"
                      + (f"  [same claim as {r['same_claim_as']}]" if r["same_claim_as"] else ""),
         }
         ranged = r["value_low"] is not None and r["value_high"] is not None
-        if r["bound"] == "vague" or r["unit"] != "fighters" or (n is None and not ranged):
+        if r["bound"] == "vague" or r["unit"] != _main_unit(est) or (n is None and not ranged):
             words.append(row | {"words": f"“{r['qualifier']}”",
                                 "what": _wrap(f"{claimant}: {r['counted']} ({r['unit']})", 100)})
             continue
@@ -141,9 +140,23 @@ def _estimate_rows(est, actors, places, sources) -> tuple[list, list, int]:
     return numeric, words, top
 
 
+def _main_unit(est: pl.DataFrame) -> str:
+    """The unit most numeric claims count (one scale shows one unit; the others are listed in words)."""
+    units = est.filter(pl.col("bound") != "vague")["unit"].drop_nulls()
+    return units.cast(pl.String).mode().sort()[0] if units.len() else "fighters"
+
+
+def _panels(ds: Dataset) -> list[tuple[str, str]]:
+    """(panel key, title) for the estimate panels: one per article, then the context estimates."""
+    arts = ds.articles().to_dicts()
+    if len(arts) == 1:
+        return [(arts[0]["source_id"], f"In {ds.noun}"), ("context", f"Published elsewhere (context, not in {ds.noun})")]
+    return [(a["source_id"], f"In {describe_source(a, short=True)}") for a in arts] + [
+        ("context", "Published elsewhere (context, not in the articles)")]
+
+
 def _colour(keys, field: str = "key", title: str = "claimant"):
-    keys = list(dict.fromkeys(k for k in keys if k not in (_NOT_STATED, _ELSEWHERE)))
-    mapping = theme.colours(keys) | {_NOT_STATED: theme.GREY, _ELSEWHERE: theme.INK}
+    mapping = theme.colours(keys, fixed={_NOT_STATED: theme.GREY, _ELSEWHERE: theme.INK})
     return alt.Color(f"{field}:N", title=title, legend=alt.Legend(symbolOpacity=1),
                      scale=alt.Scale(domain=list(mapping), range=list(mapping.values())))
 
@@ -193,32 +206,29 @@ def _words_panel(rows, colour, title, pick=None, width=_WIDTH):
     ).properties(width=width, height=alt.Step(34), title=title)
 
 
-def estimates(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = None,
-              places: pl.DataFrame | None = None, sources: pl.DataFrame | None = None) -> alt.VConcatChart:
-    """Every numeric claim on one scale, by claimant; claims in words listed beside, not plotted.
+def estimates(ds: Dataset | None = None) -> alt.VConcatChart:
+    """Every numeric claim on one scale, by claimant (one panel per article of a corpus); claims in
+    words, or counting another unit, listed below, not plotted.
 
     >>> chart = estimates()
     >>> "quote" in str(chart.to_dict()["vconcat"][0]["layer"][0]["encoding"]["tooltip"])
     True
     """
-    est = _or(estimates, toolkit.load_estimates)
-    numeric, words, top = _estimate_rows(est, _or(actors, toolkit.load_actors),
-                                         _or(places, toolkit.load_places), _or(sources, toolkit.load_sources))
+    ds = coerce(ds)
+    numeric, words, top = _estimate_rows(ds)
     colour = _colour([r["key"] for r in numeric + words])
     panels = [_estimate_panel(rows, top, colour, title) for rows, title in (
-        ([r for r in numeric if r["panel"] == "article"], "In the article"),
-        ([r for r in numeric if r["panel"] == "context"], "Published elsewhere (context, not in the article)"),
-    ) if rows]
+        ([r for r in numeric if r["panel"] == key], title) for key, title in _panels(ds)) if rows]
     if words:
-        panels.append(_words_panel(words, colour, "Said in words, not numbers (not placed on the scale)"))
+        panels.append(_words_panel(words, colour, "Said in words, or another unit (not placed on the scale)"))
     if not panels:
         raise ValueError("estimates(): no rows to draw")
     return theme.finish(
         alt.vconcat(*panels).resolve_scale(x="shared"),
-        "Every number in the article, on one scale",
-        "● the number as said · dashed arrow: open-ended (a lower bound runs right, an upper bound left) · "
-        "bar: a published range",
-        "Hollow: another wording of a claim already shown (same_claim_as), not a second claim.")
+        f"Every number in {ds.noun}, on one scale",
+        f"● the number as said ({_main_unit(ds['estimates'])}) · dashed arrow: open-ended (a lower bound runs right, "
+        "an upper bound left) · bar: a published range",
+        "Hollow: another wording of a claim already shown (same_claim_as), not a second claim.", source=ds.source_line)
 
 
 # --- timeline ---------------------------------------------------------------------------------------
@@ -230,7 +240,7 @@ _EV_TIPS = [("id", "event"), ("summary", "what"), ("dates", "when"), ("precision
             ("paragraph", "paragraph"), ("note", "note")]
 
 
-def _event_rows(events, statements, actors) -> tuple[list, list]:
+def _event_rows(events, statements, actors, noun: str = "the article") -> tuple[list, list]:
     """(dated rows, undated rows): events with who and their statements; loose statements undated."""
     name = _names(actors, short=True)
     said: dict = {}
@@ -248,7 +258,7 @@ def _event_rows(events, statements, actors) -> tuple[list, list]:
             "statements": " | ".join(listed[:4]) + (f" | … {len(listed) - 4} more" if len(listed) > 4 else ""),
             "quote": e["quote"] or "", "paragraph": e["paragraph"], "note": e["note"] or "",
             "precision": e["date_precision"], "inferred": inferred,
-            "year": "inferred (the article does not write it)" if inferred else "in the article",
+            "year": f"inferred ({noun} does not write it)" if inferred else f"in {noun}",
             "label": f"{e['summary']}{' †' if inferred else ''}"
                      + (f"  ({len(sts)} statement{'s' if len(sts) > 1 else ''})" if sts else ""),
         }
@@ -333,27 +343,26 @@ def _timeline_key(width=_WIDTH + 80):
     ).properties(width=width, height=22)
 
 
-def timeline(events: pl.DataFrame | None = None, statements: pl.DataFrame | None = None,
-             actors: pl.DataFrame | None = None) -> alt.VConcatChart:
+def timeline(ds: Dataset | None = None) -> alt.VConcatChart:
     """Events and statements over time, date precision visible; undated ones listed below.
 
     >>> chart = timeline()
     >>> len(chart.to_dict()["vconcat"])
     3
     """
-    dated, undated = _event_rows(_or(events, toolkit.load_events), _or(statements, toolkit.load_statements),
-                                 _or(actors, toolkit.load_actors))
+    ds = coerce(ds)
+    dated, undated = _event_rows(ds["events"], ds["statements"], ds["actors"], ds.noun)
     panels = [_timeline_key()]
     if dated:
         panels.append(_timeline_panel(dated, "Dated"))
     if undated:
-        panels.append(_list_panel(undated, "Undated: no date in the article (not placed on the time axis)"))
+        panels.append(_list_panel(undated, f"Undated: no date in {ds.noun} (not placed on the time axis)"))
     if len(panels) == 1:
         raise ValueError("timeline(): no events or statements to draw")
     return theme.finish(alt.vconcat(*panels, spacing=14),
-                        "What happened when, as precisely as the article dates it",
-                        "† and hollow marks: the year is inferred, not written in the article. "
-                        "Statements are counted on the occasion they were made; hover for them.")
+                        f"What happened when, as precisely as {ds.noun} dates it",
+                        f"† and hollow marks: the year is inferred, not written in {ds.noun}. "
+                        "Statements are counted on the occasion they were made; hover for them.", source=ds.source_line)
 
 
 # --- actors -----------------------------------------------------------------------------------------
@@ -436,16 +445,15 @@ def _spread(labels: list[dict], gap: float = 11.5) -> None:
                 b["y"] = a["y"] + gap * len(a["text"]) + 4
 
 
-def actors(relations: pl.DataFrame | None = None, actors: pl.DataFrame | None = None,
-           places: pl.DataFrame | None = None) -> alt.LayerChart:
+def actors(ds: Dataset | None = None) -> alt.LayerChart:
     """Who leads, heads, backs or designates whom: a layered network with a fixed layout.
 
     >>> chart = actors()
     >>> chart.to_dict()["title"]["text"]
     'Who is who: the relations the article states'
     """
-    rel = _or(relations, toolkit.load_relations)
-    act, pla = _or(actors, toolkit.load_actors), _or(places, toolkit.load_places)
+    ds = coerce(ds)
+    rel, act, pla = ds["relations"], ds["actors"], ds["places"]
     info = {a["actor_id"]: (a["name"], a["kind"], a["role"] or "") for a in act.to_dicts()}
     info |= {p["place_id"]: (p["name"], "place", p["kind"]) for p in pla.to_dicts()}
     grouped: dict = {}
@@ -521,36 +529,46 @@ def actors(relations: pl.DataFrame | None = None, actors: pl.DataFrame | None = 
     ).properties(width=width, height=height)
     loose = [_short(info[a][0]) for a in act["actor_id"] if a not in nodes and a in info]
     return theme.finish(
-        chart, "Who is who: the relations the article states",
-        "Read left to right: subject → object; the label says how the article puts it. Hover a label for the quote.",
-        f"Not drawn, no stated relation ({len(loose)}): {', '.join(loose)}." if loose else "")
+        chart, f"Who is who: the relations {ds.noun} states",
+        f"Read left to right: subject → object; the label says how {ds.noun} puts it. Hover a label for the quote.",
+        f"Not drawn, no stated relation ({len(loose)}): {', '.join(loose)}." if loose else "", source=ds.source_line)
 
 
 # --- mentions ---------------------------------------------------------------------------------------
 
-def mentions(mentions: pl.DataFrame | None = None, actors: pl.DataFrame | None = None,
-             places: pl.DataFrame | None = None, segments: pl.DataFrame | None = None) -> alt.VConcatChart:
-    """How often each actor and place is named, paragraph by paragraph (heatmap + totals).
+def mentions(ds: Dataset | None = None) -> alt.VConcatChart:
+    """How often each actor and place is named, paragraph by paragraph (heatmap + totals); for a corpus,
+    article by article.
 
     >>> chart = mentions()
     >>> chart.to_dict()["title"]["text"]
     'Who and where the article names, paragraph by paragraph'
     """
-    men = _or(mentions, toolkit.load_mentions)
-    seg = _or(segments, toolkit.load_segments).filter(pl.col("counted"))
-    names = {**dict(zip(_or(places, toolkit.load_places)["place_id"], _or(places, toolkit.load_places)["name"])),
-             **_names(_or(actors, toolkit.load_actors))}
-    paragraphs = sorted({p for s in seg.to_dicts() for p in range(s["paragraph_start"], s["paragraph_end"] + 1)}
-                        | set(men["paragraph"].drop_nulls()))
-    parts = ", ".join(f"{s['paragraph_start']}" + (f"–{s['paragraph_end']}" if s["paragraph_end"] != s["paragraph_start"]
-                      else "") + f" {s['kind']}" for s in seg.sort("paragraph_start").to_dicts())
-    counts = (men.group_by("entity_id", "entity_type", "paragraph").len("n")
-              .with_columns(pl.col("entity_type").cast(pl.String)).sort("entity_id", "paragraph"))
-    order = (counts.group_by("entity_id", "entity_type")
-             .agg(pl.col("paragraph").min().alias("first"), pl.col("n").sum().alias("total"))
-             .sort("first", "total", "entity_id", descending=[False, True, False]))
+    ds = coerce(ds)
+    men, seg = ds["mentions"], ds["segments"].filter(pl.col("counted"))
+    names = {**dict(zip(ds["places"]["place_id"], ds["places"]["name"])), **_names(ds["actors"])}
+    by_source = men["source_id"].n_unique() > 1
+    if by_source:
+        label = {r["source_id"]: f"{r['source_id']}" for r in ds.articles().to_dicts()}
+        men = men.with_columns(pl.col("source_id").replace_strict(label, default=pl.col("source_id")).alias("where"))
+        columns, x_title = list(dict.fromkeys(label[s] for s in ds.articles()["source_id"] if s in set(men["source_id"]))), "article"
+    else:
+        men = men.with_columns(pl.col("paragraph").alias("where"))
+        columns = sorted({p for s in seg.to_dicts() for p in range(s["paragraph_start"], s["paragraph_end"] + 1)}
+                         | set(men["paragraph"].drop_nulls()))
+        parts = ", ".join(f"{s['paragraph_start']}" + (f"–{s['paragraph_end']}" if s["paragraph_end"] != s["paragraph_start"]
+                          else "") + f" {s['kind']}" for s in seg.sort("paragraph_start").to_dicts())
+        x_title = f"paragraph ({parts})"
+    counts = (men.group_by("entity_id", "entity_type", "where").len("n")
+              .with_columns(pl.col("entity_type").cast(pl.String)).sort("entity_id", "where"))
+    first = men.group_by("entity_id", "entity_type").agg(pl.col("char_start").min().alias("first"),
+                                                          pl.col("source_id").min().alias("src"))
+    order = (counts.group_by("entity_id", "entity_type").agg(pl.col("n").sum().alias("total"))
+             .join(first.with_columns(pl.col("entity_type").cast(pl.String)), on=["entity_id", "entity_type"])
+             .sort("src", "first", "total", "entity_id", descending=[False, False, True, False]))
     top = int(counts["n"].max() or 1)
     most = int(order["total"].max() or 1)
+    step = 17 if len(columns) <= 40 else max(4, int(700 / len(columns)))
     panels = []
     for kind, title in (("actor", "Actors"), ("place", "Places")):
         ids = order.filter(pl.col("entity_type") == kind)
@@ -560,15 +578,17 @@ def mentions(mentions: pl.DataFrame | None = None, actors: pl.DataFrame | None =
         cells = [r | {"name": label[r["entity_id"]]} for r in counts.filter(pl.col("entity_type") == kind).to_dicts()]
         y = alt.Y("name:N", sort=[label[e] for e in ids["entity_id"]], title=None,
                   axis=alt.Axis(labelLimit=230, minExtent=235))
-        heat = alt.Chart(_data(cells)).mark_rect(stroke="white", strokeWidth=1).encode(
-            x=alt.X("paragraph:O", scale=alt.Scale(domain=paragraphs), title=f"paragraph ({parts})",
-                    axis=alt.Axis(labelAngle=0)),
-            y=y, color=alt.Color("n:Q", title="mentions in the paragraph",
-                                 scale=alt.Scale(scheme=theme.SEQUENTIAL, domain=[0, top]),
-                                 legend=alt.Legend(type="symbol", values=list(range(1, top + 1)), format="d",
-                                                   symbolType="square", symbolSize=160, direction="horizontal")),
-            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("paragraph:O"), alt.Tooltip("n:Q", title="mentions")],
-        ).properties(width=alt.Step(17), height=alt.Step(17), title=title, view=alt.ViewBackground(fill="#F4F4F4"))
+        legend = (alt.Legend(type="symbol", values=list(range(1, top + 1)), format="d", symbolType="square",
+                             symbolSize=160, direction="horizontal") if top <= 12 else alt.Legend(format="d"))
+        heat = alt.Chart(_data(cells)).mark_rect(stroke="white", strokeWidth=1 if step > 8 else 0).encode(
+            x=alt.X("where:O", scale=alt.Scale(domain=columns), title=x_title,
+                    axis=alt.Axis(labelAngle=0 if not by_source else -40, labelLimit=120,
+                                  labelOverlap=True)),
+            y=y, color=alt.Color("n:Q", title="mentions", scale=alt.Scale(scheme=theme.SEQUENTIAL, domain=[0, top]),
+                                 legend=legend),
+            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("where:O", title=x_title.split(" ")[0]),
+                     alt.Tooltip("n:Q", title="mentions")],
+        ).properties(width=alt.Step(step), height=alt.Step(17), title=title, view=alt.ViewBackground(fill="#F4F4F4"))
         totals = [{"name": label[e], "total": t} for e, t in zip(ids["entity_id"], ids["total"])]
         bars = alt.Chart(_data(totals)).encode(y=alt.Y("name:N", sort=[t["name"] for t in totals], axis=None),
                                                x=alt.X("total:Q", title="in all", scale=alt.Scale(domain=[0, most]),
@@ -580,8 +600,9 @@ def mentions(mentions: pl.DataFrame | None = None, actors: pl.DataFrame | None =
     if not panels:
         raise ValueError("mentions(): no mentions to draw")
     return theme.finish(alt.vconcat(*panels).resolve_scale(color="shared"),
-                        "Who and where the article names, paragraph by paragraph",
-                        "Rows in order of first mention; every spelling and abbreviation counts (see aliases).")
+                        f"Who and where {ds.noun} names, " + ("article by article" if by_source else "paragraph by paragraph"),
+                        "Rows in order of first mention; every spelling and abbreviation counts (see aliases).",
+                        source=ds.source_line)
 
 
 # --- dashboard --------------------------------------------------------------------------------------
@@ -599,10 +620,7 @@ def _activity(est, event_rows, statements, actors) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["total"], r["name"]))
 
 
-def dashboard(estimates: pl.DataFrame | None = None, events: pl.DataFrame | None = None,
-              statements: pl.DataFrame | None = None, actors: pl.DataFrame | None = None,
-              places: pl.DataFrame | None = None, sources: pl.DataFrame | None = None,
-              actor: str | None = None) -> alt.VConcatChart:
+def dashboard(ds: Dataset | None = None, actor: str | None = None) -> alt.VConcatChart:
     """Click an actor: its claims and events light up, the rest fades (double-click clears).
 
     ``actor`` pre-selects one (e.g. ``"melikov"``) for a static picture.
@@ -611,11 +629,10 @@ def dashboard(estimates: pl.DataFrame | None = None, events: pl.DataFrame | None
     >>> spec["params"][0]["value"]
     [{'actor_id': 'melikov'}]
     """
-    est, act = _or(estimates, toolkit.load_estimates), _or(actors, toolkit.load_actors)
-    sts = _or(statements, toolkit.load_statements)
-    numeric, words, top = _estimate_rows(est, act, _or(places, toolkit.load_places),
-                                         _or(sources, toolkit.load_sources))
-    dated, undated = _event_rows(_or(events, toolkit.load_events), sts, act)
+    ds = coerce(ds)
+    est, act, sts = ds["estimates"], ds["actors"], ds["statements"]
+    numeric, words, top = _estimate_rows(ds)
+    dated, undated = _event_rows(ds["events"], sts, act, ds.noun)
     pick = alt.selection_point(name=_PICK, fields=["actor_id"], on="click", clear="dblclick", toggle=False,
                                value=[{"actor_id": actor}] if actor else alt.Undefined)
     activity = _activity(est, dated + undated, sts, act)
@@ -637,4 +654,5 @@ def dashboard(estimates: pl.DataFrame | None = None, events: pl.DataFrame | None
     if undated:
         panels.append(_list_panel(undated, "Undated", highlight=in_pick))
     return theme.finish(alt.vconcat(*panels),
-                        "One actor's claims and events", "Click a bar to pick an actor; double-click to clear.")
+                        "One actor's claims and events", "Click a bar to pick an actor; double-click to clear.",
+                        source=ds.source_line)

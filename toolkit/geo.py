@@ -1,13 +1,16 @@
-"""Offline boundaries and gazetteer for the article's places (geopandas; import only when used).
+"""Offline boundaries and gazetteer for a dataset's places (geopandas; import only when used).
 
 Boundaries come from Natural Earth 1:10m admin-1 (public domain), cities from GeoNames
 (CC BY 4.0), both built into ``geo/`` by ``geo/build.py`` from pinned registry packages; nothing
-is downloaded here. Everything joins on ``place_id`` (``toolkit/data/places.csv``) and ISO 3166.
+is downloaded here. Everything joins on a dataset's ``places`` table by ISO 3166 code, then by
+coordinates; every function takes the dataset (``ds=None``: the default one).
 
 * ``regions()`` — the 7 NCFD subjects, full resolution; ``regions(for_web=True)`` is simplified
   with shared edges kept and exterior rings clockwise, as Vega/d3 expects.
 * ``countries()`` — context countries (Russia clipped to lon 25..60, lat 28..50).
-* ``points()`` — every place with coordinates; ``join(table)`` — geometry for any table.
+* ``points(ds)`` — every place with coordinates; ``join(ds)`` / ``join(table, ds=ds)`` — geometry for
+  any table: a place's own outline or point, else its ``drawn_as`` stand-in's, else the union of its
+  children's outlines (a federal district as its subjects).
 * ``CAUCASUS_CRS`` (print maps) and ``VEGA_PROJECTION`` (Altair maps): the same equal-area view.
 
 >>> from toolkit import geo
@@ -56,10 +59,10 @@ def _geo_dir():
     return repo
 
 
-def _places() -> pl.DataFrame:
-    import toolkit
+def _places(ds=None) -> pl.DataFrame:
+    from toolkit.dataset import coerce
 
-    return toolkit.load_places()
+    return coerce(ds)["places"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -81,24 +84,27 @@ def _for_web(geoms, tolerance: float):
     return shapely.orient_polygons(out, exterior_cw=True)
 
 
-def _with_places(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
-    places = _places().filter(pl.col("kind") == kind).select("place_id", "iso_3166", "name")
+def _with_places(gdf: gpd.GeoDataFrame, ds=None) -> gpd.GeoDataFrame:
+    places = (_places(ds).filter(pl.col("iso_3166").is_not_null()).unique("iso_3166", keep="first", maintain_order=True)
+              .select("place_id", "iso_3166", "name"))
     out = gdf.merge(_to_pandas(places), on="iso_3166", how="left")
     out["name"] = out["name"].fillna(out["name_ne"])
     out["place_id"] = out["place_id"].astype(object).where(out["place_id"].notna(), None)
     return out
 
 
-def regions(for_web: bool = False) -> gpd.GeoDataFrame:
+def regions(for_web: bool = False, ds=None) -> gpd.GeoDataFrame:
     """The seven NCFD subjects (EPSG:4326) with place_id, iso_3166, name, name_ne, area_km2.
 
+    ``place_id`` and ``name`` come from the dataset's places (by ISO code); a subject the dataset
+    does not list keeps Natural Earth's name and no place_id.
     ``area_km2`` is always computed from the full-resolution outline in ``CAUCASUS_CRS``.
 
     >>> r = regions()
     >>> r.loc[r.iso_3166 == "RU-DA", ["place_id", "name", "name_ne"]].values.tolist()
     [['daghestan', 'Daghestan', 'Dagestan']]
     """
-    gdf = _with_places(_read("ncfd_regions.geojson"), "federal_subject")
+    gdf = _with_places(_read("ncfd_regions.geojson"), ds)
     gdf["area_km2"] = gdf.geometry.to_crs(CAUCASUS_CRS).area.to_numpy() / 1e6
     if for_web:
         gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), WEB_TOLERANCE["regions"])
@@ -106,7 +112,7 @@ def regions(for_web: bool = False) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(gdf[cols], geometry="geometry", crs="EPSG:4326")
 
 
-def countries(for_web: bool = False) -> gpd.GeoDataFrame:
+def countries(for_web: bool = False, ds=None) -> gpd.GeoDataFrame:
     """Context countries (EPSG:4326): place_id (where the places table has one), iso_3166, name, name_ne.
 
     Moderate resolution (0.01°; the United States 0.05°); Russia is clipped to lon 25..60, lat 28..50.
@@ -114,20 +120,20 @@ def countries(for_web: bool = False) -> gpd.GeoDataFrame:
     >>> sorted(countries().iso_3166)
     ['AM', 'AZ', 'GE', 'IQ', 'IR', 'RU', 'SY', 'TR', 'US']
     """
-    gdf = _with_places(_read("countries.geojson"), "country")
+    gdf = _with_places(_read("countries.geojson"), ds)
     if for_web:
         gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), WEB_TOLERANCE["countries"])
     cols = ["place_id", "iso_3166", "name", "name_ne", "geometry"]
     return gpd.GeoDataFrame(gdf[cols], geometry="geometry", crs="EPSG:4326")
 
 
-def points() -> gpd.GeoDataFrame:
+def points(ds=None) -> gpd.GeoDataFrame:
     """Every place with coordinates, as points (place_id, name, kind, parent_id, geometry).
 
     >>> points().set_index("place_id").geometry["pyatigorsk"].y
     44.05
     """
-    df = _places().filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    df = _places(ds).filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
     pdf = _to_pandas(df)
     return gpd.GeoDataFrame(pdf[["place_id", "name", "kind", "parent_id"]],
                             geometry=gpd.points_from_xy(pdf["lon"], pdf["lat"]), crs="EPSG:4326")
@@ -142,33 +148,54 @@ def cities() -> gpd.GeoDataFrame:
     return _read("cities.geojson").copy()
 
 
-def _geometries(for_web: bool) -> dict:
-    """place_id → geometry: polygons first, then points; the NCFD as the union of its subjects."""
+def _geometries(places: pl.DataFrame, for_web: bool, ds=None) -> dict:
+    """place_id → geometry: outlines by ISO code, then points; then ``drawn_as`` stand-ins; then the
+    union of a place's children's outlines (e.g. a federal district as its subjects)."""
     found = {}
-    r = regions(for_web)
-    for frame in (r, countries(for_web)):
+    for frame in (regions(for_web, ds), countries(for_web, ds)):
         found.update({k: g for k, g in zip(frame.place_id, frame.geometry) if isinstance(k, str)})
-    found["north_caucasus_fd"] = shapely.orient_polygons(shapely.union_all(r.geometry.to_numpy()),
-                                                         exterior_cw=for_web)
-    p = points()
+    p = points(ds)
     for k, g in zip(p.place_id, p.geometry):
         found.setdefault(k, g)
+    rows = places.select("place_id", "parent_id", *(["drawn_as"] if "drawn_as" in places.columns else [])).to_dicts()
+    children: dict = {}
+    for r in rows:
+        children.setdefault(r["parent_id"], []).append(r["place_id"])
+    for r in rows:  # parents without an outline: the union of their children's outlines
+        pid = r["place_id"]
+        parts = [found[c] for c in children.get(pid, []) if c in found and found[c].geom_type != "Point"]
+        if pid not in found and parts:
+            found[pid] = shapely.orient_polygons(shapely.union_all(parts), exterior_cw=for_web)
+    for r in rows:
+        if r.get("drawn_as") and r["place_id"] not in found and r["drawn_as"] in found:
+            found[r["place_id"]] = found[r["drawn_as"]]
     return found
 
 
-def join(table, on: str = "place_id", for_web: bool = False) -> gpd.GeoDataFrame:
+def join(table=None, on: str = "place_id", for_web: bool = False, ds=None) -> gpd.GeoDataFrame:
     """Attach geometry to a polars (or pandas) table by place id; rows without one get None.
+
+    ``join(ds)`` (or ``join()``) gives the dataset's places with their geometry; ``join(table, ds=ds)``
+    any table of place ids, resolved against that dataset's places.
 
     >>> import polars as pl
     >>> join(pl.DataFrame({"place_id": ["grozny", "chechen_republic"]})).geom_type.tolist()
     ['Point', 'Polygon']
+    >>> join().set_index("place_id").loc["north_caucasus"].geometry.geom_type
+    'MultiPolygon'
     """
+    from toolkit.dataset import Dataset, coerce
+
+    if table is None or isinstance(table, Dataset):
+        ds = coerce(table if table is not None else ds)
+        table = ds["places"]
+    places = _places(ds)
     columns = list(table.columns)
     if on not in columns:
         raise ValueError(f"join: the table has no column {on!r} to join on; its columns are {columns}. "
                          f"Pass on=... naming the column that holds place ids.")
     pdf = _to_pandas(table) if isinstance(table, pl.DataFrame) else pd.DataFrame(table).copy()
-    lookup = _geometries(for_web)
+    lookup = _geometries(places, for_web, ds)
     geometry = [lookup.get(k) for k in pdf[on]]
     return gpd.GeoDataFrame(pdf, geometry=gpd.GeoSeries(geometry, index=pdf.index), crs="EPSG:4326")
 

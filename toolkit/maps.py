@@ -1,8 +1,10 @@
-"""Maps of the article's places: a choropleth of the NCFD subjects, the outflow, and a print map.
+"""Maps of a dataset's places: a choropleth of the regions it names, the outflow, and a print map.
 
-``regions()`` and ``flows()`` return Altair charts (offline: geometry comes from ``toolkit.geo``,
-simplified, with clockwise rings, inlined in the spec); ``static_regions()`` returns a Matplotlib
-figure in ``geo.CAUCASUS_CRS``. Every map names its sources and the boundary licences.
+``regions(ds)`` and ``flows(ds)`` return Altair charts (offline: geometry comes from ``toolkit.geo``,
+simplified, with clockwise rings, inlined in the spec); ``static_regions(ds)`` returns a Matplotlib
+figure in ``geo.CAUCASUS_CRS``. Every map names its sources and the boundary licences. Windows,
+label rows and anchors follow rules computed from the data (or ``x-view.extent`` in the descriptor:
+``{"regions": [w, s, e, n], "flows": [w, s, e, n]}``), never coordinates tuned to one article.
 
 >>> from toolkit import maps
 >>> len(maps.regions().to_json(indent=None)) < 150_000
@@ -24,28 +26,21 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from shapely.ops import polylabel
 
-import toolkit
 from toolkit import geo, theme
+from toolkit.dataset import Dataset, coerce
 
 __all__ = ["flows", "regions", "static_regions"]
 
 theme.use()
 
-_CLASSES = ["not named in the article", "1–2 mentions", "3–5 mentions", "6–10 mentions", "more than 10"]
+_CLASSES = ["never named", "1–2 mentions", "3–5 mentions", "6–10 mentions", "more than 10"]
 _CLASS_COLOURS = [theme.LIGHT, "#C6DBEF", "#6BAED6", "#2171B5", "#08306B"]  # ColorBrewer Blues
 _LAND, _BORDER = "#F3F3F3", "white"
-_REGION_BOX = (40.3, 40.9, 48.9, 46.5)   # lon/lat window of the regions maps
-_FLOW_BOX = (34.8, 30.6, 50.4, 48.0)     # lon/lat window of the outflow map
 _SMALL_KM2 = 20_000  # subjects smaller than this get their label outside, with a leader line
-_CALLOUT_LATS = (42.15, 41.65)  # two rows of outside labels, over Georgia
-# Where a place has no shape of its own, or its shape's inside point would mislead:
-_STAND_IN = {"north_caucasus": "north_caucasus_fd"}  # the article's "North Caucasus" drawn as the NCFD
-_ANCHOR = {"russia": (39.8, 47.1)}  # "Russia" as a whole: southern Russia west of the NCFD (Moscow is off the map)
+_ROW_GAP = 0.5       # degrees of latitude between the rows of outside labels
+_PAD = 0.3           # degrees around what a regions map must show
+_BIG = 25.0          # degrees: an endpoint wider than this (a large country) does not set a flow map's window
 _TO_LAEA = pyproj.Transformer.from_crs("EPSG:4326", geo.CAUCASUS_CRS, always_xy=True)
-
-
-def _or(df, load):
-    return load() if df is None else df
 
 
 def _class(n: int) -> str:
@@ -54,6 +49,21 @@ def _class(n: int) -> str:
 
 def _counts(mentions: pl.DataFrame) -> dict:
     return dict(mentions.filter(pl.col("entity_type") == "place").group_by("entity_id").len().iter_rows())
+
+
+def _declared_box(ds: Dataset, which: str):
+    box = (ds.view.get("extent") or {}).get(which)
+    return tuple(float(v) for v in box) if box else None
+
+
+def _area_name(ds: Dataset, place_ids) -> str:
+    """The name of the place all the regions belong to (their common parent), else 'The regions'."""
+    parents = ds["places"].filter(pl.col("place_id").is_in([p for p in place_ids if p]))["parent_id"].unique().to_list()
+    if len(parents) == 1 and parents[0]:
+        row = ds["places"].filter(pl.col("place_id") == parents[0])
+        if row.height:
+            return "The " + row["name"].item() if not row["name"].item().startswith("The ") else row["name"].item()
+    return "The regions"
 
 
 def _window(box) -> dict:
@@ -77,35 +87,101 @@ def _backdrop(box, pad: float = 2.5) -> tuple[list[dict], list[dict]]:
     return geo.web_features(c[["place_id", "iso_3166", "name", "geometry"]]), labels
 
 
-def _region_labels(r) -> list[dict]:
-    """Label positions for the subjects: inside big ones, outside (over Georgia) for small ones."""
+def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]:
+    """Label positions for the regions: inside big ones; small ones outside, in two rows just south of
+    the small ones, in the order of their inside points, spaced so that neighbours in a row never touch."""
     rows = []
     for name, shape, area in zip(r["name"], r.geometry, r["area_km2"]):
         part = max(getattr(shape, "geoms", [shape]), key=lambda g: g.area)
         p = polylabel(part, tolerance=0.01)
-        rows.append({"name": name, "ax": round(p.x, 3), "ay": round(p.y, 3), "small": bool(area < _SMALL_KM2)})
+        rows.append({"name": name, "ax": round(p.x, 3), "ay": round(p.y, 3), "small": bool(area < _SMALL_KM2),
+                     "south": shape.bounds[1]})
     small = sorted((x for x in rows if x["small"]), key=lambda x: x["ax"])
+    w, _, e, _ = shapely.total_bounds(r.geometry.to_numpy()) if len(r) else (0, 0, 1, 0)
+    char_deg = char_px * (e - w + 2 * _PAD) / width_px
     if small:
-        west, east = min(x["ax"] for x in small) - 1.1, max(x["ax"] for x in small) - 0.5
+        base = min(x["south"] for x in small) - 0.35
+        xs: list[float] = []
         for i, x in enumerate(small):
-            x["lx"] = round(west + (east - west) * (i / max(len(small) - 1, 1)), 3)
-            x["ly"] = _CALLOUT_LATS[i % 2]
+            want = x["ax"]
+            if i >= 1:
+                want = max(want, xs[i - 1] + 0.3)
+            if i >= 2:
+                want = max(want, xs[i - 2] + (len(x["name"]) + len(small[i - 2]["name"])) / 2 * char_deg + 0.15)
+            xs.append(want)
+        shift = sum(x["ax"] for x in small) / len(small) - sum(xs) / len(xs)
+        for i, x in enumerate(small):
+            x["lx"], x["ly"] = round(xs[i] + shift, 3), round(base - _ROW_GAP * (i % 2), 3)
     for x in rows:
         x.setdefault("lx", x["ax"])
         x.setdefault("ly", x["ay"])
+        x.pop("south")
     return rows
 
 
 def _city_rows(places: pl.DataFrame, subjects: dict, count: dict) -> list[dict]:
-    """Cities in the subjects; a city's label goes left when a neighbour lies close to its east."""
-    rows = [c | {"region": subjects[c["parent_id"]], "note": c["note"] or "",
-                 "named": "named in the article" if c["in_article"] else "for orientation",
+    """Cities in the regions drawn, with their place fields and mention counts."""
+    return [c | {"region": subjects[c["parent_id"]], "note": c["note"] or "",
+                 "named": "named in the text" if c["in_article"] else "for orientation",
                  "mentions": int(count.get(c["place_id"], 0))}
             for c in places.filter(pl.col("kind") == "city").to_dicts()
             if c["parent_id"] in subjects and c["lat"] is not None]
-    for c in rows:
-        c["left"] = any(0 < (o["lon"] - c["lon"]) * 80 < 45 and abs(o["lat"] - c["lat"]) * 111 < 30 for o in rows)
-    return rows
+
+
+def _place_city_labels(cities: list[dict], regions: list[dict], m_per_px: float, font_px: float = 10,
+                       char_px: float = 6.0) -> None:
+    """Give each city a label spot (right, left, above or below its point) that overlaps no region label,
+    leader line, other city label or point; a city with no free spot keeps its point and tooltip only.
+
+    Adds ``side`` ("left" = text starts right of the point, "right", "center" or None) and ``llon``/``llat``."""
+    box = lambda x, y, w, h: shapely.box(x, y, x + w, y + h)  # noqa: E731
+    taken = []
+    for lab in regions:
+        lx, ly = _TO_LAEA.transform(lab["lx"], lab["ly"])
+        w, h = (len(lab["name"]) * char_px * 1.1 + 6) * m_per_px, (font_px + 6) * m_per_px
+        taken.append(box(lx - w / 2, ly - h / 2, w, h))
+        if lab["small"]:
+            taken.append(shapely.LineString([_TO_LAEA.transform(lab["ax"], lab["ay"]), (lx, ly)]).buffer(2 * m_per_px))
+    pts = {c["place_id"]: _TO_LAEA.transform(c["lon"], c["lat"]) for c in cities}
+    taken += [shapely.Point(xy).buffer(4 * m_per_px) for xy in pts.values()]
+    for c in sorted(cities, key=lambda c: (not c["in_article"], -c["mentions"], c["name"])):
+        x, y = pts[c["place_id"]]
+        w, h, gap = (len(c["name"]) * char_px + 2) * m_per_px, (font_px + 2) * m_per_px, 6 * m_per_px
+        spots = [("left", box(x + gap, y - h / 2 + 3 * m_per_px, w, h)), ("right", box(x - gap - w, y - h / 2 + 3 * m_per_px, w, h)),
+                 ("center", box(x - w / 2, y + gap, w, h)), ("center", box(x - w / 2, y - gap - h, w, h))]
+        c["side"] = None
+        for side, b in spots:
+            if not any(b.intersects(t) for t in taken):
+                taken.append(b)
+                bx0, by0, bx1, by1 = b.bounds
+                tx = bx0 if side == "left" else bx1 if side == "right" else (bx0 + bx1) / 2
+                lon, lat = _TO_LAEA.transform(tx, (by0 + by1) / 2, direction="INVERSE")
+                c |= {"side": side, "llon": round(lon, 4), "llat": round(lat, 4)}
+                break
+
+
+def _box_of(geoms, pad: float) -> tuple:
+    w, s, e, n = shapely.total_bounds(geoms)
+    return (round(w - pad, 2), round(s - pad, 2), round(e + pad, 2), round(n + pad, 2))
+
+
+def _m_per_px(box, width_px: float) -> float:
+    (x0, _), (x1, _) = _TO_LAEA.transform(box[0], (box[1] + box[3]) / 2), _TO_LAEA.transform(box[2], (box[1] + box[3]) / 2)
+    return (x1 - x0) / width_px
+
+
+def _regions_layout(ds: Dataset, width_px: float):
+    """Everything both regions maps share: regions with counts, labels, cities with label spots, window."""
+    count = _counts(ds["mentions"])
+    full = geo.regions(ds=ds)
+    labels = _region_labels(full, width_px)
+    subjects = {p: n for p, n in zip(full["place_id"], full["name"]) if isinstance(p, str)}
+    cities = _city_rows(ds["places"], subjects, count)
+    box = _declared_box(ds, "regions") or _box_of(
+        [*full.geometry, *(shapely.Point(x["lx"], x["ly"]) for x in labels),
+         *(shapely.Point(c["lon"], c["lat"]) for c in cities)], _PAD)
+    _place_city_labels(cities, labels, _m_per_px(box, width_px))
+    return full, count, labels, cities, box
 
 
 def _shapes(features, **mark):
@@ -113,34 +189,36 @@ def _shapes(features, **mark):
                                                                  "clip": True} | mark)
 
 
-def regions(mentions: pl.DataFrame | None = None, places: pl.DataFrame | None = None) -> alt.LayerChart:
-    """The seven NCFD subjects shaded by how often the article names them, with the cities.
+def regions(ds: Dataset | None = None) -> alt.LayerChart:
+    """The regions shaded by how often the text names each, with the cities in them.
 
-    Names are the article's spellings (Daghestan); tooltips add Natural Earth's name and ISO code.
+    Names are the dataset's spellings (Daghestan); tooltips add Natural Earth's name and ISO code.
 
     >>> spec = regions().to_dict()
     >>> len(spec["layer"][1]["data"]["values"])
     7
     """
-    count, pla = _counts(_or(mentions, toolkit.load_mentions)), _or(places, toolkit.load_places)
-    r = geo.regions(for_web=True)
-    r["mentions"] = [int(count.get(p, 0)) for p in r["place_id"]]
+    ds = coerce(ds)
+    width = 660
+    full, count, labels, cities, box = _regions_layout(ds, width)
+    r = geo.regions(for_web=True, ds=ds)
+    r["mentions"] = [int(count.get(p, 0)) if isinstance(p, str) else 0 for p in r["place_id"]]
     r["shade"] = [_class(n) for n in r["mentions"]]
     r["area_km2"] = r["area_km2"].round(0)
-    back, _ = _backdrop(_REGION_BOX)
-    labels = _region_labels(geo.regions())
-    cities = _city_rows(pla, dict(zip(r["place_id"], r["name"])), count)
-    tips = [("name", "N", "name in the article"), ("name_ne", "N", "Natural Earth name"),
+    back, _ = _backdrop(box)
+    tips = [("name", "N", "name in the data"), ("name_ne", "N", "Natural Earth name"),
             ("iso_3166", "N", "ISO 3166-2"), ("mentions", "Q", "mentions"), ("area_km2", "Q", "area km²")]
     city_tips = [alt.Tooltip("name:N", title="city"), alt.Tooltip("region:N"), alt.Tooltip("named:N"),
                  alt.Tooltip("note:N")]
     pts = alt.Chart(alt.Data(values=cities)).encode(longitude="lon:Q", latitude="lat:Q", tooltip=city_tips)
     names = alt.Chart(alt.Data(values=labels))
+    classes = [f"not named in {ds.noun}"] + _CLASSES[1:]
+    r["shade"] = [classes[_CLASSES.index(x)] for x in r["shade"]]
     chart = alt.layer(
         _shapes(back, fill=_LAND),
         _shapes(geo.web_features(r), strokeWidth=1.2).encode(
-            color=alt.Color("properties.shade:N", title="times the article names the subject",
-                            scale=alt.Scale(domain=_CLASSES, range=_CLASS_COLOURS),
+            color=alt.Color("properties.shade:N", title=f"times {ds.noun} names the region",
+                            scale=alt.Scale(domain=classes, range=_CLASS_COLOURS),
                             legend=alt.Legend(columns=5, symbolType="square", symbolStrokeColor="#999999",
                                               symbolStrokeWidth=0.5, titleLimit=400)),
             tooltip=[alt.Tooltip(f"properties.{f}:{t}", title=title) for f, t, title in tips]),
@@ -150,28 +228,75 @@ def regions(mentions: pl.DataFrame | None = None, places: pl.DataFrame | None = 
             longitude="lx:Q", latitude="ly:Q", text="name:N"),
         pts.mark_point(filled=True, color=theme.INK, stroke="white", strokeWidth=0.8).encode(
             size=alt.condition("datum.in_article", alt.value(80), alt.value(25))),
-        *(pts.transform_filter(test).mark_text(align=align, dx=dx, dy=-6, fontSize=10, fontStyle="italic",
-                                               fontWeight=weight, color=theme.INK).encode(text="name:N")
-          for test, align, dx, weight in (("datum.in_article", "left", 6, "bold"),
-                                          ("!datum.in_article && !datum.left", "left", 5, "normal"),
-                                          ("!datum.in_article && datum.left", "right", -5, "normal"))),
-    ).project(**geo.VEGA_PROJECTION, fit=_window(_REGION_BOX)).properties(width=660, height=430)
+        *(alt.Chart(alt.Data(values=group)).mark_text(
+            align=side, baseline="middle", fontSize=10, fontStyle="italic", color=theme.INK,
+            fontWeight="bold" if bold else "normal").encode(
+            longitude="llon:Q", latitude="llat:Q", text="name:N", tooltip=city_tips)
+          for side in ("left", "right", "center") for bold in (True, False)
+          if (group := [c for c in cities if c["side"] == side and bool(c["in_article"]) == bold])),
+    ).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width=width, height=430)
+    hidden = [c["name"] for c in cities if c["side"] is None]
     return theme.finish(
-        chart, "The North Caucasus Federal District, as the article names it",
-        "Shade: how often the article names each subject (every spelling counts); grey ones it never names. "
-        "Cities in bold are named in the article, the others are for orientation.", geo.ATTRIBUTION)
+        chart, f"{_area_name(ds, full['place_id'])}, as {ds.noun} names it",
+        f"Shade: how often {ds.noun} names each region (every spelling counts); grey ones it never names. "
+        f"Cities in bold are named in {ds.noun}, the others are for orientation.",
+        f"Unlabelled for lack of room (hover the point): {', '.join(hidden)}." if hidden else "",
+        geo.ATTRIBUTION, source=ds.source_line)
 
 
 # --- the outflow ------------------------------------------------------------------------------------
 
-def _anchors(ids) -> dict:
-    """place_id -> (lon, lat): a point inside the place, or its stand-in's."""
-    wanted = list(dict.fromkeys(_STAND_IN.get(i, i) for i in ids if i))
-    g = geo.join(pl.DataFrame({"place_id": wanted}, schema={"place_id": pl.String}))
-    found = {p: (s.x, s.y) if s.geom_type == "Point" else (s.representative_point().x, s.representative_point().y)
-             for p, s in zip(g["place_id"], g.geometry) if s is not None and not s.is_empty}
-    found |= {p: xy for p, xy in _ANCHOR.items() if p in found}
-    return {i: found[_STAND_IN.get(i, i)] for i in ids if i and _STAND_IN.get(i, i) in found}
+def _flow_endpoints(ds: Dataset, ids) -> tuple[dict, tuple]:
+    """(place_id -> geometry, the flow map's window): the window covers every endpoint narrower than
+    ``_BIG`` degrees (a large country such as Russia is drawn but does not stretch the map)."""
+    g = geo.join(pl.DataFrame({"place_id": list(dict.fromkeys(i for i in ids if i))}, schema={"place_id": pl.String}),
+                 ds=ds)
+    shapes = {p: s for p, s in zip(g["place_id"], g.geometry) if s is not None and not s.is_empty}
+    small = [s for s in shapes.values() if s.bounds[2] - s.bounds[0] < _BIG and s.bounds[3] - s.bounds[1] < _BIG]
+    box = _declared_box(ds, "flows") or (_box_of(small, 1.5) if small else (-180, -60, 180, 80))
+    return shapes, box
+
+
+def _anchors(shapes: dict, box) -> dict:
+    """place_id -> (lon, lat): a point; else the inside point of the part of the outline inside the window,
+    away from the other endpoints' outlines (Russia's point lands in southern Russia, not in the North
+    Caucasus it contains); endpoints outside the window keep their own inside point."""
+    window = shapely.box(*box)
+    out = {}
+    for p, s in shapes.items():
+        if s.geom_type == "Point":
+            out[p] = (s.x, s.y)
+            continue
+        inner = s.intersection(window)
+        others = [o for q, o in shapes.items() if q != p and o.geom_type != "Point" and s.contains(o.representative_point())]
+        if others and not inner.is_empty:
+            inner = inner.difference(shapely.union_all(others).buffer(0.3))
+        if inner.is_empty:
+            inner = s
+        part = max(getattr(inner, "geoms", [inner]), key=lambda g: g.area)
+        pt = polylabel(part, tolerance=0.01) if part.geom_type == "Polygon" else part.representative_point()
+        out[p] = (round(pt.x, 4), round(pt.y, 4))
+    return out
+
+
+def _is_outflow(r: dict, unit: str) -> str | None:
+    """Why a claim is not an outflow to draw (None: draw it). Only movements the text reports: a count of
+    people who went from an origin to a theatre, not a denial (zero), not deaths or returnees."""
+    if r["same_claim_as"] is not None:
+        return "another wording of a claim drawn"
+    kind = r.get("count_kind") or r.get("unit")
+    if kind != unit:
+        return f"counts {kind}, not {unit}"
+    n = r["value_best"] if r["value_best"] is not None else r["value_high"] if r["value_high"] is not None else r["value_low"]
+    if r["bound"] == "vague" or n is None:
+        return "no number"
+    if n == 0:
+        return "a denial (zero), not a movement"
+    if r.get("direction") not in (None, "outflow"):
+        return f"a {r['direction']}, not an outflow"
+    if not r["origin_place_id"] or not r["theatre_place_ids"]:
+        return "no origin or destination"
+    return None
 
 
 def _curve(a, b, bend: float, n: int = 30):
@@ -213,27 +338,40 @@ def _said(r: dict) -> str:
     return f"{q} {n:,}" if r["bound"] in ("lower", "upper") else f"{q} ({n:,})"
 
 
-def flows(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = None,
-          places: pl.DataFrame | None = None, sources: pl.DataFrame | None = None) -> alt.VConcatChart:
-    """The outflow the article reports: one line per origin → theatre, with the claims' ids; a key below.
+def flows(ds: Dataset | None = None) -> alt.VConcatChart:
+    """The outflow the text reports: one line per origin → theatre, with the claims' ids; a key below.
 
-    Claims made far away (Washington) are noted at the map's edge, not drawn on a world map.
+    Only movements are drawn: denials (zero), deaths, returnees and restatements are listed as not drawn.
+    Claims made far away (Washington) are noted under the map, not drawn on a world map.
 
     >>> len(flows().to_json(indent=None)) < 150_000
     True
     """
-    est, act = _or(estimates, toolkit.load_estimates), _or(actors, toolkit.load_actors)
-    pla, src = _or(places, toolkit.load_places), _or(sources, toolkit.load_sources)
-    article = set(src.filter(pl.col("kind") == "article")["source_id"])
+    ds = coerce(ds)
+    est, act, pla = ds["estimates"], ds["actors"], ds["places"]
+    article = set(ds.articles()["source_id"])
     who = {a: n.split()[-1] if k == "person" else n for a, n, k in act.select("actor_id", "name", "kind").iter_rows()}
     name = dict(zip(pla["place_id"], pla["name"]))
     own = est.filter(pl.col("source_id").is_in(list(article)))
-    rows = own.filter((pl.col("unit") == "fighters") & pl.col("same_claim_as").is_null()).to_dicts()
-    where = _anchors({i for r in rows for i in [r["origin_place_id"], r["claim_place_id"], *(r["theatre_place_ids"] or [])]})
+    unit = "fighters" if "fighters" in set(own["unit"].cast(pl.String)) else (own["unit"].cast(pl.String).mode().sort()[0]
+                                                                          if own.height else "fighters")
+    why_not: dict = {}
+    rows = []
+    for r in own.to_dicts():
+        why = _is_outflow(r, unit)
+        if why:
+            why_not.setdefault(why, []).append(r["estimate_id"])
+        else:
+            rows.append(r)
+    shapes, box = _flow_endpoints(ds, [i for r in rows for i in [r["origin_place_id"], *(r["theatre_place_ids"] or [])]])
+    said, _ = _flow_endpoints(ds, [r["claim_place_id"] for r in rows if r["claim_place_id"]])
+    where = _anchors(shapes, box)
+    where |= {p: xy for p, xy in _anchors(said, box).items() if p not in where}
     lines, said_at, key = {}, {}, []
     for r in rows:
         theatres = [t for t in r["theatre_place_ids"] or [] if t in where]
         if r["origin_place_id"] not in where or not theatres:
+            why_not.setdefault("no outline or point for its origin or destination", []).append(r["estimate_id"])
             continue
         for t in theatres:
             lines.setdefault((r["origin_place_id"], t), []).append(r["estimate_id"])
@@ -243,14 +381,8 @@ def flows(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = N
         key.append({"id": r["estimate_id"], "quote": r["quote"] or "", "paragraph": r["paragraph"],
                     "claim": text, "text": textwrap.wrap(text, 112, subsequent_indent="        ")})
     if not lines:
-        raise ValueError("flows(): no estimate has both an origin and a theatre on the map")
-    drawn = {k["id"] for k in key}
-    skipped = {"another wording of a claim drawn": own.filter(pl.col("same_claim_as").is_not_null()),
-               "not a count of fighters": own.filter(pl.col("unit") != "fighters"),
-               "no origin or destination on the map": own.filter(
-                   (pl.col("unit") == "fighters") & pl.col("same_claim_as").is_null()
-                   & ~pl.col("estimate_id").is_in(list(drawn)))}
-    skipped = "; ".join(f"{', '.join(df['estimate_id'])} ({why})" for why, df in skipped.items() if df.height)
+        raise ValueError("flows(): no estimate reports a movement with both an origin and a destination on the map")
+    skipped = "; ".join(f"{', '.join(ids)} ({why})" for why, ids in why_not.items())
     origins = list(dict.fromkeys(o for o, _ in lines))
     colour = theme.colours([name.get(o, o) for o in origins])
     per_theatre: dict = {}
@@ -264,24 +396,28 @@ def flows(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = N
         path_rows += [common | {"i": j, "lon": x, "lat": y} for j, (x, y) in enumerate(pts)]
         head_rows.append(common | {"lon": pts[-1][0], "lat": pts[-1][1], "angle": bearing})
         curves.append((common, pts))
-    back, back_labels = _backdrop(_FLOW_BOX)
-    label_rows = _label_spots(curves, [(b["lon"], b["lat"]) for b in back_labels])
-    notes = []
-    west, south, east, north = _FLOW_BOX
+    back, back_labels = _backdrop(box)
+    theatres = list(dict.fromkeys(t for _, t in lines))
+    origin_dots = [{"lon": where[o][0], "lat": where[o][1], "origin": name.get(o, o)} for o in origins]
+    west, south, east, north = box
+    inside = lambda lon, lat: west <= lon <= east and south <= lat <= north  # noqa: E731
+    notes, far = [], []
     for p, ids in said_at.items():
         if p not in where:
             continue
         lon, lat = where[p]
-        if west <= lon <= east and south <= lat <= north:
-            notes.append({"lon": lon, "lat": lat, "text": f"{name.get(p, p)}: {', '.join(ids)} said here",
-                          "inside": True})
+        if inside(lon, lat):
+            notes.append({"lon": lon, "lat": lat, "text": f"{name.get(p, p)}: {', '.join(ids)} said here"})
         else:
             km = pyproj.Geod(ellps="WGS84").inv(lon, lat, *where[origins[0]])[2] / 1000
-            notes.append({"lon": west + 0.2, "lat": north - 0.4 - 0.5 * sum(not n["inside"] for n in notes),
-                          "inside": False, "text": [f"← {name.get(p, p)}, {km:,.0f} km from the {name.get(origins[0])}",
-                                                    f"off the map: {', '.join(ids)} said there"]})
-    ncfd = shapely.orient_polygons(shapely.union_all(geo.regions(for_web=True).geometry.to_numpy()), exterior_cw=True)
-    theatres = {t for _, t in lines}
+            far.append(f"{', '.join(ids)} said in {name.get(p, p)}, off the map ({km:,.0f} km from {name.get(origins[0])})")
+    avoid = [(b["lon"], b["lat"]) for b in back_labels] + [(n["lon"], n["lat"]) for n in notes] + \
+            [(d["lon"], d["lat"]) for d in origin_dots]
+    label_rows = _label_spots(curves, avoid)
+    areas = [o for o in origins if shapes[o].geom_type != "Point" and o not in set(back_labels_ids(back))]
+    area_features = [{"type": "Feature", "properties": {"name": name.get(o, o)},
+                      "geometry": shapely.geometry.mapping(shapely.orient_polygons(shapes[o], exterior_cw=True))}
+                     for o in areas]
     for f in back:
         f["properties"]["theatre"] = f["properties"]["place_id"] in theatres
     for b in back_labels:  # theatre names just below the arrowheads
@@ -290,40 +426,47 @@ def flows(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = N
             b["lon"], b["lat"] = where[t][0], where[t][1] - 0.9
     at = lambda data: alt.Chart(alt.Data(values=data)).encode(longitude="lon:Q", latitude="lat:Q")  # noqa: E731
     line_colour = alt.Color("origin:N", title="from", scale=alt.Scale(domain=list(colour), range=list(colour.values())),
-                            legend=alt.Legend(orient="none", legendX=8, legendY=560, direction="vertical",
-                                              fillColor="white", padding=6, columns=1))
+                            legend=alt.Legend(orient="bottom-left", direction="vertical", fillColor="white",
+                                              padding=6, columns=1, offset=8))
     tips = [alt.Tooltip("origin:N", title="from"), alt.Tooltip("theatre:N", title="to"), alt.Tooltip("claims:N")]
-    mapped = alt.layer(
+    layers = [
         _shapes(back).encode(fill=alt.condition("datum.properties.theatre", alt.value("#F6E0BC"), alt.value(_LAND))),
-        alt.Chart(alt.Data(values=[{"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(ncfd)}]))
-            .mark_geoshape(fill="#DCE9F5", stroke="#6BAED6", strokeWidth=0.8),
+        *([alt.Chart(alt.Data(values=area_features)).mark_geoshape(fill="#DCE9F5", stroke="#6BAED6", strokeWidth=0.8)]
+          if area_features else []),
         at([b for b in back_labels if b["name"] not in {name.get(o) for o in origins}]).mark_text(
             fontSize=10, color="#8A8A8A", fontWeight="bold").encode(text="label:N"),
         at(path_rows).mark_line(strokeWidth=2.5, opacity=0.85).encode(
             color=line_colour, detail="claims:N", order="i:Q", tooltip=tips),
         at(head_rows).mark_point(shape="triangle", filled=True, size=130, opacity=1).encode(
             color=line_colour, angle=alt.Angle("angle:Q", scale=None), tooltip=tips),
-        at([{"lon": where[o][0], "lat": where[o][1], "origin": name.get(o, o)} for o in origins]).mark_point(
-            filled=True, size=60, stroke="white", strokeWidth=1).encode(color=line_colour),
+        at(origin_dots).mark_point(filled=True, size=60, stroke="white", strokeWidth=1).encode(color=line_colour),
         at(label_rows).mark_text(align="left", dx=7, dy=-4, fontSize=10.5, fontWeight="bold").encode(
             text="claims:N", color=line_colour, tooltip=tips),
-        at([n for n in notes if n["inside"]]).mark_point(shape="diamond", filled=True, size=60, color=theme.INK),
-        *(at([n for n in notes if n["inside"] == inside]).mark_text(
-            align="left", dx=dx, dy=dy, fontSize=10, fontStyle="italic", color=theme.INK).encode(text="text:N")
-          for inside, dx, dy in ((True, 7, -7), (False, 0, 0))),
-    ).project(**geo.VEGA_PROJECTION, fit=_window(_FLOW_BOX)).properties(width=640, height=640)
+    ]
+    if notes:
+        layers += [at(notes).mark_point(shape="diamond", filled=True, size=60, color=theme.INK),
+                   at(notes).mark_text(align="left", dx=7, dy=-7, fontSize=10, fontStyle="italic",
+                                       color=theme.INK).encode(text="text:N")]
+    mapped = alt.layer(*layers).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width=640, height=640)
     listing = alt.Chart(alt.Data(values=key)).mark_text(align="left", baseline="top", lineHeight=14).encode(
         x=alt.value(0), y=alt.Y("id:N", sort=[k["id"] for k in key], axis=None, scale=alt.Scale(align=0,
                                                                                             paddingOuter=0)),
         text="text:N", tooltip=[alt.Tooltip("claim:N"), alt.Tooltip("quote:N"), alt.Tooltip("paragraph:Q")],
     ).properties(width=640, height=alt.Step(36), title="The claims on the lines, in their own words")
+    dest = " and ".join(filter(None, [", ".join(name.get(t, t) for t in theatres[:-1]), name.get(theatres[-1])]))
+    area_note = (f"Blue area: {', '.join(name.get(o, o) for o in areas)} as drawn; " if areas else "") + f"sand: {dest}."
     return theme.finish(
         alt.vconcat(mapped, listing, spacing=8),
-        "The outflow the article reports: to Syria and Iraq",
+        f"The outflow {ds.noun} reports: to {dest}",
         "One line per origin and destination named in a claim; the labels are claim ids (listed below). "
-        "The numbers count different groups and are not shares of one total. Blue area: the North Caucasus "
-        "Federal District (the article's \u201cNorth Caucasus\u201d); sand: Syria and Iraq.",
-        f"Not drawn: {skipped}." if skipped else "", geo.ATTRIBUTION)
+        "The numbers count different groups and are not shares of one total. " + area_note,
+        ("Said far away: " + "; ".join(far) + ".") if far else "",
+        f"Not drawn: {skipped}." if skipped else "", geo.ATTRIBUTION, source=ds.source_line)
+
+
+def back_labels_ids(back: list[dict]) -> list[str]:
+    """place ids of the backdrop countries (drawn already; never filled again as origin areas)."""
+    return [f["properties"]["place_id"] for f in back if f["properties"].get("place_id")]
 
 
 # --- print map --------------------------------------------------------------------------------------
@@ -364,53 +507,75 @@ def _graticule(ax, box, step: float = 1.0) -> None:
     ax.set_ylim(y0, y1)
 
 
-def static_regions(mentions: pl.DataFrame | None = None, places: pl.DataFrame | None = None) -> Figure:
-    """A print map of the NCFD subjects (mentions, article spellings, cities) in ``geo.CAUCASUS_CRS``.
+def _keep_inside(ax, texts) -> None:
+    """Shift any text that would stick out of the map's frame back inside it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    Text from the data is drawn literally (no mathtext, no TeX).
+    fig = ax.figure
+    renderer = FigureCanvasAgg(fig).get_renderer() if not hasattr(fig.canvas, "get_renderer") else fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    to_data = ax.transData.inverted()
+    for t in texts:
+        bb = t.get_window_extent(renderer)
+        dx = max(frame.x0 + 2 - bb.x0, 0) or min(frame.x1 - 2 - bb.x1, 0)
+        dy = max(frame.y0 + 2 - bb.y0, 0) or min(frame.y1 - 2 - bb.y1, 0)
+        if dx or dy:
+            x, y = t.get_position()
+            px, py = ax.transData.transform((x, y))
+            t.set_position(tuple(to_data.transform((px + dx, py + dy))))
+
+
+def static_regions(ds: Dataset | None = None) -> Figure:
+    """A print map of the regions (mentions, the dataset's spellings, cities) in ``geo.CAUCASUS_CRS``.
+
+    Text from the data is drawn literally (no mathtext, no TeX); nothing sticks out of the frame.
 
     >>> fig = static_regions()
     >>> fig.axes[0].get_title(loc="left")
     'The North Caucasus Federal District, as the article names it'
     """
-    count, pla = _counts(_or(mentions, toolkit.load_mentions)), _or(places, toolkit.load_places)
+    ds = coerce(ds)
+    full, count, labels, cities, box = _regions_layout(ds, 800)
     colour = dict(zip(_CLASSES, _CLASS_COLOURS))
     with matplotlib.rc_context({"text.usetex": False, "font.family": "sans-serif",
                                 "font.sans-serif": ["Liberation Sans", "DejaVu Sans"]}):
         fig = plt.figure(figsize=(9, 6.8), dpi=100, layout="constrained")
         plt.close(fig)  # not pyplot-managed (no double display in notebooks), yet shown as PNG by Jupyter
         ax = fig.add_subplot()
-        full = geo.regions()
         r = full.to_crs(geo.CAUCASUS_CRS)
-        r["shade"] = [_class(int(count.get(p, 0))) for p in r["place_id"]]
-        back = geo.countries()
-        back["geometry"] = shapely.clip_by_rect(back.geometry.to_numpy(), *np.add(_REGION_BOX, (-3, -3, 3, 3)))
+        r["shade"] = [_class(int(count.get(p, 0))) if isinstance(p, str) else _CLASSES[0] for p in r["place_id"]]
+        back = geo.countries(ds=ds)
+        back["geometry"] = shapely.clip_by_rect(back.geometry.to_numpy(), *np.add(box, (-3, -3, 3, 3)))
         back = back[~back.geometry.is_empty].to_crs(geo.CAUCASUS_CRS)
         ax.set_facecolor("white")
         back.plot(ax=ax, color=_LAND, edgecolor="white", lw=0.8)
         r.plot(ax=ax, color=[colour[s] for s in r["shade"]], edgecolor="white", lw=1.2)
-        (x0, y0), (x1, y1) = _TO_LAEA.transform(*_REGION_BOX[:2]), _TO_LAEA.transform(*_REGION_BOX[2:])
+        (x0, y0), (x1, y1) = _TO_LAEA.transform(*box[:2]), _TO_LAEA.transform(*box[2:])
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        for lbl, pt in zip(back["name"], back.geometry.representative_point()):
-            if lbl != "Russia" and x0 < pt.x < x1 and y0 < pt.y < y1:
-                ax.text(pt.x, pt.y, lbl.upper(), ha="center", fontsize=8, color="#9A9A9A", parse_math=False)
-        for lab in _region_labels(full):
+        texts = []
+        drawn = shapely.union_all(r.geometry.to_numpy())
+        for lbl, pt, g in zip(back["name"], back.geometry.representative_point(), back.geometry):
+            if x0 < pt.x < x1 and y0 < pt.y < y1 and not drawn.contains(pt):
+                texts.append(ax.text(pt.x, pt.y, lbl.upper(), ha="center", fontsize=8, color="#9A9A9A", parse_math=False))
+        for lab in labels:
             (ax_, ay_), (lx, ly) = _TO_LAEA.transform(lab["ax"], lab["ay"]), _TO_LAEA.transform(lab["lx"], lab["ly"])
             if lab["small"]:
                 ax.plot([ax_, lx], [ay_, ly], color="#777777", lw=0.7)
                 ax.plot(ax_, ay_, "o", ms=2, color="#777777")
-            ax.text(lx, ly, lab["name"], ha="center", va="center", fontsize=9, fontweight="bold",
-                    parse_math=False, color="#111111",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
-                    if lab["small"] else None)
-        for c in _city_rows(pla, dict(zip(r["place_id"], r["name"])), count):
+            texts.append(ax.text(lx, ly, lab["name"], ha="center", va="center", fontsize=9, fontweight="bold",
+                                 parse_math=False, color="#111111",
+                                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+                                 if lab["small"] else None))
+        for c in cities:
             x, y = _TO_LAEA.transform(c["lon"], c["lat"])
             ax.plot(x, y, "o", ms=6 if c["in_article"] else 3.5, color=theme.INK, mec="white", mew=0.6)
-            ax.text(x + (-7000 if c["left"] else 7000), y + 5000, c["name"], fontsize=8, style="italic",
-                    ha="right" if c["left"] else "left", parse_math=False, color=theme.INK,
-                    fontweight="bold" if c["in_article"] else "normal")
-        _graticule(ax, _REGION_BOX)
+            if c["side"]:
+                tx, ty = _TO_LAEA.transform(c["llon"], c["llat"])
+                texts.append(ax.text(tx, ty, c["name"], fontsize=8, style="italic", ha=c["side"], va="center",
+                                     parse_math=False, color=theme.INK,
+                                     fontweight="bold" if c["in_article"] else "normal"))
+        _graticule(ax, box)
         _north_arrow(ax)
         _scale_bar(ax)
         ax.set_xticks([])
@@ -420,15 +585,17 @@ def static_regions(mentions: pl.DataFrame | None = None, places: pl.DataFrame | 
         for spine in ax.spines.values():
             spine.set_color("#BBBBBB")
         ax.set_aspect("equal")
-        ax.set_title("The North Caucasus Federal District, as the article names it", loc="left",
-                     fontsize=13, fontweight="bold", parse_math=False, pad=14)
-        handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5, label=k) for k, c in colour.items()]
-        legend = ax.legend(handles=handles, title="Times the article names the subject", loc="upper left",
+        title = f"{_area_name(ds, full['place_id'])}, as {ds.noun} names it"
+        ax.set_title(title, loc="left", fontsize=13, fontweight="bold", parse_math=False, pad=14)
+        classes = [f"not named in {ds.noun}"] + _CLASSES[1:]
+        handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5, label=k) for k, c in zip(classes, _CLASS_COLOURS)]
+        legend = ax.legend(handles=handles, title=f"Times {ds.noun} names the region", loc="upper left",
                            fontsize=8, title_fontsize=8, frameon=True, framealpha=0.92)
         for t in [*legend.get_texts(), legend.get_title()]:
             t.set_parse_math(False)
         fig.get_layout_engine().set(h_pad=0.1)
-        fig.supxlabel(f"{toolkit.SOURCE_LINE}. {geo.ATTRIBUTION}\nLambert azimuthal equal-area (44°E, 43°N). "
-                      "Bold cities are named in the article; the others are for orientation.",
+        fig.supxlabel(f"{ds.source_line}. {geo.ATTRIBUTION}\nLambert azimuthal equal-area (44°E, 43°N). "
+                      f"Bold cities are named in {ds.noun}; the others are for orientation.",
                       fontsize=7.5, color="#555555", x=0.01, ha="left", parse_math=False)
+        _keep_inside(ax, texts)
     return fig

@@ -10,17 +10,18 @@ meaning under any theme.
 """
 from __future__ import annotations
 
+import colorsys
 import textwrap
 
 import altair as alt
 
-import toolkit
-
-__all__ = ["FONT", "GREY", "INK", "LIGHT", "NAME", "PALETTE", "SEQUENTIAL", "colours", "finish", "use"]
+__all__ = ["FONT", "GREY", "INK", "LIGHT", "MORE", "NAME", "PALETTE", "SEQUENTIAL", "colours", "finish", "palette", "use"]
 
 NAME = "toolkit"
 # Okabe & Ito (2008), colour-blind safe; yellow (#F0E442) left out: too faint on white for thin marks.
 PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#000000"]
+# Paul Tol's "muted" scheme, colour-blind safe too: the next nine categories.
+MORE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
 GREY = "#9A9A9A"   # "not stated", "no data"
 LIGHT = "#E4E4E4"  # backgrounds, not-mentioned regions
 INK = "#333333"    # text and neutral marks
@@ -28,14 +29,29 @@ SEQUENTIAL = "blues"  # counts (mentions): a single-hue ramp reads in every colo
 FONT = "Liberation Sans, Helvetica, Arial, sans-serif"
 
 
-def colours(keys, fallback: str = GREY) -> dict:
-    """Map keys to palette colours in order; keys beyond the palette share ``fallback``.
+def palette(n: int) -> list[str]:
+    """``n`` distinct colours, never the grey kept for "not stated": Okabe–Ito, then Tol's muted,
+    then evenly spaced hues (beyond 16 categories colour alone cannot tell them apart; labels must).
 
-    >>> colours(["a", "b", "c", "d", "e", "f", "g", "h"])["h"]
-    '#9A9A9A'
+    >>> len(set(palette(40))) == 40 and GREY not in palette(40)
+    True
     """
-    keys = list(dict.fromkeys(keys))
-    return {k: PALETTE[i] if i < len(PALETTE) else fallback for i, k in enumerate(keys)}
+    base = PALETTE + MORE
+    extra = n - len(base)
+    hues = [colorsys.hls_to_rgb((i / max(extra, 1) + 0.05) % 1, 0.42 + 0.16 * (i % 2), 0.55) for i in range(max(extra, 0))]
+    return (base + ["#%02X%02X%02X" % tuple(round(c * 255) for c in rgb) for rgb in hues])[:n]
+
+
+def colours(keys, fixed: dict | None = None) -> dict:
+    """Map keys to distinct colours in order; ``fixed`` pins some (e.g. ``{"not stated": GREY}``).
+
+    >>> c = colours([f"claimant {i}" for i in range(9)], fixed={"not stated": GREY})
+    >>> c["claimant 0"], c["claimant 8"] != GREY, len(set(c.values())) == 9
+    ('#E69F00', True, True)
+    """
+    fixed = dict(fixed or {})
+    keys = [k for k in dict.fromkeys(keys) if k not in fixed]
+    return dict(zip(keys, palette(len(keys)))) | {k: v for k, v in fixed.items()}
 
 
 def _config() -> alt.theme.ThemeConfig:
@@ -78,11 +94,11 @@ def use() -> str:
     return NAME
 
 
-def finish(chart, title: str, *notes: str):
-    """Give a chart its title, notes (wrapped) and the source line, as subtitle lines.
+def finish(chart, title: str, *notes: str, source: str = ""):
+    """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines.
 
-    >>> finish(alt.Chart().mark_point(), "A title").to_dict()["title"]["subtitle"][-1]
-    'Source: RFE/RL, J. Paraszczuk, March 2015'
+    >>> finish(alt.Chart().mark_point(), "A title", source="Source: a paper").to_dict()["title"]["subtitle"][-1]
+    'Source: a paper'
     """
-    lines = [part for n in notes if n for part in textwrap.wrap(n, 130)] + [toolkit.SOURCE_LINE]
+    lines = [part for n in notes if n for part in textwrap.wrap(n, 130)] + ([source] if source else [])
     return chart.properties(title=alt.Title(title, subtitle=lines, anchor="start"))
