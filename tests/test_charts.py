@@ -142,7 +142,7 @@ def test_hostile_text_is_kept_literally():
     est = toolkit.load_estimates().with_columns(
         quote=pl.when(pl.col("estimate_id") == "est01").then(pl.lit(EVIL)).otherwise("quote"),
         counted=pl.when(pl.col("estimate_id") == "est05").then(pl.lit(EVIL)).otherwise("counted"))
-    chart = charts.estimates(est)
+    chart = charts.estimates(estimates=est)
     spec = chart.to_dict(validate=True)
     values = [v for r in rows(spec) for v in r.values() if isinstance(v, str)]
     assert EVIL in values

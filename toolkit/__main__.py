@@ -131,7 +131,7 @@ def main(argv=None) -> int:
         sp.set_defaults(fn=fn)
     import importlib
 
-    for module in ("report", "exercises"):  # builders register their own sub-commands
+    for module in ("create", "report", "exercises"):  # builders register their own sub-commands
         try:
             importlib.import_module(f"toolkit.{module}").add_parser(sub)
         except ModuleNotFoundError as e:
@@ -142,7 +142,7 @@ def main(argv=None) -> int:
 
     try:
         return args.fn(args)
-    except (DataError, FileNotFoundError) as e:  # bad data or a missing folder: the message, not a traceback
+    except (DataError, FileNotFoundError, FileExistsError, NotADirectoryError, ValueError) as e:  # bad input: the message
         print(f"error: {e}", file=sys.stderr)
         return 1
 

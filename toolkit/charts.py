@@ -206,7 +206,7 @@ def _words_panel(rows, colour, title, pick=None, width=_WIDTH):
     ).properties(width=width, height=alt.Step(34), title=title)
 
 
-def estimates(ds: Dataset | None = None) -> alt.VConcatChart:
+def estimates(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart:
     """Every numeric claim on one scale, by claimant (one panel per article of a corpus); claims in
     words, or counting another unit, listed below, not plotted.
 
@@ -214,7 +214,7 @@ def estimates(ds: Dataset | None = None) -> alt.VConcatChart:
     >>> "quote" in str(chart.to_dict()["vconcat"][0]["layer"][0]["encoding"]["tooltip"])
     True
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     numeric, words, top = _estimate_rows(ds)
     colour = _colour([r["key"] for r in numeric + words])
     panels = [_estimate_panel(rows, top, colour, title) for rows, title in (
@@ -343,14 +343,14 @@ def _timeline_key(width=_WIDTH + 80):
     ).properties(width=width, height=22)
 
 
-def timeline(ds: Dataset | None = None) -> alt.VConcatChart:
+def timeline(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart:
     """Events and statements over time, date precision visible; undated ones listed below.
 
     >>> chart = timeline()
     >>> len(chart.to_dict()["vconcat"])
     3
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     dated, undated = _event_rows(ds["events"], ds["statements"], ds["actors"], ds.noun)
     panels = [_timeline_key()]
     if dated:
@@ -445,14 +445,14 @@ def _spread(labels: list[dict], gap: float = 11.5) -> None:
                 b["y"] = a["y"] + gap * len(a["text"]) + 4
 
 
-def actors(ds: Dataset | None = None) -> alt.LayerChart:
+def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
     """Who leads, heads, backs or designates whom: a layered network with a fixed layout.
 
     >>> chart = actors()
     >>> chart.to_dict()["title"]["text"]
     'Who is who: the relations the article states'
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     rel, act, pla = ds["relations"], ds["actors"], ds["places"]
     info = {a["actor_id"]: (a["name"], a["kind"], a["role"] or "") for a in act.to_dicts()}
     info |= {p["place_id"]: (p["name"], "place", p["kind"]) for p in pla.to_dicts()}
@@ -536,7 +536,7 @@ def actors(ds: Dataset | None = None) -> alt.LayerChart:
 
 # --- mentions ---------------------------------------------------------------------------------------
 
-def mentions(ds: Dataset | None = None) -> alt.VConcatChart:
+def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart:
     """How often each actor and place is named, paragraph by paragraph (heatmap + totals); for a corpus,
     article by article.
 
@@ -544,7 +544,7 @@ def mentions(ds: Dataset | None = None) -> alt.VConcatChart:
     >>> chart.to_dict()["title"]["text"]
     'Who and where the article names, paragraph by paragraph'
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     men, seg = ds["mentions"], ds["segments"].filter(pl.col("counted"))
     names = {**dict(zip(ds["places"]["place_id"], ds["places"]["name"])), **_names(ds["actors"])}
     by_source = men["source_id"].n_unique() > 1
@@ -620,7 +620,7 @@ def _activity(est, event_rows, statements, actors) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["total"], r["name"]))
 
 
-def dashboard(ds: Dataset | None = None, actor: str | None = None) -> alt.VConcatChart:
+def dashboard(ds: Dataset | None = None, actor: str | None = None, **tables: pl.DataFrame) -> alt.VConcatChart:
     """Click an actor: its claims and events light up, the rest fades (double-click clears).
 
     ``actor`` pre-selects one (e.g. ``"melikov"``) for a static picture.
@@ -629,7 +629,7 @@ def dashboard(ds: Dataset | None = None, actor: str | None = None) -> alt.VConca
     >>> spec["params"][0]["value"]
     [{'actor_id': 'melikov'}]
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     est, act, sts = ds["estimates"], ds["actors"], ds["statements"]
     numeric, words, top = _estimate_rows(ds)
     dated, undated = _event_rows(ds["events"], sts, act, ds.noun)

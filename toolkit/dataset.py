@@ -193,16 +193,15 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
     return merge([_open_one(p) for p in paths])
 
 
-def coerce(ds) -> Dataset:
-    """``None`` → the default dataset; a path → ``open(path)``; a Dataset as is."""
-    if ds is None:
-        return open()
+def coerce(ds, **tables: pl.DataFrame) -> Dataset:
+    """``None`` → the default dataset; a path → ``open(path)``; a Dataset as is; ``tables`` (e.g.
+    ``estimates=df``) replace some of its tables, as every view allows: ``charts.estimates(ds, estimates=df)``."""
+    if ds is None or isinstance(ds, (str, Path)):
+        ds = open(ds) if ds is not None else open()
     if isinstance(ds, Dataset):
-        return ds
-    if isinstance(ds, (str, Path)):
-        return open(ds)
+        return ds.with_tables(**{k: v for k, v in tables.items() if v is not None}) if tables else ds
     raise TypeError(f"expected a toolkit Dataset (toolkit.open(...)), a data folder or None, got {type(ds).__name__}; "
-                    "to draw a subset use ds.with_tables(estimates=...)")
+                    "to draw a subset pass the table by name, e.g. charts.estimates(estimates=df)")
 
 
 # --- the value --------------------------------------------------------------------------------------

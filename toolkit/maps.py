@@ -63,7 +63,7 @@ def _area_name(ds: Dataset, place_ids) -> str:
         row = ds["places"].filter(pl.col("place_id") == parents[0])
         if row.height:
             return "The " + row["name"].item() if not row["name"].item().startswith("The ") else row["name"].item()
-    return "The regions"
+    return ""
 
 
 def _window(box) -> dict:
@@ -91,7 +91,9 @@ def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]
     """Label positions for the regions: inside big ones; small ones outside, in two rows just south of
     the small ones, in the order of their inside points, spaced so that neighbours in a row never touch."""
     rows = []
-    for name, shape, area in zip(r["name"], r.geometry, r["area_km2"]):
+    for name, shape, area, pid in zip(r["name"], r.geometry, r["area_km2"], r["place_id"]):
+        if not isinstance(pid, str):  # not in the dataset's places: no label in another gazetteer's spelling
+            continue
         part = max(getattr(shape, "geoms", [shape]), key=lambda g: g.area)
         p = polylabel(part, tolerance=0.01)
         rows.append({"name": name, "ax": round(p.x, 3), "ay": round(p.y, 3), "small": bool(area < _SMALL_KM2),
@@ -107,7 +109,7 @@ def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]
             if i >= 1:
                 want = max(want, xs[i - 1] + 0.3)
             if i >= 2:
-                want = max(want, xs[i - 2] + (len(x["name"]) + len(small[i - 2]["name"])) / 2 * char_deg + 0.15)
+                want = max(want, xs[i - 2] + (len(x["name"]) + len(small[i - 2]["name"])) / 2 * char_deg + 0.25)
             xs.append(want)
         shift = sum(x["ax"] for x in small) / len(small) - sum(xs) / len(xs)
         for i, x in enumerate(small):
@@ -189,7 +191,7 @@ def _shapes(features, **mark):
                                                                  "clip": True} | mark)
 
 
-def regions(ds: Dataset | None = None) -> alt.LayerChart:
+def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
     """The regions shaded by how often the text names each, with the cities in them.
 
     Names are the dataset's spellings (Daghestan); tooltips add Natural Earth's name and ISO code.
@@ -198,7 +200,7 @@ def regions(ds: Dataset | None = None) -> alt.LayerChart:
     >>> len(spec["layer"][1]["data"]["values"])
     7
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     width = 660
     full, count, labels, cities, box = _regions_layout(ds, width)
     r = geo.regions(for_web=True, ds=ds)
@@ -236,12 +238,15 @@ def regions(ds: Dataset | None = None) -> alt.LayerChart:
           if (group := [c for c in cities if c["side"] == side and bool(c["in_article"]) == bold])),
     ).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width=width, height=430)
     hidden = [c["name"] for c in cities if c["side"] is None]
+    unlisted = int(sum(not isinstance(p, str) for p in full["place_id"]))
+    area = _area_name(ds, full["place_id"])
     return theme.finish(
-        chart, f"{_area_name(ds, full['place_id'])}, as {ds.noun} names it",
+        chart, f"{area}, as {ds.noun} names it" if area else f"The regions, as {ds.noun} names them",
         f"Shade: how often {ds.noun} names each region (every spelling counts); grey ones it never names. "
         f"Cities in bold are named in {ds.noun}, the others are for orientation.",
         f"Unlabelled for lack of room (hover the point): {', '.join(hidden)}." if hidden else "",
-        geo.ATTRIBUTION, source=ds.source_line)
+        f"{unlisted} region(s) without a label are not in the dataset's places (hover for Natural Earth's name)."
+        if unlisted else "", geo.ATTRIBUTION, source=ds.source_line)
 
 
 # --- the outflow ------------------------------------------------------------------------------------
@@ -338,7 +343,7 @@ def _said(r: dict) -> str:
     return f"{q} {n:,}" if r["bound"] in ("lower", "upper") else f"{q} ({n:,})"
 
 
-def flows(ds: Dataset | None = None) -> alt.VConcatChart:
+def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart:
     """The outflow the text reports: one line per origin → theatre, with the claims' ids; a key below.
 
     Only movements are drawn: denials (zero), deaths, returnees and restatements are listed as not drawn.
@@ -347,7 +352,7 @@ def flows(ds: Dataset | None = None) -> alt.VConcatChart:
     >>> len(flows().to_json(indent=None)) < 150_000
     True
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     est, act, pla = ds["estimates"], ds["actors"], ds["places"]
     article = set(ds.articles()["source_id"])
     who = {a: n.split()[-1] if k == "person" else n for a, n, k in act.select("actor_id", "name", "kind").iter_rows()}
@@ -392,7 +397,7 @@ def flows(ds: Dataset | None = None) -> alt.VConcatChart:
     for (o, t), ids in lines.items():
         siblings = sorted(per_theatre[t], key=lambda x: where[x][0])
         pts, bearing = _curve(where[o], where[t], 0.1 * (siblings.index(o) - (len(siblings) - 1) / 2))
-        common = {"origin": name.get(o, o), "theatre": name.get(t, t), "claims": ", ".join(ids)}
+        common = {"origin": name.get(o, o), "theatre": name.get(t, t), "claims": ", ".join(ids), "line": f"{o}>{t}"}
         path_rows += [common | {"i": j, "lon": x, "lat": y} for j, (x, y) in enumerate(pts)]
         head_rows.append(common | {"lon": pts[-1][0], "lat": pts[-1][1], "angle": bearing})
         curves.append((common, pts))
@@ -436,7 +441,7 @@ def flows(ds: Dataset | None = None) -> alt.VConcatChart:
         at([b for b in back_labels if b["name"] not in {name.get(o) for o in origins}]).mark_text(
             fontSize=10, color="#8A8A8A", fontWeight="bold").encode(text="label:N"),
         at(path_rows).mark_line(strokeWidth=2.5, opacity=0.85).encode(
-            color=line_colour, detail="claims:N", order="i:Q", tooltip=tips),
+            color=line_colour, detail="line:N", order="i:Q", tooltip=tips),
         at(head_rows).mark_point(shape="triangle", filled=True, size=130, opacity=1).encode(
             color=line_colour, angle=alt.Angle("angle:Q", scale=None), tooltip=tips),
         at(origin_dots).mark_point(filled=True, size=60, stroke="white", strokeWidth=1).encode(color=line_colour),
@@ -525,7 +530,7 @@ def _keep_inside(ax, texts) -> None:
             t.set_position(tuple(to_data.transform((px + dx, py + dy))))
 
 
-def static_regions(ds: Dataset | None = None) -> Figure:
+def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
     """A print map of the regions (mentions, the dataset's spellings, cities) in ``geo.CAUCASUS_CRS``.
 
     Text from the data is drawn literally (no mathtext, no TeX); nothing sticks out of the frame.
@@ -534,7 +539,7 @@ def static_regions(ds: Dataset | None = None) -> Figure:
     >>> fig.axes[0].get_title(loc="left")
     'The North Caucasus Federal District, as the article names it'
     """
-    ds = coerce(ds)
+    ds = coerce(ds, **tables)
     full, count, labels, cities, box = _regions_layout(ds, 800)
     colour = dict(zip(_CLASSES, _CLASS_COLOURS))
     with matplotlib.rc_context({"text.usetex": False, "font.family": "sans-serif",
@@ -585,7 +590,8 @@ def static_regions(ds: Dataset | None = None) -> Figure:
         for spine in ax.spines.values():
             spine.set_color("#BBBBBB")
         ax.set_aspect("equal")
-        title = f"{_area_name(ds, full['place_id'])}, as {ds.noun} names it"
+        area = _area_name(ds, full["place_id"])
+        title = f"{area}, as {ds.noun} names it" if area else f"The regions, as {ds.noun} names them"
         ax.set_title(title, loc="left", fontsize=13, fontweight="bold", parse_math=False, pad=14)
         classes = [f"not named in {ds.noun}"] + _CLASSES[1:]
         handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5, label=k) for k, c in zip(classes, _CLASS_COLOURS)]
