@@ -310,7 +310,9 @@ class Dataset:
         """One line per article: publisher, author, date (``x-view.source_line`` when declared)."""
         if self.view.get("source_line"):
             return [self.view["source_line"]]
-        return [f"Source: {describe_source(r, short=True)}" for r in self.articles().to_dicts()] or ["Source: not stated"]
+        own = self.view.get("source_lines") or {}
+        return [own.get(r["source_id"]) or f"Source: {describe_source(r, short=True)}"
+                for r in self.articles().to_dicts()] or ["Source: not stated"]
 
     @property
     def source_line(self) -> str:

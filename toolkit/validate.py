@@ -47,8 +47,8 @@ class DataError(ValueError):
         self.problems, self.folder = problems, folder
         shown = "\n".join(f"  - {p}" for p in problems[:MAX_SHOWN])
         more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
-        super().__init__(f"{len(problems)} problem(s) in data folder {folder}:\n{shown}{more}\n"
-                         f"Run `python -m toolkit validate {folder}` for the full report.")
+        hint = f"\nRun `python -m toolkit validate {folder}` for the full report." if Path(folder).is_dir() else ""
+        super().__init__(f"{len(problems)} problem(s) in data folder {folder}:\n{shown}{more}{hint}")
 
 
 @dataclass
