@@ -1,6 +1,10 @@
 """Build the report site: execute the numbered notebooks and write self-contained HTML pages.
 
-``python -m toolkit report [--out DIR] [--only NAME] [--force] [--jobs N]``
+``python -m toolkit report [--out DIR] [--only NAME] [--force] [--jobs N] [--notebooks DIR | --data DIR ...]``
+
+- the project's narrative chapters (``notebooks/``) for the shipped dataset, or, with ``--data``
+  (repeatable: a corpus), generic chapters (:mod:`toolkit.chapters`) for any dataset; titles, source
+  lines and the data dictionary come from the dataset;
 
 - each notebook runs in a fresh kernel (nbclient), both cores in use;
 - a notebook whose source, toolkit code and data have not changed is not re-executed;
@@ -76,19 +80,23 @@ def _files(folder: Path) -> list[Path]:
     return [p for p in folder.glob("*") if p.is_file()]
 
 
-def data_version() -> str:
-    """A short hash of the shipped data and geo files: changes whenever the data do."""
+def _data_files(data: list | None) -> list[Path]:
     from toolkit.tables import data_folder
 
-    return _digest(_files(data_folder()) + _files(ROOT / "geo"))[:12]
+    folders = [Path(d) for d in data] if data else [data_folder()]
+    return [p for f in folders for p in _files(f) + _files(f / "texts")]
 
 
-def _shared_key() -> str:
-    """What every page depends on: the toolkit's code and data, the geo files, $TOOLKIT_DATA_DIR, Python."""
+def data_version(data: list | None = None) -> str:
+    """A short hash of the dataset's files and the geo files: changes whenever the data do."""
+    return _digest(_data_files(data) + _files(ROOT / "geo"))[:12]
+
+
+def _shared_key(data: list | None = None) -> str:
+    """What every page depends on: the toolkit's code, the dataset's files, the geo files, Python."""
     code = [p for p in Path(__file__).parent.rglob("*") if p.is_file() and p.suffix in {".py", ".csv", ".json"}]
     env = os.environ.get("TOOLKIT_DATA_DIR", "")
-    extra = _files(Path(env)) if env else []
-    return env + sys.version + _digest(code + _files(ROOT / "geo") + extra)
+    return env + sys.version + _digest(code + _files(ROOT / "geo") + _data_files(data))
 
 
 def _inputs_key(nb: Path, shared: str) -> str:
@@ -312,23 +320,32 @@ def _shell(title: str, body: str, footer: str) -> str:
             f'<body>{NAV.format(extra="")}<main class="tk-page">{body}</main><footer class="tk-foot">{footer}</footer></body></html>')
 
 
-def _index(pages: list[Page], footer: str, extra_links: list[tuple[str, str]]) -> str:
-    from toolkit import load_sources
+def _index(pages: list[Page], footer: str, extra_links: list[tuple[str, str]], ds=None) -> str:
+    """The home page: the dataset's title and description, its sources, the chapters."""
+    from toolkit.dataset import coerce, describe_source
 
-    src = load_sources().filter(source_id="rferl_2015").row(0, named=True)
+    ds = coerce(ds)
     items = "".join(f'<li><a href="{html.escape(p.name)}.html">{html.escape(p.title)}</a></li>' for p in pages)
     items += "".join(f'<li><a href="{href}">{html.escape(label)}</a></li>' for href, label in extra_links)
-    body = (f"<h1>North Caucasian fighters with IS: the article as data</h1>"
-            f"<p>A reader's guide to RFE/RL's <i>{html.escape(src['title'])}</i> ({html.escape(src['author'])}, "
-            f"late March 2015): who claimed how many fighters from Russia's North Caucasus were fighting with IS, "
-            f"how sure they were, where the fighters come from and go to, who leads whom, and where officials and the "
-            f"author disagree. Every figure points back to a paragraph, a character span and a short quote of the article.</p>"
+    sources = "".join(f"<li>{html.escape(describe_source(r))}</li>" for r in ds.articles().to_dicts())
+    body = (f"<h1>{html.escape(ds.title)}</h1>"
+            f"<p>{html.escape(ds.descriptor.get('description', ''))} Every figure points back to a paragraph, a "
+            f"character span and a short quote of its text; the texts themselves are not reproduced.</p>"
+            f"<h2>{'Source' if ds.articles().height == 1 else 'Sources'}</h2><ul>{sources}</ul>"
             f"<h2>Chapters</h2><ol>{items}</ol>")
-    return _shell("North Caucasian fighters with IS — report", body, footer)
+    return _shell(f"{ds.title} — report", body, footer)
 
 
-def _dictionary_page(footer: str) -> str:
-    parts = ["<h1>Data dictionary</h1><p>Generated from <code>toolkit/data/datapackage.json</code>, "
+def _dictionary_page(footer: str, ds=None) -> str:
+    from toolkit.dataset import coerce
+
+    ds = coerce(ds)
+    with schema.using(ds.descriptor):
+        return _dictionary_body(footer)
+
+
+def _dictionary_body(footer: str) -> str:
+    parts = ["<h1>Data dictionary</h1><p>Generated from the dataset's <code>datapackage.json</code>, "
              "the one declaration the loaders, the validator and the tests read.</p>"]
     for name in schema.table_names():
         r = schema.resource(name)
@@ -415,9 +432,30 @@ class _Progress:
 
 
 def build(out: str | Path = "reports", only: list[str] | None = None, force: bool = False,
-          jobs: int | None = None, folder: str | Path | None = None) -> list[Page]:
-    """Build the site into ``out``; raise :class:`BuildError` (and keep the old site) if a notebook fails."""
-    out, folder = Path(out).resolve(), Path(folder or NOTEBOOKS).resolve()
+          jobs: int | None = None, folder: str | Path | None = None, data: list | None = None) -> list[Page]:
+    """Build the site into ``out``; raise :class:`BuildError` (and keep the old site) if a notebook fails.
+
+    ``data`` (data folders; several make a corpus) builds the generic chapters for that dataset; without
+    ``folder`` or ``data`` the project's ``notebooks/`` are built, or, where there are none (an installed
+    wheel), the generic chapters for the default dataset.
+    """
+    from toolkit import chapters
+    from toolkit.dataset import data_folder, open as open_dataset
+
+    out = Path(out).resolve()
+    if folder and data:
+        raise BuildError("give either --notebooks (narrative chapters) or --data (generic chapters), not both")
+    if not folder and not data and not notebooks(NOTEBOOKS):
+        print(f"note: no narrative notebooks in {NOTEBOOKS} (the project's notebooks/ folder is not part of an "
+              "installed package); building the generic chapters for the default dataset", file=sys.stderr)
+        data = [data_folder()]
+    if data:
+        data = [Path(d).resolve() for d in data]
+        ds = open_dataset(*data)
+        folder = chapters.write(out.parent / f".{out.name}.chapters", data)[0].parent
+    else:
+        ds = open_dataset()
+        folder = Path(folder or NOTEBOOKS).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _lock(out):
         _tidy(out)
@@ -434,7 +472,7 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
         else:
             tmp.mkdir()
         try:
-            pages = _build_into(tmp, chosen, manifest, force, jobs)
+            pages = _build_into(tmp, chosen, manifest, force, jobs, ds, data)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -442,12 +480,13 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
         return pages
 
 
-def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None) -> list[Page]:
-    version = data_version()
+def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None, ds=None,
+                data: list | None = None) -> list[Page]:
+    version = data_version(data)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    footer = (f"Built {stamp} · data version {version} · toolkit · Source: RFE/RL, J. Paraszczuk, March 2015. "
-              "The article's text is not reproduced; quotes are short fragments.")
-    shared = _shared_key()
+    footer = html.escape(f"Built {stamp} · data version {version} · toolkit · {ds.source_line}. "
+                         "The texts are not reproduced; quotes are short fragments.")
+    shared = _shared_key(data)
     keys = {nb.name: _inputs_key(nb, shared) for nb in chosen}
     todo = [nb for nb in chosen if force or manifest.get(nb.name, {}).get("key") != keys[nb.name]
             or not (tmp / f"{nb.stem}.html").is_file()]
@@ -476,9 +515,9 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
         raise BuildError("report build failed; the previous site is unchanged:\n  " + "\n  ".join(failures))
     listed = [Page(nb.stem, manifest[nb.name]["title"], 0.0, True) for nb in notebooks(chosen[0].parent)
               if nb.name in manifest and (tmp / f"{nb.stem}.html").is_file()]  # pages of earlier --only builds too
-    extra = _extra_pages(tmp, footer)
-    (tmp / "index.html").write_text(_index(listed, footer, extra), encoding="utf-8")
-    (tmp / "dictionary.html").write_text(_dictionary_page(footer), encoding="utf-8")
+    extra = _extra_pages(tmp, footer) if not data else []  # the exercises are written for the shipped article
+    (tmp / "index.html").write_text(_index(listed, footer, extra, ds), encoding="utf-8")
+    (tmp / "dictionary.html").write_text(_dictionary_page(footer, ds), encoding="utf-8")
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return sorted(pages, key=lambda p: p.name)
 
@@ -497,13 +536,15 @@ def add_parser(sub) -> None:
     p.add_argument("--force", action="store_true", help="re-execute every notebook, even unchanged ones")
     p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: all cores)")
     p.add_argument("--notebooks", default=None, help="folder of numbered notebooks (default: notebooks/)")
+    p.add_argument("--data", action="append", default=None,
+                   help="data folder: build the generic chapters for this dataset (repeat for a corpus)")
     p.set_defaults(fn=_cli)
 
 
 def _cli(args) -> int:
     t0 = time.perf_counter()
     try:
-        pages = build(args.out, args.only, args.force, args.jobs, args.notebooks)
+        pages = build(args.out, args.only, args.force, args.jobs, args.notebooks, args.data)
     except BuildError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
