@@ -6,6 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["toolkit", "toolkit.schema", "toolkit.article", "toolkit.lookup", "toolkit.tables", "toolkit.validate",
+           "toolkit.dataset", "toolkit.corpus", "toolkit.create", "toolkit.chapters",
            "toolkit.geo", "toolkit.theme"]
 
 

@@ -151,7 +151,8 @@ def _panels(ds: Dataset) -> list[tuple[str, str]]:
     arts = ds.articles().to_dicts()
     if len(arts) == 1:
         return [(arts[0]["source_id"], f"In {ds.noun}"), ("context", f"Published elsewhere (context, not in {ds.noun})")]
-    return [(a["source_id"], f"In {describe_source(a, short=True)}") for a in arts] + [
+    return [(a["source_id"], "In " + (a.get("credit") or describe_source(a, short=True)).removeprefix("Source: "))
+            for a in arts] + [
         ("context", "Published elsewhere (context, not in the articles)")]
 
 

@@ -183,10 +183,7 @@ def merge(parts: list) -> "Dataset":  # noqa: F821 - the return type lives in to
             enum = f.get("constraints", {}).get("enum")
             if enum and res["name"] in out and isinstance(out[res["name"]].schema.get(f["name"]), pl.Enum):
                 f["constraints"]["enum"] = list(out[res["name"]].schema[f["name"]].categories)
-    lines = {sid: ln for ds in parts for sid, ln in ds.view.get("source_lines", {}).items()}
-    lines |= {sid: ds.view["source_line"] for ds in parts if ds.view.get("source_line")
-              for sid in ds.articles()["source_id"]}
-    desc["x-view"] = {"source_lines": lines} if lines else {}
+    desc["x-view"] = {}  # one dataset's extents and source line do not describe the corpus
     desc.update(name="corpus", title="Corpus: " + "; ".join(ds.title for ds in parts[:3])
                 + (f" and {len(parts) - 3} more" if len(parts) > 3 else ""))
     return Dataset(out, desc, texts, folders=tuple(f for ds in parts for f in ds.folders),

@@ -190,7 +190,28 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
         return _open_one(paths[0])
     from toolkit.corpus import merge
 
-    return merge([_open_one(p) for p in paths])
+    parts, deferred = [], False
+    for p in paths:  # a reference into another folder of the corpus (a dispute across sources) is checked on the whole
+        try:
+            parts.append(_open_one(p))
+        except DataError as e:
+            hard = [x for x in e.problems if not _is_reference(x)]
+            if hard:
+                raise DataError(hard, e.folder) from None
+            parts.append(read_folder(p)[0])
+            deferred = True
+    corpus = merge(parts)
+    if deferred:
+        with schema.using(corpus.descriptor):
+            problems = [x for x in check_tables(corpus._tables) if _is_reference(x)]
+        if problems:
+            raise DataError(problems, Path("corpus of " + ", ".join(str(f) for f in corpus.folders)))
+    return corpus
+
+
+def _is_reference(problem: Problem) -> bool:
+    """A reference to an id the folder does not hold (it may live in another folder of a corpus)."""
+    return " id in " in problem.message and "is not" in problem.message
 
 
 def coerce(ds, **tables: pl.DataFrame) -> Dataset:
@@ -293,7 +314,7 @@ class Dataset:
 
     @property
     def view(self) -> dict:
-        """The descriptor's ``x-view`` block (source_line, extents, ...), empty when absent."""
+        """The descriptor's ``x-view`` block (``extent`` of the maps, ``source_line``), empty when absent."""
         return dict(self.descriptor.get("x-view") or {})
 
     def articles(self) -> pl.DataFrame:
@@ -307,11 +328,10 @@ class Dataset:
 
     @property
     def source_lines(self) -> list[str]:
-        """One line per article: publisher, author, date (``x-view.source_line`` when declared)."""
+        """One line per article: its ``sources.credit``, else publisher, author, date."""
         if self.view.get("source_line"):
             return [self.view["source_line"]]
-        own = self.view.get("source_lines") or {}
-        return [own.get(r["source_id"]) or f"Source: {describe_source(r, short=True)}"
+        return [r.get("credit") or f"Source: {describe_source(r, short=True)}"
                 for r in self.articles().to_dicts()] or ["Source: not stated"]
 
     @property

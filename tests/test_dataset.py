@@ -1,0 +1,173 @@
+"""The dataset as a value: toolkit.open(), its own descriptor, copies of tables, any article through the views."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import toolkit
+from toolkit import schema
+
+LEDGER = Path(__file__).parent / "data" / "ledger"
+SHIPPED_WORDS = ("RFE/RL", "Paraszczuk", "Radio Free Europe", "rferl_2015", "Kremlin Envoy", "Syria and Iraq")
+
+
+def test_open_gives_a_value_with_metadata():
+    ds = toolkit.open()
+    assert isinstance(ds, toolkit.Dataset)
+    assert ds.title == schema.shipped()["title"]
+    assert ds.source_line == ds["sources"].filter(kind="article")["credit"].item()
+    assert set(ds.table_names()) == set(schema.table_names())
+    assert ds.estimates.equals(ds["estimates"]) and ds["estimates"].height == toolkit.load_estimates().height
+    text = repr(ds)
+    assert ds.title in text and all(f"{n} {ds[n].height}" in text for n in ds.table_names())
+    with pytest.raises(KeyError, match="did you mean 'estimates'"):
+        ds["estimate"]
+
+
+def test_tables_are_handed_out_as_copies():
+    ds = toolkit.open()
+    est = ds["estimates"]
+    before = est["value_best"].to_list()
+    est[0, "value_best"] = 999_999  # an in-place change by a user ...
+    assert ds["estimates"]["value_best"].to_list() == before  # ... changes nothing the dataset holds
+    first = toolkit.load_estimates()
+    first[0, "qualifier"] = "changed"
+    assert toolkit.load_estimates()["qualifier"][0] != "changed"
+
+
+def test_with_tables_returns_a_new_value():
+    ds = toolkit.open()
+    small = ds.with_tables(estimates=ds["estimates"].head(2))
+    assert small["estimates"].height == 2 and ds["estimates"].height > 2
+    with pytest.raises(KeyError):
+        ds.with_tables(nonsense=ds["estimates"])
+
+
+def test_a_folders_own_descriptor_is_used(data_copy):
+    est = pl.read_csv(data_copy / "estimates.csv", infer_schema=False)
+    est.with_columns(pl.when(pl.col("estimate_id") == "est04").then(pl.lit("boats")).otherwise("unit").alias("unit")) \
+        .write_csv(data_copy / "estimates.csv")
+    report = toolkit.validate(data_copy)
+    assert any(p.column == "unit" and "boats" in p.message for p in report.problems)
+    desc = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
+    for r in desc["resources"]:
+        for f in r["schema"]["fields"]:
+            if r["name"] == "estimates" and f["name"] == "unit":
+                f["constraints"]["enum"].append("boats")
+    (data_copy / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    assert not [p for p in toolkit.validate(data_copy).problems if p.column == "unit"]
+    assert "boats" in toolkit.open(data_copy)["estimates"]["unit"].cast(str).to_list()
+
+
+def test_a_broken_own_descriptor_is_a_problem(data_copy):
+    (data_copy / "datapackage.json").write_text("{not json", encoding="utf-8")
+    report = toolkit.validate(data_copy)
+    assert [p for p in report.problems if p.file == "datapackage.json"]
+
+
+def test_the_shipped_text_is_never_used_for_another_dataset(tmp_path, text):
+    report = toolkit.validate(LEDGER)
+    assert report.ok and any(str(LEDGER / "texts") in n for n in report.notes)
+    copy = tmp_path / "ledger"
+    shutil.copytree(LEDGER, copy)
+    shutil.rmtree(copy / "texts")
+    notes = toolkit.validate(copy).notes
+    assert any("not found" in n for n in notes)
+    assert not any("shared" in n and "checked against" in n for n in notes)
+
+
+def _rename(folder: Path, pairs) -> None:
+    for p in list(folder.glob("*.csv")) + list(folder.glob("*.txt")) + [folder / "datapackage.json"]:
+        s = p.read_text(encoding="utf-8")
+        for a, b in pairs:
+            s = s.replace(a, b)
+        p.write_text(s, encoding="utf-8")
+
+
+def test_a_renamed_copy_of_the_shipped_data_draws_nothing_of_the_original(data_copy, text, tmp_path):
+    (data_copy / "article.txt").write_text(text, encoding="utf-8")
+    pairs = [("rferl_2015", "zzzzz_2015"), ("RFE/RL", "XYZ/QQ"), ("Paraszczuk", "Kowalskiii"),
+             ("Radio Free Europe/Radio Liberty", "Radio Quiet Coast/Radio Somebody")]
+    _rename(data_copy, pairs)
+    report = toolkit.validate(data_copy)
+    assert report.ok, str(report)
+    ds = toolkit.open(data_copy)
+    from toolkit import charts, maps
+
+    specs = {f.__name__: f(ds).to_json() for f in (charts.estimates, charts.timeline, charts.actors, charts.mentions,
+                                                    charts.dashboard, maps.regions, maps.flows)}
+    for name, spec in specs.items():
+        assert "XYZ/QQ" in spec, name
+        for word in ("RFE/RL", "Paraszczuk", "rferl_2015"):
+            assert word not in spec, (name, word)
+    fig = maps.static_regions(ds)
+    assert "XYZ/QQ" in fig.texts[0].get_text() if fig.texts else True
+    assert "RFE/RL" not in " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+
+
+def test_the_second_dataset_goes_through_every_view_naming_only_itself():
+    from toolkit import charts, geo, maps
+
+    assert toolkit.validate(LEDGER).ok
+    ds = toolkit.open(LEDGER)
+    assert ds.source_line.startswith("Source: Caucasus Ledger")
+    for view in (charts.estimates, charts.timeline, charts.actors, charts.mentions, charts.dashboard,
+                 maps.regions, maps.flows):
+        spec = view(ds).to_json()
+        assert "Caucasus Ledger" in spec, view.__name__
+        for word in SHIPPED_WORDS[:5]:
+            assert word not in spec, (view.__name__, word)
+    flows = maps.flows(ds).to_dict()
+    assert "Syria and Iraq" in flows["title"]["text"]  # its own theatres, from its own data
+    joined = geo.join(ds)
+    assert set(joined["place_id"]) == set(ds["places"]["place_id"])
+    regions = geo.regions(ds=ds)
+    named = regions.dropna(subset=["place_id"])
+    assert set(named["place_id"]) == {"kabardino_balkaria", "ingushetia"}  # the dataset's places, not the shipped ones
+    fig = maps.static_regions(ds)
+    texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "Caucasus Ledger" in texts and "RFE/RL" not in texts and "Chechnya" not in texts
+
+
+def test_palette_never_runs_out():
+    from toolkit import theme
+
+    many = theme.colours([f"c{i}" for i in range(30)], fixed={"not stated": theme.GREY})
+    assert len(set(many.values())) == 31 and list(many.values()).count(theme.GREY) == 1
+
+
+def test_toolkit_new_writes_a_valid_empty_dataset(tmp_path):
+    text = tmp_path / "story.txt"
+    text.write_text("A headline\n\nThe minister said 12 people left.\n", encoding="utf-8")
+    out = tmp_path / "mine"
+    run = subprocess.run([sys.executable, "-m", "toolkit", "new", str(out), "--text", str(text), "--title", "A story"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert toolkit.validate(out).ok
+    ds = toolkit.open(out)
+    assert ds.title == "A story" and ds["estimates"].height == 0 and ds.text() == text.read_text(encoding="utf-8")
+    assert "RFE/RL" not in (out / "datapackage.json").read_text(encoding="utf-8")
+    again = subprocess.run([sys.executable, "-m", "toolkit", "new", str(out), "--text", str(text)],
+                           capture_output=True, text=True)
+    assert again.returncode == 1 and "not empty" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_parquet_round_trip(tmp_path):
+    ds = toolkit.open(LEDGER)
+    out = ds.to_parquet(tmp_path / "pq")
+    back = toolkit.open(out)
+    for name in ds.table_names():
+        assert back[name].equals(ds[name]), name
+    assert back.texts == ds.texts and back.title == ds.title
+
+
+def test_views_refuse_a_bare_dataframe_with_a_hint():
+    from toolkit import charts
+
+    with pytest.raises(TypeError, match="estimates=df"):
+        charts.estimates(toolkit.load_estimates())
