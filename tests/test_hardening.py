@@ -36,6 +36,8 @@ from hypothesis import strategies as st
 import toolkit
 from conftest import open_offline
 from toolkit import report, schema
+from toolkit import dataset as tk_dataset
+from toolkit import validate as tk_validate
 from toolkit import tables as tk_tables
 from toolkit.validate import DataError, Problem
 
@@ -225,7 +227,7 @@ def test_any_corruption_ends_in_a_located_error_never_a_traceback(changes):
                     assert any(p.file == name for p in result.problems), (name, kind, str(result))
                     assert err is not None, (name, kind)
         finally:
-            tk_tables._cache.pop(folder.resolve(), None)
+            tk_dataset._cache.pop(folder.resolve(), None)
         assert _hashes(folder) == before, "validating or loading changed a file"
 
 
@@ -282,7 +284,7 @@ def _inject(folder: Path) -> Path:
             hits[0][header.index(col)] = value
         path.write_bytes(_csv([header, *body]))
     assert not (folder / "article.txt").exists()
-    _, problems = tk_tables.check(folder)
+    _, problems = tk_validate.check(folder)
     assert not problems, problems[:5]
     return folder
 

@@ -122,10 +122,10 @@ def find_all_mentions(texts: dict[str, str], aliases: pl.DataFrame, segments: pl
     scoped = "source_id" in aliases.columns
     frames = []
     for sid, text in texts.items():
-        own = aliases.filter(pl.col("source_id").is_null() | (pl.col("source_id") == sid)) if scoped else aliases
+        own = aliases.filter(pl.col("source_id").is_null() | (pl.col("source_id") == sid)) if scoped and sid else aliases
         if scoped and own["alias"].is_duplicated().any():  # a source's own alias wins over the general one
             own = own.sort(pl.col("source_id").is_null()).unique("alias", keep="first", maintain_order=True)
-        seg = segments.filter(pl.col("source_id") == sid) if "source_id" in segments.columns else segments
+        seg = segments.filter(pl.col("source_id") == sid) if "source_id" in segments.columns and sid else segments
         if own.is_empty() or seg.is_empty():
             continue
         frames.append(find_mentions(text, own, seg).select(pl.lit(sid).alias("source_id"), pl.all()))

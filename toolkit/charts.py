@@ -551,17 +551,18 @@ def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
     by_source = men["source_id"].n_unique() > 1
     if by_source:
         label = {r["source_id"]: f"{r['source_id']}" for r in ds.articles().to_dicts()}
-        men = men.with_columns(pl.col("source_id").replace_strict(label, default=pl.col("source_id")).alias("where"))
+        men = men.with_columns(pl.col("source_id").replace_strict(label, default=pl.col("source_id")).alias("article"))
         columns, x_title = list(dict.fromkeys(label[s] for s in ds.articles()["source_id"] if s in set(men["source_id"]))), "article"
     else:
-        men = men.with_columns(pl.col("paragraph").alias("where"))
+
         columns = sorted({p for s in seg.to_dicts() for p in range(s["paragraph_start"], s["paragraph_end"] + 1)}
                          | set(men["paragraph"].drop_nulls()))
         parts = ", ".join(f"{s['paragraph_start']}" + (f"–{s['paragraph_end']}" if s["paragraph_end"] != s["paragraph_start"]
                           else "") + f" {s['kind']}" for s in seg.sort("paragraph_start").to_dicts())
         x_title = f"paragraph ({parts})"
-    counts = (men.group_by("entity_id", "entity_type", "where").len("n")
-              .with_columns(pl.col("entity_type").cast(pl.String)).sort("entity_id", "where"))
+    where = "article" if by_source else "paragraph"
+    counts = (men.group_by("entity_id", "entity_type", where).len("n")
+              .with_columns(pl.col("entity_type").cast(pl.String)).sort("entity_id", where))
     first = men.group_by("entity_id", "entity_type").agg(pl.col("char_start").min().alias("first"),
                                                           pl.col("source_id").min().alias("src"))
     order = (counts.group_by("entity_id", "entity_type").agg(pl.col("n").sum().alias("total"))
@@ -582,12 +583,12 @@ def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
         legend = (alt.Legend(type="symbol", values=list(range(1, top + 1)), format="d", symbolType="square",
                              symbolSize=160, direction="horizontal") if top <= 12 else alt.Legend(format="d"))
         heat = alt.Chart(_data(cells)).mark_rect(stroke="white", strokeWidth=1 if step > 8 else 0).encode(
-            x=alt.X("where:O", scale=alt.Scale(domain=columns), title=x_title,
+            x=alt.X(f"{where}:O", scale=alt.Scale(domain=columns), title=x_title,
                     axis=alt.Axis(labelAngle=0 if not by_source else -40, labelLimit=120,
                                   labelOverlap=True)),
             y=y, color=alt.Color("n:Q", title="mentions", scale=alt.Scale(scheme=theme.SEQUENTIAL, domain=[0, top]),
                                  legend=legend),
-            tooltip=[alt.Tooltip("name:N"), alt.Tooltip("where:O", title=x_title.split(" ")[0]),
+            tooltip=[alt.Tooltip("name:N"), alt.Tooltip(f"{where}:O"),
                      alt.Tooltip("n:Q", title="mentions")],
         ).properties(width=alt.Step(step), height=alt.Step(17), title=title, view=alt.ViewBackground(fill="#F4F4F4"))
         totals = [{"name": label[e], "total": t} for e, t in zip(ids["entity_id"], ids["total"])]

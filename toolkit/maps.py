@@ -600,8 +600,10 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
         for t in [*legend.get_texts(), legend.get_title()]:
             t.set_parse_math(False)
         fig.get_layout_engine().set(h_pad=0.1)
+        hidden = [c["name"] for c in cities if not c["side"]]
         fig.supxlabel(f"{ds.source_line}. {geo.ATTRIBUTION}\nLambert azimuthal equal-area (44°E, 43°N). "
-                      f"Bold cities are named in {ds.noun}; the others are for orientation.",
+                      f"Bold cities are named in {ds.noun}; the others are for orientation."
+                      + (f" Unlabelled for lack of room: {', '.join(hidden)}." if hidden else ""),
                       fontsize=7.5, color="#555555", x=0.01, ha="left", parse_math=False)
         _keep_inside(ax, texts)
     return fig

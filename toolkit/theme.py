@@ -46,7 +46,7 @@ def colours(keys, fixed: dict | None = None) -> dict:
     """Map keys to distinct colours in order; ``fixed`` pins some (e.g. ``{"not stated": GREY}``).
 
     >>> c = colours([f"claimant {i}" for i in range(9)], fixed={"not stated": GREY})
-    >>> c["claimant 0"], c["claimant 8"] != GREY, len(set(c.values())) == 9
+    >>> c["claimant 0"], c["claimant 8"] != GREY, len(set(c.values())) == 10
     ('#E69F00', True, True)
     """
     fixed = dict(fixed or {})
