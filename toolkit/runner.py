@@ -177,7 +177,7 @@ def run(paths: list[Path], jobs: int, cell_timeout: float, timeout: float, done,
                 if not fut.done() and cells[i]:
                     nb = nbformat.read(paths[i], as_version=4)
                     running.append(f"{shown(paths[i])} at {cell_label(nb, cells[i] - 1)}")
-            raise BuildError(f"the notebooks took longer than {timeout:g} s (--timeout); stopped "
+            raise BuildError(f"the notebooks took longer than {timeout:g} s (--timeout); the previous site is unchanged; stopped "
                              + (", ".join(running) or "before any cell ran")) from None
         finished = True
     finally:

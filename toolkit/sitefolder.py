@@ -208,14 +208,16 @@ def start(out: Path) -> Path:
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    mine = owned(out) if out.is_dir() else None
-    if mine:
-        user = set(_user_entries(out, mine))
-        for rel in sorted(mine - user - {MARKER}):
+    try:
+        mine = (owned(out) if out.is_dir() else None) or set()
+        for rel in sorted(mine - set(_user_entries(out, mine) if mine else []) - {MARKER}):
             src = out / rel
             if src.is_file() and not src.is_symlink():
                 (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, tmp / rel)  # pages of notebooks not rebuilt now stay as they were
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return tmp
 
 
