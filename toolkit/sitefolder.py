@@ -189,7 +189,7 @@ def lock(out: Path):
 
 def _user_entries(folder: Path, mine: set[str]) -> list[str]:
     """What in ``folder`` the builder did not write (relative paths; a folder of the user's counts once)."""
-    found, prefixes = [], {str(Path(m).parent) for m in mine}
+    found, prefixes = [], {str(d) for m in mine for d in Path(m).parents}
 
     def walk(d: Path, rel: str):
         for p in sorted(d.iterdir()):
@@ -254,7 +254,12 @@ def swap(tmp: Path, out: Path) -> list[str]:
     try:
         if out.exists():
             out.rename(old)
-        tmp.rename(out)
+        try:
+            tmp.rename(out)
+        except OSError:
+            if old.exists():
+                old.rename(out)  # the previous site back in place
+            raise
         kept, left = _carry(old, out) if old.exists() else ([], [])
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
