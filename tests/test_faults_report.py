@@ -382,3 +382,32 @@ def test_a_bad_exercise_path_fails_the_build_in_one_line(copy, capsys, monkeypat
     code, err = _cli(capsys, nbs, out)
     assert code == 1 and "outside" in _one_line_error(err)
     assert _snapshot(out) == before and _debris(out) == []
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_files_of_the_user_left_by_an_interrupted_swap_are_put_back(copy):
+    _, out = copy
+    old = out.parent / f".{out.name}.old-{_dead_pid()}"  # killed between moving the site aside and moving it back
+    shutil.copytree(out, old)
+    (old / "notes.txt").write_text("my notes")
+    sitefolder.tidy(out)
+    assert (out / "notes.txt").read_text() == "my notes" and not old.exists()
+
+
+def test_a_file_of_the_user_named_like_a_new_page_stops_the_swap(copy):
+    _, out = copy
+    (out / "02-new.html").write_text("my page")
+    before = _snapshot(out)
+    tmp = sitefolder.start(out)
+    try:
+        (tmp / "02-new.html").write_text("a new chapter")
+        with pytest.raises(sitefolder.BuildError, match="02-new.html is not the builder's"):
+            sitefolder.swap(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    assert _snapshot(out) == before
