@@ -132,6 +132,13 @@ def _stale(path: Path) -> str | None:
     return None
 
 
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
 @contextmanager
 def lock(out: Path):
     """Hold ``.<out>.lock`` beside the site while building; yields the lock's file descriptor.
@@ -147,19 +154,15 @@ def lock(out: Path):
             why = _stale(path)
             if why:
                 print(f"taking over the lock on {shown(out)}: {why}", file=sys.stderr)
-                if os.fstat(fd).st_ino == os.stat(path).st_ino:
-                    path.unlink()  # the next loop makes a new lock file; the stale one's holders keep the old one
+                if _inode(path) == os.fstat(fd).st_ino:
+                    path.unlink(missing_ok=True)  # the next loop makes a new lock file; stale holders keep the old one
             elif not said:
                 print(f"another report build is writing {shown(out)}; waiting for it to finish", file=sys.stderr)
                 said = True
             os.close(fd)
             time.sleep(0.2)
             continue
-        try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
+        if _inode(path) == os.fstat(fd).st_ino:
             break
         os.close(fd)  # the file was removed (released or taken over) while we waited: lock the new one
     os.ftruncate(fd, 0)
