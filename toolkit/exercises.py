@@ -414,19 +414,29 @@ def add_parser(sub) -> None:
 
 def report_page(site: Path, footer: str, shell, built: str | Path | None = None) -> tuple[str, str]:
     """Write the report site's ``exercises.html``: every exercise with its time and questions, linking
-    the student notebooks (copied into ``site/exercises/``) when ``make exercises`` has built them."""
+    the student notebooks (copied into ``site/exercises/``) when ``make exercises`` has built them.
+
+    Raises ValueError when a path in ``exercises.json`` leads out of ``built`` (``..``, absolute, a symlink)."""
     from html import escape
 
-    built = Path(built or PACKAGE_PARENT / DEFAULT_OUT)
+    built = Path(built or PACKAGE_PARENT / DEFAULT_OUT).resolve()
     manifest = json.loads((built / MANIFEST).read_text(encoding="utf-8")) if (built / MANIFEST).is_file() else {}
-    rows = []
+    rows, copies = [], {}
+    for master in find_notebooks():  # every path first: nothing is copied if one leads out of the folder
+        entry = manifest.get(master.stem)
+        if entry and entry.get("student"):
+            student = (built / str(entry["student"])).resolve()  # ``..``, absolute paths and symlinks resolved
+            if not student.is_relative_to(built):
+                raise ValueError(f"{built / MANIFEST}: {master.stem}: student notebook {entry['student']!r} is outside "
+                                 f"{built}; nothing was copied (run `make exercises` again)")
+            copies[master.stem] = student
     for master in find_notebooks():
-        info, entry = describe_master(master), manifest.get(master.stem)
+        info, student = describe_master(master), copies.get(master.stem)
         points = sum(q.get("points") or 0 for q in info["questions"].values())
         link = ""
-        if entry and (built / entry["student"]).is_file():
+        if student and student.is_file():
             (site / "exercises").mkdir(exist_ok=True)
-            shutil.copy(built / entry["student"], site / "exercises" / master.name)
+            shutil.copy(student, site / "exercises" / master.name)
             link = f'<a href="exercises/{escape(master.name)}" download>student notebook</a>'
         rows.append(f"<tr><td>{escape(_title(master))}</td><td>{escape(info['time'] or '')}</td>"
                     f"<td>{len(info['questions'])} questions, {points:g} points</td><td>{link or 'not built'}</td></tr>")

@@ -1,15 +1,17 @@
 """Build the report site: execute the numbered notebooks and write self-contained HTML pages.
 
-``python -m toolkit report [--out DIR] [--only NAME] [--force] [--jobs N] [--notebooks DIR | --data DIR ...]``
+``python -m toolkit report [--out DIR] [--only NAME] [--force] [--jobs N] [--cell-timeout S] [--timeout S]
+[--notebooks DIR | --data DIR ...]``
 
 - the project's narrative chapters (``notebooks/``) for the shipped dataset, or, with ``--data``
   (repeatable: a corpus), generic chapters (:mod:`toolkit.chapters`) for any dataset; titles, source
   lines and the data dictionary come from the dataset;
 
-- each notebook runs in a fresh kernel (nbclient), both cores in use;
+- each notebook runs in a fresh kernel (nbclient), both cores in use (:mod:`toolkit.runner`);
 - a notebook whose source, toolkit code and data have not changed is not re-executed;
 - the site is built in a temporary folder and replaces ``reports/`` only when everything succeeded;
-  a failing cell stops the build, names the notebook, the cell and the error, and keeps the old site.
+  a failing cell stops the build, names the notebook, the cell and the error, and keeps the old site;
+- ``--out`` must be new, empty or a toolkit report; files of yours in it are kept (:mod:`toolkit.sitefolder`).
 
 >>> from toolkit import report
 >>> report.build(out="reports", only=["01"])  # doctest: +SKIP
@@ -18,7 +20,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import html
 import json
@@ -28,21 +29,16 @@ import shutil
 import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit import embed, schema
+from toolkit import embed, runner, schema, sitefolder
+from toolkit.runner import BUILD_TIMEOUT, CELL_TIMEOUT
+from toolkit.sitefolder import BuildError, shown
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 MANIFEST = "build-manifest.json"
-CELL_TIMEOUT = 600
-
-
-class BuildError(RuntimeError):
-    """A notebook failed: the message names the notebook, the cell and the error."""
 
 
 @dataclass
@@ -104,45 +100,6 @@ def _inputs_key(nb: Path, shared: str) -> str:
     cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
     src = json.dumps([(c["cell_type"], "".join(c["source"])) for c in cells])
     return hashlib.sha256((src + shared).encode()).hexdigest()
-
-
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when possible."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _error_of(nb) -> str:
-    code_no = 0
-    for i, cell in enumerate(nb.cells, start=1):
-        if cell.cell_type != "code":
-            continue
-        code_no += 1
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                return f"cell {i} (code cell {code_no}): {out['ename']}: {out['evalue']}"
-    return "unknown cell"
-
-
-def _execute(path: str) -> tuple[str, dict | None, str | None, float]:
-    """Run one notebook in a fresh kernel (in a worker process); returns (name, notebook, error, seconds)."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    start, p = time.perf_counter(), Path(path)
-    nb = nbformat.read(p, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(p.parent)}})
-    try:
-        client.execute()
-    except CellExecutionError:
-        return p.name, None, _error_of(nb), time.perf_counter() - start
-    except Exception as e:  # a dead kernel or a timeout is a failed build, said plainly
-        return p.name, None, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", time.perf_counter() - start
-    return p.name, nb, None, time.perf_counter() - start
 
 
 NAV = ('<nav class="tk-nav"><a href="index.html">Report home</a> · <a href="dictionary.html">Data dictionary</a>'
@@ -360,52 +317,6 @@ def _dictionary_body(footer: str) -> str:
     return _shell("Data dictionary", "".join(parts), footer)
 
 
-@contextmanager
-def _lock(out: Path):
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"another report build is writing {out}; waiting for it to finish", file=sys.stderr)
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        yield
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _tidy(out: Path) -> None:
-    """Remove debris of interrupted builds; put back a site an interrupted swap had moved aside."""
-    for p in out.parent.glob(f".{out.name}.*-*"):
-        m = re.search(r"\.(tmp|old)-(\d+)$", p.name)
-        if not m or _alive(int(m.group(2))) and int(m.group(2)) != os.getpid():
-            continue
-        if m.group(1) == "old" and not out.exists():
-            p.rename(out)
-        else:
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # no Ctrl-C between the renames
-    try:
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 class _Progress:
     """Rich progress on a terminal; one plain line per notebook elsewhere (CI logs)."""
 
@@ -432,8 +343,10 @@ class _Progress:
 
 
 def build(out: str | Path = "reports", only: list[str] | None = None, force: bool = False,
-          jobs: int | None = None, folder: str | Path | None = None, data: list | None = None) -> list[Page]:
-    """Build the site into ``out``; raise :class:`BuildError` (and keep the old site) if a notebook fails.
+          jobs: int | None = None, folder: str | Path | None = None, data: list | None = None,
+          cell_timeout: float = CELL_TIMEOUT, timeout: float = BUILD_TIMEOUT) -> list[Page]:
+    """Build the site into ``out``; raise :class:`BuildError` (and keep the old site) if a notebook fails,
+    a cell runs longer than ``cell_timeout`` seconds, all take longer than ``timeout``, or ``out`` is unsafe.
 
     ``data`` (data folders; several make a corpus) builds the generic chapters for that dataset; without
     ``folder`` or ``data`` the project's ``notebooks/`` are built, or, where there are none (an installed
@@ -442,9 +355,9 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
     from toolkit import chapters
     from toolkit.dataset import data_folder, open as open_dataset
 
-    out = Path(out).resolve()
     if folder and data:
         raise BuildError("give either --notebooks (narrative chapters) or --data (generic chapters), not both")
+    out = sitefolder.check_out(out, ROOT)
     if not folder and not data and not notebooks(NOTEBOOKS):
         print(f"note: no narrative notebooks in {NOTEBOOKS} (the project's notebooks/ folder is not part of an "
               "installed package); building the generic chapters for the default dataset", file=sys.stderr)
@@ -456,32 +369,42 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
     else:
         ds = open_dataset()
         folder = Path(folder or NOTEBOOKS).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
-        _tidy(out)
-        chosen = notebooks(folder, only)
-        if not chosen:
-            raise BuildError(f"no notebooks found in {folder}")
-        manifest = {}
-        if out.exists() and (out / MANIFEST).is_file():
-            manifest = json.loads((out / MANIFEST).read_text())
-        tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        if out.exists():
-            shutil.copytree(out, tmp)  # pages of notebooks not rebuilt now stay as they were
-        else:
-            tmp.mkdir()
-        try:
-            pages = _build_into(tmp, chosen, manifest, force, jobs, ds, data)
-        except BaseException:
+    chosen = notebooks(folder, only)
+    if not chosen:
+        raise BuildError(f"no notebooks found in {folder}")
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with sitefolder.lock(out) as lock_fd:
+            sitefolder.tidy(out)
+            out = sitefolder.check_out(out, ROOT)  # again: it may have changed while another build held the lock
+            manifest = {}
+            if (out / MANIFEST).is_file() and sitefolder.owned(out):
+                try:
+                    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+                except ValueError:
+                    manifest = {}  # a damaged manifest: every notebook is executed again
+            tmp = sitefolder.start(out)
+            pages = _build_into(tmp, chosen, manifest, force, jobs, cell_timeout, timeout, lock_fd, ds, data)
+            kept = sitefolder.swap(tmp, out)
+            tmp = None
+    except OSError as e:
+        raise BuildError(sitefolder.os_message(e, out)) from None
+    finally:
+        if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _swap(tmp, out)
-        return pages
+    if kept:
+        print(f"kept {len(kept)} file(s) of yours in {shown(out)}: {', '.join(kept[:5])}"
+              + (" ..." if len(kept) > 5 else ""), file=sys.stderr)
+    return pages
 
 
-def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None, ds=None,
-                data: list | None = None) -> list[Page]:
+def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None,
+                cell_timeout: float = CELL_TIMEOUT, timeout: float = BUILD_TIMEOUT, lock_fd: int | None = None,
+                ds=None, data: list | None = None) -> list[Page]:
+    from toolkit.dataset import coerce
+
+    ds = coerce(ds)
     version = data_version(data)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     footer = html.escape(f"Built {stamp} · data version {version} · toolkit · {ds.source_line}. "
@@ -494,21 +417,22 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
     for nb in chosen:
         if nb not in todo:
             pages.append(Page(nb.stem, manifest[nb.name]["title"], 0.0, True))
+
+    def done(name, executed, error, secs):
+        if error:
+            failures.append(f"{shown(chosen[0].parent / name)}: {error}")
+            progress.done(f"FAILED {name} after {secs:.1f} s: {error}")
+            return
+        title = _title(executed)
+        (tmp / f"{Path(name).stem}.html").write_text(_to_html(executed, title, footer), encoding="utf-8")
+        manifest[name] = {"key": keys[name], "title": title, "seconds": round(secs, 2)}
+        pages.append(Page(Path(name).stem, title, secs, False))
+        progress.done(f"executed {name} in {secs:.1f} s")
+
     try:
-        workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
-        if todo:
-            import nbclient  # noqa: F401  (imported once, before the workers fork; a rebuild with nothing to run skips it)
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for name, executed, error, secs in pool.map(_execute, [str(p) for p in todo]):
-                    if error:
-                        failures.append(f"{_shown(chosen[0].parent / name)}: {error}")
-                        progress.done(f"FAILED {name} after {secs:.1f} s: {error}")
-                        continue
-                    title = _title(executed)
-                    (tmp / f"{Path(name).stem}.html").write_text(_to_html(executed, title, footer), encoding="utf-8")
-                    manifest[name] = {"key": keys[name], "title": title, "seconds": round(secs, 2)}
-                    pages.append(Page(Path(name).stem, title, secs, False))
-                    progress.done(f"executed {name} in {secs:.1f} s")
+        if todo:  # a rebuild with nothing to run starts no worker and imports no nbclient
+            workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+            runner.run(todo, workers, cell_timeout, timeout, done, lock_fd)
     finally:
         progress.close()
     if failures:
@@ -526,31 +450,62 @@ def _extra_pages(tmp: Path, footer: str) -> list[tuple[str, str]]:
     """Pages beyond the notebooks: the exercises page."""
     from toolkit import exercises
 
-    return [exercises.report_page(tmp, footer, _shell)]
+    try:
+        return [exercises.report_page(tmp, footer, _shell)]
+    except ValueError as e:  # a path in exercises.json that leads out of the exercises folder
+        raise BuildError(str(e)) from None
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("report", help="execute the notebooks and build the HTML report site")
-    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument("--out", default="reports",
+                   help="output folder: new, empty or an earlier report (default: reports)")
     p.add_argument("--only", action="append", help="build only this notebook (name or number; repeatable)")
     p.add_argument("--force", action="store_true", help="re-execute every notebook, even unchanged ones")
     p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: all cores)")
     p.add_argument("--notebooks", default=None, help="folder of numbered notebooks (default: notebooks/)")
     p.add_argument("--data", action="append", default=None,
                    help="data folder: build the generic chapters for this dataset (repeat for a corpus)")
+    p.add_argument("--cell-timeout", type=_seconds, default=CELL_TIMEOUT, metavar="S",
+                   help=f"stop the build when a cell runs longer than S seconds (default: {CELL_TIMEOUT})")
+    p.add_argument("--timeout", type=_seconds, default=BUILD_TIMEOUT, metavar="S",
+                   help=f"stop the build when the notebooks take longer than S seconds (default: {BUILD_TIMEOUT})")
     p.set_defaults(fn=_cli)
+
+
+def _seconds(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+class _Stopped(KeyboardInterrupt):
+    """The build was asked to stop (SIGTERM): cleaned up like Ctrl-C."""
+
+
+def _stop(signum, frame):
+    raise _Stopped(signum)
 
 
 def _cli(args) -> int:
     t0 = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _stop)  # `kill`: clean up (temporary folder, workers) like Ctrl-C
     try:
-        pages = build(args.out, args.only, args.force, args.jobs, args.notebooks, args.data)
+        pages = build(args.out, args.only, args.force, args.jobs, args.notebooks, args.data, args.cell_timeout, args.timeout)
     except BuildError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # Ctrl-C: the temporary folder is gone, the old site was never touched
+    except KeyboardInterrupt as e:  # Ctrl-C: the temporary folder is gone, the old site was never touched
         print(f"\ninterrupted: the report build stopped; the previous site in {args.out}/ is unchanged", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGTERM if isinstance(e, _Stopped) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     fresh = sum(not p.cached for p in pages)
     print(f"report: {len(pages)} page(s) in {args.out}/ ({fresh} executed, {len(pages) - fresh} unchanged) "
           f"in {time.perf_counter() - t0:.1f} s; open {Path(args.out) / 'index.html'}")
