@@ -34,8 +34,20 @@ from toolkit.validate import DataError, Problem, Report, validate
 __version__ = "0.1.0"
 SOURCE_LINE = "Source: RFE/RL, J. Paraszczuk, March 2015"
 
+
+def compare(ref, *others, **options):
+    """Compare extractions of the same text (data folders): matched/missing/extra rows, field agreement,
+    Krippendorff's alpha and every disagreement; see :func:`toolkit.comparison.compare`.
+
+    >>> toolkit.compare("my_extraction", "classmate").disagreements  # doctest: +SKIP
+    """
+    from toolkit.comparison import compare as _compare
+
+    return _compare(ref, *others, **options)
+
+
 __all__ = [
-    "DataError", "Entity", "Problem", "Report", "SOURCE_LINE", "UnknownName", "cite", "data_folder",
+    "DataError", "Entity", "Problem", "Report", "SOURCE_LINE", "UnknownName", "cite", "compare", "data_folder",
     "dictionary", "list_tables", "load", "load_actors", "load_aliases", "load_disputes", "load_estimates",
     "load_events", "load_mentions", "load_places", "load_relations", "load_segments", "load_sources",
     "load_statements", "lookup", "validate",
