@@ -26,8 +26,8 @@ missing data at the other levels.
 
 from __future__ import annotations
 
-import html
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -269,14 +269,15 @@ class Comparison:
 
     def _build(self) -> None:
         summary, per_field, dis = [], [], []
-        for name in self._names:
+        for ti, name in enumerate(self._names):
             plan, units = self._plan[name], self._units[name]
+            order = {id(u): i for i, u in enumerate(units)}
             for ci in range(1, len(self._c)):
                 both = [u for u in units if 0 in u.rows and ci in u.rows]
                 missing = [u for u in units if 0 in u.rows and ci not in u.rows]
                 extra = [u for u in units if 0 not in u.rows and ci in u.rows]
                 cells = agree = 0
-                for f, lv in plan:
+                for fi, (f, lv) in enumerate(plan):
                     same = 0
                     for u in both:
                         a, b = self._value(name, 0, u.rows[0], f), self._value(name, ci, u.rows[ci], f)
@@ -284,16 +285,19 @@ class Comparison:
                             same += 1
                             continue
                         ref, mine = self._where(name, 0, u.rows[0]), self._where(name, ci, u.rows[ci])
-                        dis.append(self._dis(name, ci, "value", f["name"], u.key, ref, mine, _show(a), _show(b)))
+                        dis.append(((ti, ci, order[id(u)], fi),
+                                    self._dis(name, ci, "value", f["name"], u.key, ref, mine, _show(a), _show(b))))
                     per_field.append({"table": name, "field": f["name"], "level": lv, "coder": self.coders[ci],
                                       "compared": len(both), "agree": same,
                                       "agreement": same / len(both) if both else None})
                     cells += len(both)
                     agree += same
                 for u in missing:
-                    dis.append(self._dis(name, ci, "missing", None, u.key, self._where(name, 0, u.rows[0]), {}, None, None))
+                    dis.append(((ti, ci, order[id(u)], -1),
+                                self._dis(name, ci, "missing", None, u.key, self._where(name, 0, u.rows[0]), {}, None, None)))
                 for u in extra:
-                    dis.append(self._dis(name, ci, "extra", None, u.key, {}, self._where(name, ci, u.rows[ci]), None, None))
+                    dis.append(((ti, ci, order[id(u)], -1),
+                                self._dis(name, ci, "extra", None, u.key, {}, self._where(name, ci, u.rows[ci]), None, None)))
                 summary.append({"table": name, "coder": self.coders[ci], "reference_rows": len(self._rows[name][0]),
                                 "rows": len(self._rows[name][ci]), "matched": len(both), "missing": len(missing),
                                 "extra": len(extra), "fields": len(plan), "cells": cells, "cells_agree": agree,
@@ -307,6 +311,7 @@ class Comparison:
             "agree": pl.Int64, "agreement": pl.Float64})
         cols = ["table", "coder", "kind", "field", "unit", "ref_file", "ref_row", "ref_id", "ref_quote", "ref_value",
                 "file", "row", "id", "quote", "value"]
+        dis = [d for _, d in sorted(dis, key=lambda x: x[0])]  # table, coder, row, field: as one reads the files
         self.disagreements = pl.DataFrame(dis, schema={c: pl.Int64 if c in ("row", "ref_row") else pl.String for c in cols})
 
     def _dis(self, table, ci, kind, fname, unit, ref, mine, a, b) -> dict:
@@ -440,9 +445,9 @@ class Comparison:
         return text
 
     def _repr_html_(self) -> str:
-        from toolkit.comparison_html import body
+        from toolkit.comparison_html import STYLE, body
 
-        return body(self, limit=30)
+        return f'{STYLE}<div class="tk-page" style="margin:0;max-width:none">{body(self, limit=30, top=3)}</div>'
 
 
 def _q(quote) -> str:
@@ -453,7 +458,9 @@ def _q(quote) -> str:
 
 
 def _say(value: str | None) -> str:
-    return "empty" if value in (None, EMPTY) else repr(value)
+    if value in (None, EMPTY):
+        return "empty"
+    return value if re.fullmatch(r"-?\d+(\.\d+)?", value) else repr(value)
 
 
 def _red(n: int) -> str:

@@ -51,8 +51,8 @@ def _where(file, row, rid, quote) -> str:
     return f"<code>{_e(file)}</code> row {_e(row)} <span class=\"val\">{_e(rid)}</span>{q}"
 
 
-def body(c, limit: int | None = None) -> str:
-    """The page's content (also the notebook display, with ``limit`` disagreements)."""
+def body(c, limit: int | None = None, top: int = 1) -> str:
+    """The page's content (also the notebook display: ``limit`` disagreements, headings from ``<h{top}>``)."""
     parts = ["<h1>Comparing extractions</h1>",
              f"<p>Reference: <code>{_e(c._c[0].folder or c.coders[0])}</code>. Compared with: "
              + ", ".join(f"<b>{_e(k.label)}</b> (<code>{_e(k.folder or k.label)}</code>)" for k in c._c[1:]) + ".</p>",
@@ -100,7 +100,9 @@ def body(c, limit: int | None = None) -> str:
                  "<p class=\"muted\">Alpha across all coders, at the level of measurement shown; units are rows coded by at "
                  "least two coders. α ≥ 0.800 is commonly taken as reliable, 0.667–0.800 as tentative.</p>"
                  f"<table><tr><th>table</th><th>field</th><th>level</th>{head}<th>units</th><th>alpha</th></tr>{''.join(lines)}</table>")
-    return "".join(parts)
+    text = "".join(parts)
+    return text if top == 1 else text.replace("<h2>", f"<h{top + 1}>").replace("</h2>", f"</h{top + 1}>").replace(
+        "<h1>", f"<h{top}>").replace("</h1>", f"</h{top}>")
 
 
 def page(c) -> str:
