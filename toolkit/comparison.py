@@ -353,7 +353,8 @@ class Comparison:
                 values = {repr(matrix[i][j]) for j in pairable for i in range(len(matrix)) if present[i][j]}
                 alpha, note = None, ""
                 if not pairable:
-                    note = "undefined: no row was coded by two coders"
+                    note = ("undefined: no row was coded by two coders" if lv == "nominal" else
+                            "undefined: no row has a value from two coders (an empty cell is missing data at this level)")
                 elif len(values) < 2:
                     note = "undefined: every coder gave the same single value (no variation)"
                 else:

@@ -44,61 +44,71 @@ def _alpha(v, note) -> str:
     return f'<span class="{cls}">{v:.3f}</span>'
 
 
-def _where(file, row, rid, quote) -> str:
+def _where(file, row, rid, quote, value=None, field=None) -> str:
     if file is None:
-        return ""
+        return '<span class="muted">no row</span>'
     q = f"<br><q>{_e(quote)}</q>" if quote else ""
-    return f"<code>{_e(file)}</code> row {_e(row)} <span class=\"val\">{_e(rid)}</span>{q}"
+    v = f'<br><code>{_e(field)}</code> = <span class="val">{_e(value)}</span>' if field else ""
+    return f'<code>{_e(file)}</code> row {_e(row)} <span class="val">{_e(rid)}</span>{q}{v}'
 
 
 def body(c, limit: int | None = None, top: int = 1) -> str:
-    """The page's content (also the notebook display: ``limit`` disagreements, headings from ``<h{top}>``)."""
+    """The page's content. For a notebook: ``limit`` disagreements, only the fields worth a look, headings from ``<h{top}>``."""
+    many = len(c.coders) > 2
+    ref = c._c[0]
     parts = ["<h1>Comparing extractions</h1>",
-             f"<p>Reference: <code>{_e(c._c[0].folder or c.coders[0])}</code>. Compared with: "
-             + ", ".join(f"<b>{_e(k.label)}</b> (<code>{_e(k.folder or k.label)}</code>)" for k in c._c[1:]) + ".</p>",
-             "<p class=\"muted\">Fact rows and mentions are matched by overlapping evidence spans in the same source, "
+             f"<p>Reference: <b>{_e(ref.label)}</b>" + (f" (<code>{_e(ref.folder)}</code>)" if ref.folder and str(ref.folder) != ref.label else "")
+             + ". Compared with: " + ", ".join(f"<b>{_e(k.label)}</b>" + (f" (<code>{_e(k.folder)}</code>)" if k.folder and str(k.folder) != k.label else "")
+                                               for k in c._c[1:]) + ".</p>",
+             '<p class="muted">Fact rows and mentions are matched by overlapping evidence spans in the same source, '
              "other rows by id. Locators and free-text fields are not compared as values.</p>"]
+    coder_th = "<th>coder</th>" if many else ""
     rows = "".join(
-        f"<tr><td>{_e(r['table'])}</td><td>{_e(r['coder'])}</td><td class=n>{r['reference_rows']}</td><td class=n>{r['rows']}</td>"
-        f"<td class=n>{r['matched']}</td><td class=n{' bad' * bool(r['missing'])}>{r['missing']}</td>"
-        f"<td class=n{' bad' * bool(r['extra'])}>{r['extra']}</td><td class=n>{_pct(r['agreement'])}</td></tr>"
+        f"<tr><td>{_e(r['table'])}</td>" + (f"<td>{_e(r['coder'])}</td>" if many else "")
+        + f"<td class=n>{r['reference_rows']}</td><td class=n>{r['rows']}</td>"
+        f"<td class=n>{r['matched']}</td><td class=\"n{' bad' * bool(r['missing'])}\">{r['missing']}</td>"
+        f"<td class=\"n{' bad' * bool(r['extra'])}\">{r['extra']}</td><td class=n>{_pct(r['agreement'])}</td></tr>"
         for r in c.summary.filter(pl.col("reference_rows") + pl.col("rows") > 0).iter_rows(named=True))
-    parts.append("<h2>Rows per table</h2><table><tr><th>table</th><th>coder</th><th>reference rows</th><th>rows</th>"
+    parts.append(f"<h2>Rows per table</h2><table><tr><th>table</th>{coder_th}<th>reference rows</th><th>rows</th>"
                  f"<th>matched</th><th>missing</th><th>extra</th><th>values agree</th></tr>{rows}</table>")
     d = c.disagreements
     shown = d.head(limit) if limit else d
+    what = {"missing": "missing row", "extra": "extra row"}
     rows = "".join(
-        f"<tr><td>{_e(r['table'])}</td><td>{_e(r['coder'])}</td><td>{_e(r['kind'])}</td><td><code>{_e(r['field'])}</code></td>"
-        f"<td>{_where(r['ref_file'], r['ref_row'], r['ref_id'], r['ref_quote'])}</td>"
-        f"<td>{'' if r['ref_value'] is None else '<span class=val>' + _e(r['ref_value']) + '</span>'}</td>"
-        f"<td>{_where(r['file'], r['row'], r['id'], r['quote'])}</td>"
-        f"<td>{'' if r['value'] is None else '<span class=val>' + _e(r['value']) + '</span>'}</td></tr>"
+        f"<tr><td>{_e(r['table'])}<br><b>{_e(what.get(r['kind'], r['field']))}</b></td>"
+        + (f"<td>{_e(r['coder'])}</td>" if many else "")
+        + f"<td>{_where(r['ref_file'], r['ref_row'], r['ref_id'], r['ref_quote'], r['ref_value'], r['field'])}</td>"
+        f"<td>{_where(r['file'], r['row'], r['id'], r['quote'], r['value'], r['field'])}</td></tr>"
         for r in shown.iter_rows(named=True))
     more = f"<p class=muted>... and {d.height - shown.height} more.</p>" if d.height > shown.height else ""
     parts.append(f"<h2>Disagreements ({d.height})</h2>" + (
-        "<table><tr><th>table</th><th>coder</th><th>kind</th><th>field</th><th>reference: file, row, id, quote</th>"
-        f"<th>reference value</th><th>coder: file, row, id, quote</th><th>value</th></tr>{rows}</table>{more}"
-        if d.height else "<p class=good>None: every row matched and every compared value agrees.</p>"))
+        f"<table><tr><th>table, field</th>{coder_th}<th>reference</th><th>{'coder' if many else _e(c.coders[1])}</th></tr>"
+        f"{rows}</table>{more}" if d.height else "<p class=good>None: every row matched and every compared value agrees.</p>"))
     try:
         alpha = c.alpha
     except ImportError as err:
         alpha, parts = None, parts + [f"<p class=bad>{_e(err)}</p>"]
     coders = c.coders[1:]
     agree = {(r["table"], r["field"], r["coder"]): r for r in c.fields.iter_rows(named=True)}
-    head = "".join(f"<th>agreement {_e(k)}</th>" for k in coders)
+    head = "".join(f"<th>agreement{' ' + _e(k) if many else ''}</th>" for k in coders)
     lines = []
     for name in c._names:
         if not c.summary.filter(table=name)["matched"].sum():
             continue
         for f, lv in c._plan[name]:
             a = alpha.filter(table=name, field=f["name"]).row(0, named=True) if alpha is not None else None
-            cells = "".join(_agree(agree[(name, f["name"], k)]["agreement"]) for k in coders)
+            shares = [agree[(name, f["name"], k)]["agreement"] for k in coders]
+            if limit and all(x in (None, 1) for x in shares) and (a is None or a["alpha"] is None):
+                continue  # in a notebook: only the fields worth a look
+            cells = "".join(_agree(x) for x in shares)
             lines.append(f"<tr><td>{_e(name)}</td><td><code>{_e(f['name'])}</code></td><td>{_e(lv)}</td>{cells}"
                          + (f"<td class=n>{a['units']}</td><td>{_alpha(a['alpha'], a['note'])}</td>" if a else "<td></td><td></td>")
                          + "</tr>")
     parts.append("<h2>Fields: agreement and Krippendorff's alpha</h2>"
-                 "<p class=\"muted\">Alpha across all coders, at the level of measurement shown; units are rows coded by at "
-                 "least two coders. α ≥ 0.800 is commonly taken as reliable, 0.667–0.800 as tentative.</p>"
+                 "<p class=\"muted\">Agreement: the share of matched rows with the same value. Alpha: across all coders, at "
+                 "the level of measurement shown; units are rows coded by at least two coders; α ≥ 0.800 is commonly taken "
+                 "as reliable, 0.667–0.800 as tentative." + (" Fields in full agreement with no defined alpha are not shown."
+                                                            if limit else "") + "</p>"
                  f"<table><tr><th>table</th><th>field</th><th>level</th>{head}<th>units</th><th>alpha</th></tr>{''.join(lines)}</table>")
     text = "".join(parts)
     return text if top == 1 else text.replace("<h2>", f"<h{top + 1}>").replace("</h2>", f"</h{top + 1}>").replace(
