@@ -26,6 +26,7 @@ missing data at the other levels.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import tempfile
@@ -155,12 +156,20 @@ def _match(units: list[_Unit], rows: list[dict], ci: int, table: str, compared: 
     free = set(range(len(units)))
     todo = set(range(len(rows)))
     if _spans(table):
-        cands = []
+        cands, index = [], {}  # per source: the units' spans sorted by start, and the longest span
         for ui in free:
             a = _span(units[ui].rep)
-            for ri in todo:
-                b = _span(rows[ri])
-                if a and b and a[0] == b[0] and a[1] < b[2] and b[1] < a[2]:
+            if a:
+                index.setdefault(a[0], []).append((a[1], a[2], ui))
+        index = {k: (sorted(v), max(e - s for s, e, _ in v)) for k, v in index.items()}
+        for ri in todo:
+            b = _span(rows[ri])
+            spans, longest = index.get(b[0], ([], 0)) if b else ([], 0)
+            j = bisect.bisect_left(spans, (b[2],)) if b else 0
+            while j > 0 and spans[j - 1][0] > b[1] - longest:  # units starting before b ends, and late enough to reach it
+                j -= 1
+                a, ui = (b[0], spans[j][0], spans[j][1]), spans[j][2]
+                if a[1] < b[2] and b[1] < a[2]:
                     inter = min(a[2], b[2]) - max(a[1], b[1])
                     union = max(a[2], b[2]) - min(a[1], b[1])
                     agree = sum(_norm(units[ui].rep.get(f["name"]), f, text) == _norm(rows[ri].get(f["name"]), f, text)
