@@ -427,13 +427,18 @@ class Comparison:
         except ImportError as e:
             console.print(f"[yellow]{e}[/]")
         else:
-            a = Table(title="Krippendorff's alpha across all coders (defined fields)")
-            for col in ("table", "field", "level", "units", "alpha"):
-                a.add_column(col, justify="right" if col in ("units", "alpha") else "left")
-            for r in alpha.filter(pl.col("alpha").is_not_null()).iter_rows(named=True):
-                colour = "green" if r["alpha"] >= 0.8 else "yellow" if r["alpha"] >= 0.667 else "red"
-                a.add_row(r["table"], r["field"], r["level"], str(r["units"]), f"[{colour}]{r['alpha']:.3f}[/]")
-            console.print(a)
+            below = alpha.filter(pl.col("alpha") < 1)
+            if below.height:
+                a = Table(title="Krippendorff's alpha across all coders: fields below 1")
+                for col in ("table", "field", "level", "units", "alpha"):
+                    a.add_column(col, justify="right" if col in ("units", "alpha") else "left")
+                for r in below.iter_rows(named=True):
+                    colour = "green" if r["alpha"] >= 0.8 else "yellow" if r["alpha"] >= 0.667 else "red"
+                    a.add_row(r["table"], r["field"], r["level"], str(r["units"]), f"[{colour}]{r['alpha']:.3f}[/]")
+                console.print(a)
+            perfect, undefined = alpha.filter(pl.col("alpha") == 1).height, alpha.filter(pl.col("alpha").is_null()).height
+            console.print(f"Krippendorff's alpha: 1.000 for {perfect} field(s); undefined for {undefined} "
+                          "(no variation, or no value from two coders); levels of measurement in .alpha and the HTML page.")
         n = self.disagreements.height
         console.print(f"[bold]{n} disagreement(s)[/]")
         for s in self.sentences(limit):
@@ -495,7 +500,8 @@ def add_parser(sub) -> None:
     p.add_argument("ref", help="the reference data folder")
     p.add_argument("dirs", nargs="+", metavar="DIR", help="data folder(s) of the other coders")
     p.add_argument("--html", default=None, metavar="OUT.html", help="also write an HTML page")
-    p.add_argument("--tables", nargs="+", default=None, metavar="TABLE", help="compare only these tables")
+    p.add_argument("--tables", nargs="+", default=None, metavar="TABLE", choices=schema.table_names(),
+                   help="compare only these tables (" + ", ".join(schema.table_names()) + ")")
     p.add_argument("--text-fields", action="store_true", help="also compare free-text fields (case and spacing ignored)")
     p.add_argument("--max", type=int, default=30, help="disagreements printed (default 30; all are in the HTML)")
     p.set_defaults(fn=cmd_compare)
