@@ -3,6 +3,7 @@
 import csv
 import doctest
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -223,3 +224,62 @@ def test_docstring_examples(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted and result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+
+
+# ----------------------------------------------------------------------------- exercise 6 uses the comparison
+
+EXERCISES = ROOT / "notebooks" / "exercises"
+
+
+def _exercise(tmp_path, monkeypatch, replace=()):
+    """Run exercise 6's setup and solution cells (with ``replace`` applied) as a student's kernel would;
+    return its namespace and the source of the public and hidden comparison checks."""
+    import json
+
+    cells = ["".join(c["source"]) for c in json.loads((EXERCISES / "06-extraction.ipynb").read_text(encoding="utf-8"))["cells"]
+             if c["cell_type"] == "code"]
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(EXERCISES / "data", tmp_path / "data")
+    ns = {"display": lambda *a, **k: None}
+    run = [cells[0], next(c for c in cells if "sources_rows = [{" in c), next(c for c in cells if "estimates_rows = [" in c)]
+    for old, new in replace:
+        assert sum(code.count(old) for code in run) == 1, f"the solution no longer contains {old!r} once"
+        run = [code.replace(old, new) for code in run]
+    for code in run:
+        exec(compile(code, "exercise-06", "exec"), ns)
+    public = next(c for c in cells if "_claims = []" in c and "hidden: true" not in c)
+    hidden = next(c for c in cells if '_claim("r1"' in c and "hidden: true" in c)
+    return ns, public, hidden
+
+
+def _fails(code: str, ns: dict) -> str | None:
+    try:
+        exec(compile(code, "check", "exec"), ns)
+    except AssertionError as e:
+        return str(e)
+    return None
+
+
+def test_exercise_06_solution_passes_both_comparisons(tmp_path, monkeypatch, capsys):
+    ns, public, hidden = _exercise(tmp_path, monkeypatch)
+    assert _fails(public, ns) is None and _fails(hidden, ns) is None
+
+
+def test_exercise_06_public_check_names_the_missed_claim(tmp_path, monkeypatch, capsys):
+    ns, public, hidden = _exercise(tmp_path, monkeypatch, [
+        ('**evidence("several hundred people had left the republic for Syria")},\n]',
+         '**evidence("several hundred people had left the republic for Syria")},\n][:2]')])
+    message = _fails(public, ns)
+    assert message and "has no estimates row" in message and '"several hundred"' in message, message
+    assert "no fewer than" not in message and "as many as" not in message, "only the missed claim is named"
+
+
+def test_exercise_06_wrong_bound_passes_public_check_but_not_hidden(tmp_path, monkeypatch, capsys):
+    ns, public, hidden = _exercise(tmp_path, monkeypatch, [
+        ('"value_high": 40,', '"value_best": 40,'),
+        ('"bound": "upper", "qualifier": "as many as"', '"bound": "approximate", "qualifier": "as many as"')])
+    assert _fails(public, ns) is None, "the public check only says which claims are found, not how they are coded"
+    message = _fails(hidden, ns)
+    assert message and "my_extraction/estimates.csv row 2 (x02" in message, message
+    assert "bound is 'approximate'; the reference" in message and "has 'upper'" in message
+    assert "value_high is empty" in message
