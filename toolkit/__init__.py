@@ -44,8 +44,20 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
 
 
+
+def compare(ref, *others, **options):
+    """Compare extractions of the same text (data folders): matched/missing/extra rows, field agreement,
+    Krippendorff's alpha and every disagreement; see :func:`toolkit.comparison.compare`.
+
+    >>> compare("my_extraction", "classmate").disagreements  # doctest: +SKIP
+    """
+    from toolkit.comparison import compare as _compare
+
+    return _compare(ref, *others, **options)
+
+
 __all__ = [
-    "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "data_folder", "dictionary",
+    "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary",
     "list_tables", "load", "lookup", "open", "source_line", "validate",
     *(n for n in _tables.__all__ if n.startswith("load_")),
 ]
