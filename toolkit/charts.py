@@ -282,10 +282,11 @@ def _event_rows(events, statements, actors, noun: str = "the article") -> tuple[
     return dated, undated
 
 
-def _time_scale(rows) -> alt.Scale:
+def _time_scale(rows) -> list[str]:
+    """The time axis' ends: 1 January of the first year, 20 days after the last event."""
     first = min(r["start"] for r in rows)[:4]
     last = dt.date.fromisoformat(max(r["end"] for r in rows)) + dt.timedelta(days=20)
-    return alt.Scale(domain=[f"{first}-01-01", last.isoformat()], nice=False)
+    return [f"{first}-01-01", last.isoformat()]
 
 
 def _timeline_panel(rows, title, highlight=None, width=_WIDTH + 80):
@@ -293,23 +294,31 @@ def _timeline_panel(rows, title, highlight=None, width=_WIDTH + 80):
     scale = _time_scale(rows)
     axis = alt.Axis(title=None, format="%b", tickCount={"interval": "month", "step": 1}, labelExpr=(
         "[timeFormat(datum.value, '%b'), month(datum.value) == 0 ? timeFormat(datum.value, '%Y') : '']"))
-    x = alt.X("start:T", scale=scale, axis=axis)
+    x = alt.X("start:T", axis=axis)  # the domain goes on one layer only (Vega-Lite would merge two copies)
     seen = alt.condition(highlight, alt.value(1.0), alt.value(_FADED)) if highlight else alt.value(1.0)
     base = alt.Chart(_data(rows)).encode(
         y=alt.Y("id:N", sort=[r["id"] for r in rows], axis=None), tooltip=_tips(_EV_TIPS))
     blue = theme.PALETTE[4]
+    shapes = {r["shape"] for r in rows}
     on = lambda shape: base.transform_filter(f"datum.shape == '{shape}'")  # noqa: E731
+    marks = {  # only the layers that have rows: an empty layer gives Vega an infinite extent
+        "span": lambda: on("span").mark_bar(height=12, color=blue).encode(
+            x=x, x2="end:T", opacity=alt.condition(highlight, alt.value(0.3), alt.value(0.06))
+            if highlight else alt.value(0.3)),
+        "bar": lambda: on("bar").mark_bar(height=7, color=blue, stroke=blue, strokeWidth=1.5).encode(
+            x=x, x2="end:T", opacity=seen,
+            fillOpacity=alt.condition("datum.inferred", alt.value(0.15), alt.value(1.0))),
+        "point": lambda: on("point").mark_point(filled=True, size=90, strokeWidth=2, color=blue, stroke=blue).encode(
+            x=x, opacity=seen, fill=alt.condition("datum.inferred", alt.value("white"), alt.value(blue))),
+    }
+    # The axis' ends come from two invisible points: an explicit scale domain plus an x2 channel makes
+    # Vega-Lite warn "Conflicting scale property domain" in the browser console.
+    ends = alt.Chart(_data([{"start": d} for d in scale])).mark_point(opacity=0).encode(
+        x=alt.X("start:T", axis=axis, scale=alt.Scale(nice=False)))
     return alt.layer(
         base.mark_text(align="left", baseline="bottom", dy=-9, limit=width).encode(
             x=alt.value(0), text="label:N", opacity=seen),
-        on("span").mark_bar(height=12, color=blue).encode(
-            x=x, x2="end:T", opacity=alt.condition(highlight, alt.value(0.3), alt.value(0.06))
-            if highlight else alt.value(0.3)),
-        on("bar").mark_bar(height=7, color=blue, stroke=blue, strokeWidth=1.5).encode(
-            x=x, x2="end:T", opacity=seen,
-            fillOpacity=alt.condition("datum.inferred", alt.value(0.15), alt.value(1.0))),
-        on("point").mark_point(filled=True, size=90, strokeWidth=2, color=blue, stroke=blue).encode(
-            x=x, opacity=seen, fill=alt.condition("datum.inferred", alt.value("white"), alt.value(blue))),
+        ends, *(make() for shape, make in marks.items() if shape in shapes),
     ).properties(width=width, height=alt.Step(34), title=title)
 
 
@@ -434,16 +443,19 @@ def _heights(cols: dict, chains: dict, size: dict, gap: float) -> dict:
     return y
 
 
-def _spread(labels: list[dict], gap: float = 11.5) -> None:
-    """Push apart edge labels that share a column gap (same x); a label's lines run down from its y."""
-    by_x: dict = {}
-    for r in labels:
-        by_x.setdefault(round(r["x"]), []).append(r)
-    for group in by_x.values():
-        group.sort(key=lambda r: r["y"])
-        for a, b in zip(group, group[1:]):
-            if b["y"] - a["y"] < gap * len(a["text"]) + 4:
-                b["y"] = a["y"] + gap * len(a["text"]) + 4
+def _spread(labels: list[dict], gap: float = 11.5, char: float = 5.6) -> None:
+    """Push edge labels down until no two overlap: each is a box (its longest line wide, one line per
+    ``gap`` high, centred on x; ``y`` is the bottom of its first line)."""
+    placed: list[tuple[float, float, float, float]] = []
+    for r in sorted(labels, key=lambda r: (r["y"], r["x"])):
+        w, h = max(len(t) for t in r["text"]) * char + 6, gap * len(r["text"])
+        while True:
+            top = r["y"] - gap
+            clash = [p for p in placed if abs(p[0] - r["x"]) < (p[1] + w) / 2 and top < p[3] + 5 and p[2] < top + h + 5]
+            if not clash:
+                break
+            r["y"] = max(p[3] for p in clash) + 5 + gap
+        placed.append((r["x"], w, r["y"] - gap, r["y"] - gap + h))
 
 
 def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
