@@ -21,6 +21,7 @@ from toolkit.tables import (
     load_aliases,
     load_disputes,
     load_estimates,
+    load_event_actors,
     load_events,
     load_mentions,
     load_places,
@@ -37,6 +38,6 @@ SOURCE_LINE = "Source: RFE/RL, J. Paraszczuk, March 2015"
 __all__ = [
     "DataError", "Entity", "Problem", "Report", "SOURCE_LINE", "UnknownName", "cite", "data_folder",
     "dictionary", "list_tables", "load", "load_actors", "load_aliases", "load_disputes", "load_estimates",
-    "load_events", "load_mentions", "load_places", "load_relations", "load_segments", "load_sources",
+    "load_event_actors", "load_events", "load_mentions", "load_places", "load_relations", "load_segments", "load_sources",
     "load_statements", "lookup", "validate",
 ]

@@ -236,10 +236,13 @@ def _event_rows(events, statements, actors) -> tuple[list, list]:
     said: dict = {}
     for s in statements.sort("paragraph").to_dicts():
         said.setdefault(s["event_id"], []).append(s)
+    took_part: dict = {}  # who the source credits with each event (the event_actors table)
+    for a in toolkit.load("event_actors").to_dicts() if "actor_ids" not in events.columns else []:
+        took_part.setdefault(a["event_id"], []).append(a["actor_id"])
     dated, undated = [], []
     for e in events.sort("date_start", "paragraph", nulls_last=True).to_dicts():
         sts = said.get(e["event_id"], [])
-        who = list(dict.fromkeys((e["actor_ids"] or []) + [s["speaker_id"] for s in sts]))
+        who = list(dict.fromkeys((e.get("actor_ids") or took_part.get(e["event_id"], [])) + [s["speaker_id"] for s in sts]))
         listed = [f"{s['statement_id']} {name.get(s['speaker_id'], s['speaker_id'])}: {s['summary']}" for s in sts]
         inferred = bool(e["year_inferred"])
         row = {
@@ -445,6 +448,7 @@ def actors(relations: pl.DataFrame | None = None, actors: pl.DataFrame | None = 
     'Who is who: the relations the article states'
     """
     rel = _or(relations, toolkit.load_relations)
+    rel = rel.filter(~pl.col("subject_type").cast(pl.String).is_in(["event"]))  # event order is drawn by timeline()
     act, pla = _or(actors, toolkit.load_actors), _or(places, toolkit.load_places)
     info = {a["actor_id"]: (a["name"], a["kind"], a["role"] or "") for a in act.to_dicts()}
     info |= {p["place_id"]: (p["name"], "place", p["kind"]) for p in pla.to_dicts()}

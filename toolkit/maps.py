@@ -232,13 +232,13 @@ def flows(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = N
     where = _anchors({i for r in rows for i in [r["origin_place_id"], r["claim_place_id"], *(r["theatre_place_ids"] or [])]})
     lines, said_at, key = {}, {}, []
     for r in rows:
+        if r["claim_place_id"]:  # where a claim was made is noted even when it names no origin to draw from
+            said_at.setdefault(r["claim_place_id"], []).append(r["estimate_id"])
         theatres = [t for t in r["theatre_place_ids"] or [] if t in where]
         if r["origin_place_id"] not in where or not theatres:
             continue
         for t in theatres:
             lines.setdefault((r["origin_place_id"], t), []).append(r["estimate_id"])
-        if r["claim_place_id"]:
-            said_at.setdefault(r["claim_place_id"], []).append(r["estimate_id"])
         text = f"{r['estimate_id']}  {who.get(r['claimant_id'], 'not stated')}: “{_said(r)}” — {r['counted']}"
         key.append({"id": r["estimate_id"], "quote": r["quote"] or "", "paragraph": r["paragraph"],
                     "claim": text, "text": textwrap.wrap(text, 112, subsequent_indent="        ")})
