@@ -450,10 +450,11 @@ def _check_declared(tables: dict) -> list[Problem]:
                                                 f"({col}): linked rows count the same {same}"))
                 bounds = link.get("notGreater")
                 if bounds:
-                    low = next((r[c] for c in bounds["low"] if r[c] is not None), None)
+                    low_col = next((c for c in bounds["low"] if r[c] is not None), None)
+                    low = r[low_col] if low_col else None
                     high = next((target[c] for c in bounds["high"] if target[c] is not None), None)
                     if low is not None and high is not None and low > high:
-                        problems.append(Problem(fname, i, bounds["low"][0], f"{low} is more than {high}, the most that "
+                        problems.append(Problem(fname, i, low_col, f"{low} is more than {high}, the most that "
                                                 f"{r[col]} allows: a part cannot exceed the whole ({col})"))
         order = res.get("x-eventOrder")
         if order and tables.get(order.get("events", "events")) is not None:
