@@ -108,7 +108,8 @@ def _estimate_rows(est, actors, places, sources) -> tuple[list, list, int]:
         via = who.get(r["reported_via_id"], r["reported_via_id"])
         in_article = r["source_id"] in article
         theatres = ", ".join(where.get(t, t) for t in r["theatre_place_ids"] or [])
-        place = where.get(r["origin_place_id"], r["origin_place_id"]) or "?"
+        place = (where.get(r["origin_place_id"], r["origin_place_id"])  # else who they are: a population is no place
+                 or (str(r["population"]).replace("_", " ") + ", origin not stated" if r.get("population") else "?"))
         said_in = where.get(r["claim_place_id"], r["claim_place_id"])
         when = "" if in_article or r["claim_date_start"] is None else f" · {r['claim_date_start']:%b %Y}"
         row = {
@@ -121,7 +122,8 @@ def _estimate_rows(est, actors, places, sources) -> tuple[list, list, int]:
             "source": titles.get(r["source_id"], r["source_id"]), "note": r["note"] or "",
             "copy": r["same_claim_as"] is not None, "panel": "article" if in_article else "context",
             "label": f"{r['estimate_id']}  {claimant}: {r['counted']}{when}"
-                     + (f"  [same claim as {r['same_claim_as']}]" if r["same_claim_as"] else ""),
+                     + (f"  [same claim as {r['same_claim_as']}]" if r["same_claim_as"] else "")
+                     + (f"  [part of {r['subset_of']}]" if r.get("subset_of") else ""),
         }
         ranged = r["value_low"] is not None and r["value_high"] is not None
         if r["bound"] == "vague" or r["unit"] != "fighters" or (n is None and not ranged):

@@ -260,7 +260,7 @@ def flows(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = N
     for (o, t), ids in lines.items():
         siblings = sorted(per_theatre[t], key=lambda x: where[x][0])
         pts, bearing = _curve(where[o], where[t], 0.1 * (siblings.index(o) - (len(siblings) - 1) / 2))
-        common = {"origin": name.get(o, o), "theatre": name.get(t, t), "claims": ", ".join(ids)}
+        common = {"origin": name.get(o, o), "theatre": name.get(t, t), "claims": ", ".join(ids), "pair": f"{o}>{t}"}
         path_rows += [common | {"i": j, "lon": x, "lat": y} for j, (x, y) in enumerate(pts)]
         head_rows.append(common | {"lon": pts[-1][0], "lat": pts[-1][1], "angle": bearing})
         curves.append((common, pts))
@@ -300,7 +300,7 @@ def flows(estimates: pl.DataFrame | None = None, actors: pl.DataFrame | None = N
         at([b for b in back_labels if b["name"] not in {name.get(o) for o in origins}]).mark_text(
             fontSize=10, color="#8A8A8A", fontWeight="bold").encode(text="label:N"),
         at(path_rows).mark_line(strokeWidth=2.5, opacity=0.85).encode(
-            color=line_colour, detail="claims:N", order="i:Q", tooltip=tips),
+            color=line_colour, detail="pair:N", order="i:Q", tooltip=tips),  # one line per pair, even with equal claims
         at(head_rows).mark_point(shape="triangle", filled=True, size=130, opacity=1).encode(
             color=line_colour, angle=alt.Angle("angle:Q", scale=None), tooltip=tips),
         at([{"lon": where[o][0], "lat": where[o][1], "origin": name.get(o, o)} for o in origins]).mark_point(
