@@ -79,7 +79,7 @@ def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = Non
     >>> lookup("Daghestn")
     Traceback (most recent call last):
     ...
-    toolkit.lookup.UnknownName: no actor or place called 'Daghestn'; did you mean 'Daghestan'?
+    toolkit.lookup.UnknownName: no actor or place called 'Daghestn'; did you mean 'Daghestan' or 'Daghestanis'?
     """
     index = _index(data_dir)
     hits = [h for h in index.get(normalize(name), []) if kind in (None, h[0])]
