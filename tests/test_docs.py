@@ -6,6 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["toolkit", "toolkit.schema", "toolkit.article", "toolkit.lookup", "toolkit.tables", "toolkit.validate",
+           "toolkit.rules", "toolkit.export",
            "toolkit.geo", "toolkit.theme"]
 
 
