@@ -193,7 +193,7 @@ def test_estimates_vague_claims_are_words_not_numbers(specs):
 
 def test_estimates_bounds_point_the_right_way(specs):
     data = {r["id"]: r for r in rows(specs["estimates"]) if "anchor" in r}
-    est = toolkit.load_estimates()
+    est = toolkit.load_estimates().filter(pl.col("unit") == "fighters")  # other kinds are listed in words
     top = max(r["open_to"] or 0 for r in data.values())
     assert top > est.select(pl.max_horizontal("value_low", "value_best", "value_high")).max().item()
     for r in est.filter(pl.col("bound") == "lower").to_dicts():
@@ -265,7 +265,7 @@ def test_timeline_shows_precision_and_inferred_years(specs):
 # --- actors -------------------------------------------------------------------------------------
 
 def test_actors_network_draws_every_relation_without_overlapping_boxes(specs):
-    rel = toolkit.load_relations()
+    rel = toolkit.load_relations().filter(pl.col("subject_type").cast(pl.String) != "event")  # events: timeline()
     data = rows(specs["actors"])
     unique = lambda rs: list({json.dumps(r, sort_keys=True): r for r in rs}.values())  # noqa: E731
     boxes = unique(r for r in data if "x2" in r and "lines" in r)  # the box and its text share data

@@ -25,7 +25,7 @@ def test_lookup_returns_the_record():
 def test_miss_suggests_closest_canonical_name():
     with pytest.raises(toolkit.UnknownName) as err:
         toolkit.lookup("Daghestn")
-    assert str(err.value) == "no actor or place called 'Daghestn'; did you mean 'Daghestan'?"
+    assert str(err.value) == "no actor or place called 'Daghestn'; did you mean 'Daghestan' or 'Daghestanis'?"
     assert isinstance(err.value, LookupError)
 
 

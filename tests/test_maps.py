@@ -182,7 +182,8 @@ def test_flows_draw_every_mappable_article_claim(flows_chart):
     article = toolkit.open().articles()["source_id"].to_list()
     est = toolkit.load_estimates().filter(
         pl.col("source_id").is_in(article) & (pl.col("unit") == "fighters") & pl.col("same_claim_as").is_null()
-        & (pl.col("theatre_place_ids").list.len() > 0) & (pl.col("value_best").fill_null(-1) != 0))
+        & (pl.col("theatre_place_ids").list.len() > 0) & (pl.col("value_best").fill_null(-1) != 0)
+        & pl.col("origin_place_id").is_not_null())
     line = [u for u in units if u["mark"]["type"] == "line"][0]
     heads = [u for u in units if u["mark"].get("shape") == "triangle"][0]
     pairs = {(r["origin"], r["theatre"]) for r in line["data"]["values"]}

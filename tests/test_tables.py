@@ -42,7 +42,8 @@ def test_contract_columns_present():
         "estimates": "estimate_id claimant_id reported_via_id counted origin_place_id theatre_place_ids affiliation_id "
                      "value_low value_best value_high bound qualifier claim_date_start claim_date_end "
                      "claim_date_precision year_inferred period",
-        "events": "event_id kind summary date_start date_end date_precision year_inferred place_id actor_ids",
+        "events": "event_id kind summary date_start date_end date_precision year_inferred place_id",
+        "event_actors": "event_id actor_id role",
         "statements": "statement_id speaker_id reported_via_id event_id topic summary",
         "relations": "subject_id predicate object_id",
         "mentions": "entity_id entity_type surface paragraph char_start char_end",
@@ -139,11 +140,13 @@ def test_estimates_bounds_are_honest():
 def test_year_is_inferred_and_said_so():
     src = toolkit.load_sources().filter(source_id="rferl_2015").row(0, named=True)
     assert src["year_inferred"] and "inferred" in src["note"]
-    assert toolkit.load_events().filter(pl.col("date_start").dt.year() == 2015)["year_inferred"].all()
+    from_article = (pl.col("source_id") == "rferl_2015") & (pl.col("date_start").dt.year() == 2015)
+    assert toolkit.load_events().filter(from_article)["year_inferred"].all()
 
 
 def test_disputes_point_at_existing_claims():
-    ids = set(toolkit.load_estimates()["estimate_id"]) | set(toolkit.load_statements()["statement_id"])
+    ids = (set(toolkit.load_estimates()["estimate_id"]) | set(toolkit.load_statements()["statement_id"])
+           | set(toolkit.load_events()["event_id"]))
     for claims in toolkit.load_disputes()["claim_ids"]:
         assert len(claims) >= 2 and set(claims) <= ids
 

@@ -46,7 +46,7 @@ CASES = {
         lambda d: edit(d, "estimates.csv", ",1700,upper,as many as,", ",1700,uper,as many as,"),
         "estimates.csv row {est05}, column bound: 'uper' is not one of the allowed values; did you mean 'upper'?"),
     "bad date": (
-        lambda d: edit(d, "events.csv", "2015-03-26,2015-03-26,day,true,pyatigorsk", "26/03/2015,2015-03-26,day,true,pyatigorsk"),
+        lambda d: edit(d, "events.csv", "2015-03-26,2015-03-26,day,true,false,pyatigorsk", "26/03/2015,2015-03-26,day,true,false,pyatigorsk"),
         "events.csv row {ev01}, column date_start: '26/03/2015' is not a valid date (use YYYY-MM-DD)"),
     "dates out of order": (
         lambda d: edit(d, "events.csv", "2015-03-15,2015-03-16", "2015-03-17,2015-03-16"),

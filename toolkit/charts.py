@@ -107,7 +107,8 @@ def _estimate_rows(ds: Dataset) -> tuple[list, list, int]:
         via = who.get(r["reported_via_id"], r["reported_via_id"])
         in_article = r["source_id"] in article
         theatres = ", ".join(where.get(t, t) for t in r["theatre_place_ids"] or [])
-        place = where.get(r["origin_place_id"], r["origin_place_id"]) or "?"
+        place = (where.get(r["origin_place_id"], r["origin_place_id"])  # else who they are: a population is no place
+                 or (str(r["population"]).replace("_", " ") + ", origin not stated" if r.get("population") else "?"))
         said_in = where.get(r["claim_place_id"], r["claim_place_id"])
         when = "" if in_article or r["claim_date_start"] is None else f" · {r['claim_date_start']:%b %Y}"
         row = {
@@ -120,7 +121,8 @@ def _estimate_rows(ds: Dataset) -> tuple[list, list, int]:
             "source": titles.get(r["source_id"], r["source_id"]), "note": r["note"] or "",
             "copy": r["same_claim_as"] is not None, "panel": r["source_id"] if in_article else "context",
             "label": f"{r['estimate_id']}  {claimant}: {r['counted']}{when}"
-                     + (f"  [same claim as {r['same_claim_as']}]" if r["same_claim_as"] else ""),
+                     + (f"  [same claim as {r['same_claim_as']}]" if r["same_claim_as"] else "")
+                     + (f"  [part of {r['subset_of']}]" if r.get("subset_of") else ""),
         }
         ranged = r["value_low"] is not None and r["value_high"] is not None
         if r["bound"] == "vague" or r["unit"] != _main_unit(est) or (n is None and not ranged):
@@ -241,16 +243,19 @@ _EV_TIPS = [("id", "event"), ("summary", "what"), ("dates", "when"), ("precision
             ("paragraph", "paragraph"), ("note", "note")]
 
 
-def _event_rows(events, statements, actors, noun: str = "the article") -> tuple[list, list]:
+def _event_rows(events, statements, actors, noun: str = "the article", event_actors=None) -> tuple[list, list]:
     """(dated rows, undated rows): events with who and their statements; loose statements undated."""
     name = _names(actors, short=True)
     said: dict = {}
     for s in statements.sort("paragraph").to_dicts():
         said.setdefault(s["event_id"], []).append(s)
+    took_part: dict = {}  # who the source credits with each event (the event_actors table)
+    for a in event_actors.to_dicts() if event_actors is not None and "actor_ids" not in events.columns else []:
+        took_part.setdefault(a["event_id"], []).append(a["actor_id"])
     dated, undated = [], []
     for e in events.sort("date_start", "paragraph", nulls_last=True).to_dicts():
         sts = said.get(e["event_id"], [])
-        who = list(dict.fromkeys((e["actor_ids"] or []) + [s["speaker_id"] for s in sts]))
+        who = list(dict.fromkeys((e.get("actor_ids") or took_part.get(e["event_id"], [])) + [s["speaker_id"] for s in sts]))
         listed = [f"{s['statement_id']} {name.get(s['speaker_id'], s['speaker_id'])}: {s['summary']}" for s in sts]
         inferred = bool(e["year_inferred"])
         row = {
@@ -361,7 +366,8 @@ def timeline(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
     3
     """
     ds = coerce(ds, **tables)
-    dated, undated = _event_rows(ds["events"], ds["statements"], ds["actors"], ds.noun)
+    dated, undated = _event_rows(ds["events"], ds["statements"], ds["actors"], ds.noun,
+                                 ds["event_actors"] if "event_actors" in ds else None)
     panels = [_timeline_key()]
     if dated:
         panels.append(_timeline_panel(dated, "Dated"))
@@ -467,6 +473,7 @@ def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
     """
     ds = coerce(ds, **tables)
     rel, act, pla = ds["relations"], ds["actors"], ds["places"]
+    rel = rel.filter(~pl.col("subject_type").cast(pl.String).is_in(["event"]))  # event order is drawn by timeline()
     info = {a["actor_id"]: (a["name"], a["kind"], a["role"] or "") for a in act.to_dicts()}
     info |= {p["place_id"]: (p["name"], "place", p["kind"]) for p in pla.to_dicts()}
     grouped: dict = {}
@@ -646,7 +653,7 @@ def dashboard(ds: Dataset | None = None, actor: str | None = None, **tables: pl.
     ds = coerce(ds, **tables)
     est, act, sts = ds["estimates"], ds["actors"], ds["statements"]
     numeric, words, top = _estimate_rows(ds)
-    dated, undated = _event_rows(ds["events"], sts, act, ds.noun)
+    dated, undated = _event_rows(ds["events"], sts, act, ds.noun, ds["event_actors"] if "event_actors" in ds else None)
     pick = alt.selection_point(name=_PICK, fields=["actor_id"], on="click", clear="dblclick", toggle=False,
                                value=[{"actor_id": actor}] if actor else alt.Undefined)
     activity = _activity(est, dated + undated, sts, act)

@@ -79,7 +79,7 @@ def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = Non
     >>> lookup("Daghestn")
     Traceback (most recent call last):
     ...
-    toolkit.lookup.UnknownName: no actor or place called 'Daghestn'; did you mean 'Daghestan'?
+    toolkit.lookup.UnknownName: no actor or place called 'Daghestn'; did you mean 'Daghestan' or 'Daghestanis'?
     >>> lookup("Pyatigorsk", kind="actor")
     Traceback (most recent call last):
     ...

@@ -369,10 +369,13 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
         else:
             rows.append(r)
     shapes, box = _flow_endpoints(ds, [i for r in rows for i in [r["origin_place_id"], *(r["theatre_place_ids"] or [])]])
-    said, _ = _flow_endpoints(ds, [r["claim_place_id"] for r in rows if r["claim_place_id"]])
+    claims = [r for r in own.to_dicts() if r["claim_place_id"] and r["same_claim_as"] is None]
+    said, _ = _flow_endpoints(ds, [r["claim_place_id"] for r in claims])
     where = _anchors(shapes, box)
     where |= {p: xy for p, xy in _anchors(said, box).items() if p not in where}
     lines, said_at, key = {}, {}, []
+    for r in claims:  # where a claim was made is noted even when it is not drawn as a line
+        said_at.setdefault(r["claim_place_id"], []).append(r["estimate_id"])
     for r in rows:
         theatres = [t for t in r["theatre_place_ids"] or [] if t in where]
         if r["origin_place_id"] not in where or not theatres:
@@ -380,8 +383,6 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
             continue
         for t in theatres:
             lines.setdefault((r["origin_place_id"], t), []).append(r["estimate_id"])
-        if r["claim_place_id"]:
-            said_at.setdefault(r["claim_place_id"], []).append(r["estimate_id"])
         text = f"{r['estimate_id']}  {who.get(r['claimant_id'], 'not stated')}: “{_said(r)}” — {r['counted']}"
         key.append({"id": r["estimate_id"], "quote": r["quote"] or "", "paragraph": r["paragraph"],
                     "claim": text, "text": textwrap.wrap(text, 112, subsequent_indent="        ")})

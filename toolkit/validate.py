@@ -360,6 +360,10 @@ def check_tables(tables: dict, texts: dict[str, str] | None = None, flawed: set[
             problems += _check_text(name, df, texts, tables)
     if texts:
         problems += _check_mentions(tables, texts, flawed)
+    from toolkit.rules import check_declared  # cross-row rules declared in the descriptor (x-dates, x-links, x-eventOrder)
+
+    with_paths = {k: v for k, v in tables.items() if k in schema.resources()}
+    problems += check_declared({k: v for k, v in with_paths.items() if schema.resource(k)["path"] not in flawed})
     return problems
 
 
