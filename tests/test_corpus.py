@@ -75,7 +75,7 @@ def test_colliding_fact_ids_are_qualified_and_references_follow(corpus, parts):
     assert len(ids) == len(set(ids))
     same = corpus["estimates"].filter(pl.col("same_claim_as").is_not_null())
     assert set(same["same_claim_as"]) <= set(ids)
-    claims = set(ids) | set(corpus["statements"]["statement_id"])
+    claims = set(ids) | set(corpus["statements"]["statement_id"]) | set(corpus["events"]["event_id"])
     for row in corpus["disputes"]["claim_ids"]:
         assert set(row) <= claims
     assert corpus.cite("ledger_2016:est01").startswith("Marat Ozdoev")
@@ -94,7 +94,7 @@ def test_a_dispute_across_sources(tmp_path):
     shutil.copytree(LEDGER, copy)
     d = copy / "disputes.csv"
     d.write_text(d.read_text(encoding="utf-8").rstrip("\n") + "\n"
-                 "dis04,fighter counts,article_vs_other_sources,est01;est13,The ledger's count beside a context "
+                 "dis04,fighter counts,article_vs_other_sources,est01;est13,,The ledger's count beside a context "
                  "estimate of the article's corpus,ledger_context,,,,\n", encoding="utf-8")
     alone = toolkit.validate(copy)
     assert any("est13" in p.message for p in alone.problems)  # alone, the other source's claim is unknown

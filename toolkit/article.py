@@ -128,7 +128,7 @@ def find_all_mentions(texts: dict[str, str], aliases: pl.DataFrame, segments: pl
         seg = segments.filter(pl.col("source_id") == sid) if "source_id" in segments.columns and sid else segments
         if own.is_empty() or seg.is_empty():
             continue
-        frames.append(find_mentions(text, own, seg).select(pl.lit(sid).alias("source_id"), pl.all()))
+        frames.append(find_mentions(text, own, seg).select(pl.lit(sid, dtype=pl.String).alias("source_id"), pl.all()))
     empty = pl.DataFrame(schema={"source_id": pl.String, "entity_id": pl.String, "entity_type": pl.String,
                                  "surface": pl.String, "paragraph": pl.Int64, "char_start": pl.Int64,
                                  "char_end": pl.Int64})

@@ -49,8 +49,10 @@ def _retype(df: pl.DataFrame, frames: list[pl.DataFrame]) -> pl.DataFrame:
     return df.cast(out) if out else df
 
 
-def _references(desc: dict, table: str) -> list[tuple[str, str, bool]]:
-    """(table, column, is_list) of every column that holds ids of ``table``."""
+def _references(desc: dict, table: str) -> list[tuple[str, str, bool, tuple | None]]:
+    """(table, column, is_list, when) of every column that holds ids of ``table``; ``when`` is
+    (type column, value) for a polymorphic key (``relations.object_id`` holds event ids where
+    ``object_type`` is "event")."""
     refs = []
     with schema.using(desc):
         for name in schema.table_names():
@@ -58,10 +60,14 @@ def _references(desc: dict, table: str) -> list[tuple[str, str, bool]]:
             types = {f["name"]: f["type"] for f in res["schema"]["fields"]}
             for fk in res["schema"].get("foreignKeys", []):
                 if fk["reference"]["resource"] == table and isinstance(fk["fields"], str):
-                    refs.append((name, fk["fields"], types.get(fk["fields"]) == "list"))
+                    refs.append((name, fk["fields"], types.get(fk["fields"]) == "list", None))
             for mk in res.get("x-multiKeys", []):
                 if table in mk["references"]:
-                    refs.append((name, mk["field"], types.get(mk["field"]) == "list"))
+                    refs.append((name, mk["field"], types.get(mk["field"]) == "list", None))
+            for pk in res.get("x-polymorphicKeys", []):
+                for kind, target in pk["references"].items():
+                    if target == table:
+                        refs.append((name, pk["field"], types.get(pk["field"]) == "list", (pk["typeField"], kind)))
     return refs
 
 
@@ -103,10 +109,12 @@ def _qualify(parts: list, desc: dict) -> list[dict]:
                 continue
             mapping = renames[i]
             t[name] = t[name].with_columns(pl.col(key).replace(mapping))
-            for tab, col, is_list in _references(desc, name):
+            for tab, col, is_list, when in _references(desc, name):
                 if tab in t and col in t[tab].columns:
                     expr = (pl.col(col).list.eval(pl.element().replace(mapping)) if is_list else pl.col(col).replace(mapping))
-                    t[tab] = t[tab].with_columns(expr)
+                    if when:
+                        expr = pl.when(pl.col(when[0]).cast(pl.String) == when[1]).then(expr).otherwise(pl.col(col))
+                    t[tab] = t[tab].with_columns(expr.alias(col))
     return tables
 
 

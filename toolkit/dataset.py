@@ -51,13 +51,14 @@ def descriptor_of(folder: Path) -> tuple[dict, list[Problem]]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         return schema.shipped(), [Problem("datapackage.json", None, None, f"cannot be read as JSON: {e}")]
     names = [r.get("name") for r in own.get("resources", []) if isinstance(r, dict)]
-    missing = [n for n in schema.table_names() if n not in names] if not own.get("x-format") else []
     broken = [r.get("name") for r in own.get("resources", [])
               if not isinstance(r, dict) or not isinstance(r.get("schema", {}).get("fields"), list) or "path" not in r]
-    if missing or broken:
-        why = (f"declares no table {', '.join(missing)}" if missing else "") + \
-              (f"{'; ' if missing else ''}table(s) {broken} lack a path or schema fields" if broken else "")
-        return schema.shipped(), [Problem("datapackage.json", None, None, f"{why} (compare with `python -m toolkit new`)")]
+    if broken:
+        return schema.shipped(), [Problem("datapackage.json", None, None, f"table(s) {broken} lack a path or schema "
+                                          "fields (compare with `python -m toolkit new`)")]
+    missing = [n for n in schema.table_names() if n not in names] if not own.get("x-format") else []
+    if missing:  # a folder made before a table existed: the table is empty, as the toolkit declares it
+        own = dict(own, resources=[*own["resources"], *({**schema.resource(n), "x-absent": True} for n in missing)])
     return own, []
 
 
@@ -92,6 +93,8 @@ def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path
         given = None
     for r in rows:
         sid, want = r["source_id"], r.get("text_sha256")
+        if sid is None:  # a row without an id is reported by the validator; it has no text to look for
+            continue
         own = [folder / TEXTS / f"{sid}.txt"]
         if len(articles) == 1 and sid == articles[0]:
             own = ([given] if given else []) + own + [folder / "article.txt"]
@@ -155,6 +158,12 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
         return Dataset(tables, desc, texts, folders=(folder,), notes=["read from Parquet (checked when written)"]), problems
     with schema.using(desc):
         tables, more = read_all(folder)
+        absent = {r["path"]: r["name"] for r in desc["resources"] if r.get("x-absent")}
+        for path, name in absent.items():
+            if tables.get(name) is None and not (folder / path).exists():
+                tables[name] = pl.DataFrame(schema=schema.polars_schema(name))
+                more = [p for p in more if p.file != path]
+                notes.append(f"{path}: not declared by the folder's datapackage.json; read as an empty table")
         problems += more
         texts, paths, tnotes, tprobs = find_texts(folder, tables.get("sources"), text_path)
         notes += tnotes
