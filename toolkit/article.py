@@ -39,6 +39,21 @@ def read_text(path: str | Path) -> str:
         return fh.read()
 
 
+def form_problem(text: str) -> str | None:
+    """Why offsets cannot be counted in ``text`` as it is (a byte-order mark, CRLF or CR line endings), or None.
+
+    >>> form_problem("Title\\r\\n\\r\\nBody")[:30]
+    'the text has CRLF line endings'
+    """
+    causes = ["a byte-order mark (U+FEFF) at the start"] if text.startswith("\ufeff") else []
+    if "\r" in text:
+        causes.append("CRLF line endings (Windows)" if "\r\n" in text else "CR line endings")
+    if not causes:
+        return None
+    return ("the text has " + " and ".join(causes) + "; offsets count the characters of a UTF-8 text without a "
+            "byte-order mark and with LF line endings: save it that way")
+
+
 def paragraph_starts(text: str) -> list[int]:
     """Start offset of every blank-line-separated block (paragraph 1 starts at 0)."""
     starts, pos = [0], 0

@@ -10,8 +10,12 @@ True
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
+import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +57,13 @@ class DataError(ValueError):
 
 @dataclass
 class Report:
-    """The result of :func:`validate`: ``ok``, ``problems`` and ``notes`` (e.g. checks skipped)."""
+    """The result of :func:`validate`: ``ok``, ``problems``, ``notes`` (e.g. checks skipped) and ``text``
+    (the article text the quotes and offsets were checked against, or None)."""
 
     folder: Path
     problems: list[Problem]
     notes: list[str]
+    text: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -75,25 +81,97 @@ class Report:
         return f"<b>{escape(str(self.folder))}</b>: {'OK' if self.ok else len(self.problems)} problem(s)<ul>{items}{notes}</ul>"
 
 
+def _show(value, limit: int = 80) -> str:
+    """``repr`` of a value, cut to ``limit`` characters with its length (a 5 MB field gives one short line)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    return repr(value)
+
+
 def _suggest(word: str, options) -> str:
+    if len(str(word)) > 100:  # nothing long is a typo of an id, and difflib would be slow
+        return ""
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f"; did you mean {_show(close[0])}?" if close else ""
 
 
 def _row_numbers(mask: pl.Series) -> list[int]:
     return [i + 1 for i in mask.arg_true().to_list()]
 
 
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+              (b"\xfe\xff", "UTF-16"))
+
+
 def _decode(raw: bytes) -> tuple[str | None, int, str]:
-    """(text, 0, "") for UTF-8 bytes; otherwise (None, line, a message naming the byte and the line)."""
+    """(text, 0, "") for UTF-8 bytes (a byte-order mark kept); otherwise (None, line, a message naming the
+    encoding, or the byte and the line)."""
+    for bom, name in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return None, 0, f"the file is {name} (it starts with a {name} byte-order mark); save it as UTF-8"
+    head = raw[:4096]
+    if head.count(0) * 4 > len(head):  # ASCII in UTF-16/32: every second (fourth) byte is 0
+        return None, 0, "the file looks like UTF-16 or UTF-32 (it is full of 0 bytes); save it as UTF-8"
     try:
         return raw.decode("utf-8"), 0, ""
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        return None, line, f"not UTF-8: byte {raw[e.start]:#x} at line {line}; save the file as UTF-8"
+        return None, line, (f"not UTF-8: byte {raw[e.start]:#x} at line {line} (Latin-1 or Windows-1252?); "
+                            "save the file as UTF-8")
 
 
-def _cast(col: pl.Series, f: dict) -> pl.Series:
+def parse(fname: str, raw: bytes) -> tuple[str | None, list[str] | None, list[Problem]]:
+    """Decode a CSV file and read its header: (text without a byte-order mark, header, problems).
+
+    Problems: not UTF-8 (with the line, or a hint at UTF-16), an empty file, a column named twice.
+    """
+    text, line, message = _decode(raw)
+    if message:
+        return None, None, [Problem(fname, line - 1 if line > 1 else None, None, message)]
+    text = text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with one: accepted
+    if not text.strip():
+        return None, None, [Problem(fname, None, None, "file is empty (expected a header row)")]
+    header = next(csv.reader(io.StringIO(text, newline="")))
+    seen, problems = {}, []
+    for i, h in enumerate(header, start=1):
+        if h in seen:
+            problems.append(Problem(fname, None, h, f"column is named twice in the header (columns {seen[h]} and {i})"))
+        seen.setdefault(h, i)
+    return text, header, problems
+
+
+def _ragged(fname: str, text: str, width: int) -> list[Problem]:
+    """A problem for every row with more fields than the header (row 1 is the first after the header)."""
+    out = []
+    for i, rec in enumerate(csv.reader(io.StringIO(text, newline="")), start=0):
+        if i and len(rec) > width:
+            out.append(Problem(fname, i, None, f"the row has {len(rec)} fields but the header has {width} "
+                               "(a comma in a value that is not in double quotes?)"))
+    return out
+
+
+# invisible characters: ids allow none (nor any space but U+0020); text allows tab and new lines but no other
+# control character, no line/paragraph separator (they blank charts), zero-width space, BOM or bidi control
+_ID_ODD = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}[\p{Zs}--\x20]]"
+_TEXT_ODD = r"[[\p{Cc}--[\t\n\r]]\p{Zl}\p{Zp}\x{200B}\x{2060}\x{FEFF}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+_TEXT_ODD_CHARS = frozenset("\u2028\u2029\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _odd_char(value: str, strict: bool) -> str:
+    """Where and which the first invisible or control character of a value is."""
+    for i, ch in enumerate(value):
+        cat = unicodedata.category(ch)
+        if (cat in ("Cc", "Cf", "Zl", "Zp") or (cat == "Zs" and ch != " ")) if strict else (
+                (cat == "Cc" and ch not in "\t\n\r") or ch in _TEXT_ODD_CHARS):
+            name = unicodedata.name(ch, "")
+            what = f"U+{ord(ch):04X} {name}" if name else f"the control character U+{ord(ch):04X}"
+            more = sum(1 for c in value[i + 1:] if c == ch)
+            return (f"contains {what} at character {i + 1}" + (f" and {more} more" if more else "")
+                    + ("" if cat == "Cc" else " (invisible)") + "; remove it")
+    return "contains an invisible character"
+
+
+def _cast(col: pl.Expr, f: dict) -> pl.Expr:
     t = f["type"]
     if t == "integer":
         return col.str.strip_chars().cast(pl.Int64, strict=False)
@@ -102,12 +180,28 @@ def _cast(col: pl.Series, f: dict) -> pl.Series:
     if t == "boolean":
         low = col.str.strip_chars().str.to_lowercase()
         return low.replace_strict({"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean)
-    if t == "date":
-        return col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    if t == "date":  # Python's dates run from year 1 to 9999: year 0 or -1 would fail every reader later
+        day = col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        return pl.when(day.dt.year().is_between(1, 9999)).then(day)
     if t == "list":
         return col.str.split(f.get("delimiter", ";")).list.eval(pl.element().str.strip_chars()).list.eval(
             pl.element().filter(pl.element() != ""))
     return col
+
+
+def _bad_type(value: str, f: dict) -> str:
+    if f["type"] != "date":
+        return f"{_show(value)} is not a valid {f['type']}"
+    year = re.match(r"\s*([-+]?\d+)-\d", value)
+    if year and not 1 <= int(year.group(1)) <= 9999:
+        return f"{_show(value)} is not a valid date (the year must be from 1 to 9999)"
+    return f"{_show(value)} is not a valid date (use YYYY-MM-DD)"
+
+
+def _also(rows: list[int], r: int) -> str:
+    others = [x for x in rows if x != r]
+    shown = ", ".join(map(str, others[:5])) + (", …" if len(others) > 5 else "")
+    return f" (also in row{'s' if len(others) > 1 else ''} {shown})" if others else ""
 
 
 def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.DataFrame,
@@ -115,23 +209,42 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
     """The problems of one failed check of one column (rows where ``mask`` is true)."""
     c, name = f.get("constraints", {}), f["name"]
     col = df[name].str.strip_chars().replace("", None) if f["type"] != "string" else df[name]
-    typed, out = typed_df[name], []
-    for r in _row_numbers(mask):
+    typed, out, rows = typed_df[name], [], _row_numbers(mask)
+    if kind == "unique":
+        where: dict = {}
+        for r in rows:
+            where.setdefault(typed[r - 1], []).append(r)
+    for r in rows:
         if kind == "type":
-            msg = f"{col[r - 1]!r} is not a valid {f['type']}" + (" (use YYYY-MM-DD)" if f["type"] == "date" else "")
+            msg = _bad_type(col[r - 1], f)
         elif kind == "required":
-            msg = "value is required"
+            msg = "value is required" + (f" ({_show(col[r - 1])} lists no item)" if f["type"] == "list" else "")
         elif kind == "enum":
-            msg = (f"{col[r - 1]!r} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
+            msg = (f"{_show(col[r - 1])} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
                    + f" (allowed: {', '.join(c['enum'])})")
         elif kind in ("minimum", "maximum"):
             msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
         elif kind == "maxLength":
-            msg = f"text is longer than {c['maxLength']} characters"
+            msg = f"text is longer than {c['maxLength']} characters ({len(col[r - 1]):,})"
+        elif kind == "space":
+            msg = f"{_show(col[r - 1])} starts or ends with a space; keys are compared exactly"
+        elif kind in ("id_char", "text_char"):
+            msg = f"{_show(col[r - 1])} {_odd_char(col[r - 1], kind == 'id_char')}"
         else:
-            msg = f"{typed[r - 1]!r} is not unique"
+            msg = f"{_show(typed[r - 1])} is not unique" + _also(where[typed[r - 1]], r)
         out.append(Problem(fname, r, name, msg))
     return out
+
+
+def _key_columns(name: str) -> tuple[set[str], set[str]]:
+    """(columns that hold keys, the strict ones among them: ids that allow no space or invisible character)."""
+    res = schema.resource(name)
+    pk = schema.primary_key(name)
+    keys = set(pk) | {fk["fields"] for fk in res["schema"].get("foreignKeys", [])}
+    keys |= {k[f] for k in res.get("x-polymorphicKeys", []) for f in ("field", "typeField")}
+    keys |= {k["field"] for k in res.get("x-multiKeys", [])}
+    keys |= {f["name"] for f in schema.fields(name) if f["name"].endswith(("_id", "_ids"))}
+    return keys, {k for k in keys if k.endswith(("_id", "_ids")) or pk == [k]}
 
 
 def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
@@ -140,37 +253,46 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     fname, path = res["path"], folder / res["path"]
     if not path.is_file():
         return None, [Problem(fname, None, None, f"file is missing from {folder}")]
-    raw = path.read_bytes()
-    if not raw.strip():
-        return None, [Problem(fname, None, None, "file is empty (expected a header row: "
-                              + ",".join(f["name"] for f in schema.fields(name)) + ")")]
-    _, line, message = _decode(raw)
-    if message:
-        return None, [Problem(fname, line - 1 if line > 1 else None, None, message)]
-    try:
-        df = pl.read_csv(io.BytesIO(raw), infer_schema=False)
-    except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row object
-        return None, [Problem(fname, None, None, f"cannot be read as CSV: {str(e).splitlines()[0]}")]
-    problems: list[Problem] = []
     declared = schema.fields(name)
+    raw = path.read_bytes()
+    text, header, problems = parse(fname, raw)
+    if text is None and problems and problems[0].message.startswith("file is empty"):
+        problems = [Problem(fname, None, None, problems[0].message[:-1] + ": "
+                            + ",".join(f["name"] for f in declared) + ")")]
+    if problems:
+        return None, problems
+    try:
+        df = pl.read_csv(io.BytesIO(raw.removeprefix(b"\xef\xbb\xbf")), infer_schema=False)
+    except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row number: find it
+        return None, _ragged(fname, text, len(header)) or [
+            Problem(fname, None, None, f"cannot be read as CSV: {_show(str(e).splitlines()[0], 200)[1:-1]}")]
     for f in declared:
         if f["name"] not in df.columns:
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
     if problems:
         return None, problems
+    keys, strict = _key_columns(name)
     # every column's typed values and every constraint's mask, computed in two polars queries (not one per check)
-    typed_cols, checks = [], []
+    typed_cols, checks, typed_of = [], [], {}
     for f in declared:
-        col, c = pl.col(f["name"]), f.get("constraints", {})
+        col, c, fname_ = pl.col(f["name"]), f.get("constraints", {}), f["name"]
         col = col.str.strip_chars().replace("", None) if f["type"] != "string" else col
         typed = _cast(col, f)
         bad = col.is_not_null() & typed.is_null()
         checks.append((f, "type", bad))
         if c.get("required"):
-            checks.append((f, "required", col.is_null() & ~bad))
+            missing = col.is_null() | (col.str.strip_chars() == "" if f["type"] == "string" else typed.list.len() == 0
+                                       if f["type"] == "list" else pl.lit(False))
+            checks.append((f, "required", missing & ~bad))
         if "enum" in c:
             checks.append((f, "enum", col.is_not_null() & ~col.is_in(c["enum"])))
             typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(c["enum"]))
+        elif f["type"] in ("string", "list"):
+            if fname_ in keys and f["type"] == "string":
+                checks.append((f, "space", col.str.contains(r"^\s|\s$").fill_null(False)
+                               & (col.str.strip_chars() != "")))
+            odd = "id_char" if fname_ in strict else "text_char"
+            checks.append((f, odd, col.str.contains(_ID_ODD if odd == "id_char" else _TEXT_ODD).fill_null(False)))
         for key, op in (("minimum", typed.__lt__), ("maximum", typed.__gt__)):
             if key in c and f["type"] in ("integer", "number"):
                 checks.append((f, key, op(c[key]).fill_null(False)))
@@ -178,18 +300,29 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
             checks.append((f, "maxLength", (col.str.len_chars() > c["maxLength"]).fill_null(False)))
         if c.get("unique"):
             checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
-        typed_cols.append(typed.alias(f["name"]))
+        typed_cols.append(typed.alias(fname_))
+        typed_of[fname_] = typed
+    pk = schema.primary_key(name)
+    pk_checked = len(pk) == 1 and schema.field(name, pk[0]).get("constraints", {}).get("unique")
+    if not pk_checked:  # a key of several columns, or one column without `unique` (mentions' char_start)
+        key = pl.struct(*(typed_of[k].alias(k) for k in pk)) if len(pk) > 1 else typed_of[pk[0]]
+        checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in pk)))
     extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
     typed_df = df.select(*typed_cols, *(df.get_column(c) for c in extra))  # Series: a name like "*" is no pattern
     failing = df.select(*(m.any().alias(str(i)) for i, (_, _, m) in enumerate(checks))).row(0)
     for (f, kind, mask), hit in zip(checks, failing):
-        if hit:
+        if hit and f is not None:
             problems += _column_problems(fname, f, kind, df.select(mask).to_series(), df, typed_df)
-    pk = schema.primary_key(name)
-    if len(pk) > 1:
-        for r in _row_numbers(typed_df.select(pk).is_duplicated()):
-            problems.append(Problem(fname, r, ",".join(pk), "duplicate primary key "
-                                    + repr(tuple(typed_df.row(r - 1, named=True)[k] for k in pk))))
+        elif hit:
+            rows = _row_numbers(df.select(mask).to_series())
+            where: dict = {}
+            for r in rows:
+                where.setdefault(typed_df.row(r - 1, named=True)[pk[0]] if len(pk) == 1 else
+                                 tuple(typed_df.row(r - 1, named=True)[k] for k in pk), []).append(r)
+            for value, same in where.items():
+                for r in same:
+                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {_show(value)}" + _also(same, r)))
+    problems.sort(key=lambda p: (p.row or 0))
     return typed_df, problems
 
 
@@ -215,7 +348,7 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
         for i, v in enumerate(df[col].to_list(), start=1):
             for item in (v if isinstance(v, list) else [v]):
                 if item is not None and item not in known:
-                    problems.append(Problem(fname, i, col, f"{item!r} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
+                    problems.append(Problem(fname, i, col, f"{_show(item)} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
     for pk in res.get("x-polymorphicKeys", []):
         for i, row in enumerate(df.select(pk["field"], pk["typeField"]).iter_rows(), start=1):
             value, kind = row
@@ -224,13 +357,13 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
                 continue
             known = known_in(target)
             if value not in known:
-                problems.append(Problem(fname, i, pk["field"], f"{value!r} is not a {kind} id in {target}.csv" + _suggest(value, known)))
+                problems.append(Problem(fname, i, pk["field"], f"{_show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known)))
     for mk in res.get("x-multiKeys", []):
         known = set().union(*(known_in(t) for t in mk["references"]))
         for i, v in enumerate(df[mk["field"]].to_list(), start=1):
             for item in v or []:
                 if item not in known:
-                    problems.append(Problem(fname, i, mk["field"], f"{item!r} is not an id in "
+                    problems.append(Problem(fname, i, mk["field"], f"{_show(item)} is not an id in "
                                             + " or ".join(f"{t}.csv" for t in mk["references"]) + _suggest(item, known)))
     return problems
 
@@ -314,11 +447,11 @@ def _check_mentions(tables: dict, text: str, flawed: set[str] = frozenset()) -> 
     problems = []
     missing = expected.join(have, on=key, how="anti")
     for r in missing.iter_rows(named=True):
-        problems.append(Problem("mentions.csv", None, None, f"no mention of {r['surface']!r} ({r['entity_type']} {r['entity_id']}) "
+        problems.append(Problem("mentions.csv", None, None, f"no mention of {_show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
                                 f"at {r['char_start']}-{r['char_end']}, paragraph {r['paragraph']}; regenerate with `python -m toolkit mentions`"))
     extra = have.with_row_index("row", offset=1).join(expected, on=key, how="anti")
     for r in extra.iter_rows(named=True):
-        problems.append(Problem("mentions.csv", r["row"], "char_start", f"{r['surface']!r} at {r['char_start']}-{r['char_end']} "
+        problems.append(Problem("mentions.csv", r["row"], "char_start", f"{_show(r['surface'])} at {r['char_start']}-{r['char_end']} "
                                 "is not an alias occurrence in a counted segment; regenerate with `python -m toolkit mentions`"))
     return problems
 
@@ -341,6 +474,7 @@ def read_text(path: Path, folder: Path) -> tuple[str | None, list[Problem]]:
     except OSError as e:
         return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}")]
     text, _, message = _decode(raw)
+    message = message or article.form_problem(text)
     if message:
         return None, [Problem(shown, None, None, message + " (quotes, offsets and mentions were not checked against it)")]
     return text, []
@@ -376,12 +510,15 @@ def validate(data_dir: str | Path | None = None, text_path: str | Path | None = 
     notes = []
     path = Path(text_path) if text_path else article.find_text(folder)
     text, text_problems = None, []
-    if path is not None and path.is_file():
+    if path is not None:  # a text_path that does not exist is a problem, not a note
         text, text_problems = read_text(path, folder)
-        if text is not None:
-            notes.append(f"quotes and offsets checked against {path}")
+        origin = ("the text given" if text_path else "the folder's article.txt" if path == folder / "article.txt"
+                  else "$TOOLKIT_ARTICLE" if str(path) == os.environ.get("TOOLKIT_ARTICLE")
+                  else "the shipped article, found beside the project")
+        notes.append(f"quotes, offsets and mentions checked against {path} ({origin})" if text is not None
+                     else f"the article text {path} ({origin}) was not used: see its problem above")
     else:
         notes.append("article text not found: quotes, offsets and mentions were not checked against it "
                      "(put article.txt in the folder or set TOOLKIT_ARTICLE)")
     _, problems = check(folder, text)
-    return Report(folder, text_problems + problems, notes)
+    return Report(folder, text_problems + problems, notes, path if text is not None else None)
