@@ -17,6 +17,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +25,7 @@ import polars as pl
 from toolkit import article, schema
 
 MAX_SHOWN = 50
+_FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9999, 12, 31)  # Python's dates
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,14 @@ def _ragged(fname: str, text: str, width: int) -> list[Problem]:
 # control character, no line/paragraph separator (they blank charts), zero-width space, BOM or bidi control
 _ID_ODD = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}[\p{Zs}--\x20]]"
 _TEXT_ODD = r"[[\p{Cc}--[\t\n\r]]\p{Zl}\p{Zp}\x{200B}\x{2060}\x{FEFF}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+# every character either set can flag but tab and new lines: a file without one skips the text checks
+_ANY_ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+                      "\u08e2\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb"
+                      "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+                      "\U000e0020-\U000e007f]")
+# the rough mask of several id columns joined by U+001F: a space next to a separator or at either end, or any
+# character an id may not hold (a file holding a U+001F gets the precise checks)
+_ROUGH_ID = rf"(?:^|\x1f)\s|\s(?:\x1f|$)|[[\p{{Cc}}--\x1f]\p{{Cf}}\p{{Zl}}\p{{Zp}}[\p{{Zs}}--\x20]]"
 _TEXT_ODD_CHARS = frozenset("\u2028\u2029\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -180,9 +190,8 @@ def _cast(col: pl.Expr, f: dict) -> pl.Expr:
     if t == "boolean":
         low = col.str.strip_chars().str.to_lowercase()
         return low.replace_strict({"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean)
-    if t == "date":  # Python's dates run from year 1 to 9999: year 0 or -1 would fail every reader later
-        day = col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-        return pl.when(day.dt.year().is_between(1, 9999)).then(day)
+    if t == "date":  # years outside 1..9999 parse but are no Python date: `read` nulls and reports them
+        return col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
     if t == "list":
         return col.str.split(f.get("delimiter", ";")).list.eval(pl.element().str.strip_chars()).list.eval(
             pl.element().filter(pl.element() != ""))
@@ -215,7 +224,7 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
         for r in rows:
             where.setdefault(typed[r - 1], []).append(r)
     for r in rows:
-        if kind == "type":
+        if kind in ("type", "year"):
             msg = _bad_type(col[r - 1], f)
         elif kind == "required":
             msg = "value is required" + (f" ({_show(col[r - 1])} lists no item)" if f["type"] == "list" else "")
@@ -226,14 +235,32 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
             msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
         elif kind == "maxLength":
             msg = f"text is longer than {c['maxLength']} characters ({len(col[r - 1]):,})"
-        elif kind == "space":
+        elif kind == "id_char" and (col[r - 1].strip() == col[r - 1] or _ANY_ODD.search(col[r - 1].strip())):
+            msg = f"{_show(col[r - 1])} {_odd_char(col[r - 1], True)}"
+        elif kind in ("space", "id_char"):
             msg = f"{_show(col[r - 1])} starts or ends with a space; keys are compared exactly"
-        elif kind in ("id_char", "text_char"):
-            msg = f"{_show(col[r - 1])} {_odd_char(col[r - 1], kind == 'id_char')}"
+        elif kind == "text_char":
+            msg = f"{_show(col[r - 1])} {_odd_char(col[r - 1], False)}"
         else:
             msg = f"{_show(typed[r - 1])} is not unique" + _also(where[typed[r - 1]], r)
         out.append(Problem(fname, r, name, msg))
     return out
+
+
+def _joined(fields: list[dict]) -> pl.Expr:
+    """Several text columns as one, separated by U+001F (a control character, itself flagged in ids)."""
+    return pl.concat_str([pl.col(f["name"]) for f in fields], separator="\x1f", ignore_nulls=True)
+
+
+def _form(f: dict, kind: str) -> pl.Expr:
+    """The precise mask of one check of the form of a column's values."""
+    col = pl.col(f["name"])
+    if kind == "blank":  # a required text that is only spaces, or a quoted ""
+        return col.str.strip_chars() == ""
+    if kind == "text_char":
+        return col.str.contains(_TEXT_ODD).fill_null(False)
+    form = {"space": r"^\s|\s$", "id_char": _ID_ODD if f["type"] == "list" else rf"^\s|\s$|{_ID_ODD}"}[kind]
+    return col.str.contains(form).fill_null(False) & (col.str.strip_chars() != "")
 
 
 def _key_columns(name: str) -> tuple[set[str], set[str]]:
@@ -272,27 +299,29 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     if problems:
         return None, problems
     keys, strict = _key_columns(name)
-    # every column's typed values and every constraint's mask, computed in two polars queries (not one per check)
-    typed_cols, checks, typed_of = [], [], {}
+    odd_in_file = _ANY_ODD.search(text) is not None
+    # every column's typed values and every check's mask in one polars query; checks of the form of the values
+    # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
+    typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
     for f in declared:
         col, c, fname_ = pl.col(f["name"]), f.get("constraints", {}), f["name"]
         col = col.str.strip_chars().replace("", None) if f["type"] != "string" else col
         typed = _cast(col, f)
         bad = col.is_not_null() & typed.is_null()
         checks.append((f, "type", bad))
+        if f["type"] == "date":
+            checks.append((f, "year", ~typed.is_between(_FIRST_DAY, _LAST_DAY).fill_null(True)))
         if c.get("required"):
-            missing = col.is_null() | (col.str.strip_chars() == "" if f["type"] == "string" else typed.list.len() == 0
-                                       if f["type"] == "list" else pl.lit(False))
-            checks.append((f, "required", missing & ~bad))
+            checks.append((f, "required", (col.is_null() | (typed.list.len() == 0)) if f["type"] == "list" else col.is_null() & ~bad))
+            if f["type"] == "string":
+                blanks.append(f)
         if "enum" in c:
             checks.append((f, "enum", col.is_not_null() & ~col.is_in(c["enum"])))
             typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(c["enum"]))
-        elif f["type"] in ("string", "list"):
-            if fname_ in keys and f["type"] == "string":
-                checks.append((f, "space", col.str.contains(r"^\s|\s$").fill_null(False)
-                               & (col.str.strip_chars() != "")))
-            odd = "id_char" if fname_ in strict else "text_char"
-            checks.append((f, odd, col.str.contains(_ID_ODD if odd == "id_char" else _TEXT_ODD).fill_null(False)))
+        elif fname_ in keys and f["type"] in ("string", "list"):
+            ids.append(f)
+        elif f["type"] in ("string", "list") and odd_in_file:
+            checks.append((f, "text_char", _form(f, "text_char")))
         for key, op in (("minimum", typed.__lt__), ("maximum", typed.__gt__)):
             if key in c and f["type"] in ("integer", "number"):
                 checks.append((f, key, op(c[key]).fill_null(False)))
@@ -302,19 +331,35 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
             checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
         typed_cols.append(typed.alias(fname_))
         typed_of[fname_] = typed
+    coarse = [([(f, "id_char" if f["name"] in strict else "space") for f in ids], _joined(ids).str.contains(_ROUGH_ID)),
+              ([(f, "blank") for f in blanks], _joined(blanks).str.contains(r"(?:^|\x1f)\s*(?:\x1f|$)"))]
+    coarse = [(fine, mask) for fine, mask in coarse if fine]
     pk = schema.primary_key(name)
     pk_checked = len(pk) == 1 and schema.field(name, pk[0]).get("constraints", {}).get("unique")
     if not pk_checked:  # a key of several columns, or one column without `unique` (mentions' char_start)
         key = pl.struct(*(typed_of[k].alias(k) for k in pk)) if len(pk) > 1 else typed_of[pk[0]]
         checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in pk)))
     extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
-    typed_df = df.select(*typed_cols, *(df.get_column(c) for c in extra))  # Series: a name like "*" is no pattern
-    failing = df.select(*(m.any().alias(str(i)) for i, (_, _, m) in enumerate(checks))).row(0)
-    for (f, kind, mask), hit in zip(checks, failing):
-        if hit and f is not None:
-            problems += _column_problems(fname, f, kind, df.select(mask).to_series(), df, typed_df)
-        elif hit:
-            rows = _row_numbers(df.select(mask).to_series())
+    # Series for extra columns: a name like "*" is no pattern
+    marks = [f"\x00check{i}" for i in range(len(checks) + len(coarse))]
+    out = df.select(*typed_cols, *(df.get_column(c) for c in extra),
+                    *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
+    masks = [out.get_column(k) for k in marks]
+    typed_df = out.drop(marks)
+    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or "\x1f" in text
+            for check in group]
+    if fine:  # a rough mask hit: the precise check of each column it covers
+        checks = checks + [(f, "required" if kind == "blank" else kind, None) for f, kind in fine]
+        masks = masks[:len(checks) - len(fine)] + df.select(_form(f, kind).alias(str(i)) for i, (f, kind) in enumerate(fine)).get_columns()
+    for (f, kind, _), mask in zip(checks, masks):
+        if not mask.any():
+            continue
+        if kind == "year":  # year 0 or -1 would fail every reader later (a ValueError, not a problem)
+            typed_df = typed_df.with_columns(pl.when(mask).then(None).otherwise(pl.col(f["name"])).alias(f["name"]))
+        if f is not None:
+            problems += _column_problems(fname, f, kind, mask, df, typed_df)
+        else:
+            rows = _row_numbers(mask)
             where: dict = {}
             for r in rows:
                 where.setdefault(typed_df.row(r - 1, named=True)[pk[0]] if len(pk) == 1 else
