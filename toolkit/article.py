@@ -102,10 +102,10 @@ def find_mentions(text: str, aliases: pl.DataFrame, segments: pl.DataFrame) -> p
 
     ``aliases`` needs alias, entity_id, entity_type; ``segments`` needs char_start, char_end, counted.
     """
-    target = {r["alias"]: (r["entity_id"], r["entity_type"]) for r in aliases.iter_rows(named=True)}
+    target = {r["alias"]: (r["entity_id"], r["entity_type"]) for r in aliases.iter_rows(named=True) if r["alias"]}
     spans = [(r["char_start"], r["char_end"]) for r in segments.filter(pl.col("counted")).iter_rows(named=True)]
     pattern, starts, rows = alias_pattern(list(target)), paragraph_starts(text), []
-    for lo, hi in spans:
+    for lo, hi in spans if target else []:  # no alias: no mention (an empty pattern would match everywhere)
         for m in pattern.finditer(text, lo, hi):
             entity_id, entity_type = target[m.group()]
             rows.append({

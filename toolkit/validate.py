@@ -511,17 +511,19 @@ def read_all(folder: Path) -> tuple[dict[str, pl.DataFrame | None], list[Problem
     return tables, problems
 
 
-def read_text(path: Path, folder: Path) -> tuple[str | None, list[Problem]]:
-    """The article text at ``path`` (exactly as the offsets count it), or a problem naming the file."""
+def read_text(path: Path, folder: Path, unused: str = " (quotes, offsets and mentions were not checked against it)"
+              ) -> tuple[str | None, list[Problem]]:
+    """The article text at ``path`` (exactly as the offsets count it), or a problem naming the file
+    (``unused`` ends its message)."""
     shown = path.name if path.parent.resolve() == Path(folder).resolve() else str(path)
     try:
         raw = path.read_bytes()
     except OSError as e:
-        return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}")]
+        return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}{unused}")]
     text, _, message = _decode(raw)
     message = message or article.form_problem(text)
     if message:
-        return None, [Problem(shown, None, None, message + " (quotes, offsets and mentions were not checked against it)")]
+        return None, [Problem(shown, None, None, message + unused)]
     return text, []
 
 
