@@ -98,7 +98,7 @@ def _article_sources(folder: Path) -> set | None:
 def _locate_table(fname: str, raw: bytes, text: str, article_ids: set | None) -> tuple[bytes | None, int, list[str]]:
     """(new bytes or None when nothing changed, rows changed, problems) for one fact table."""
     from toolkit import article
-    from toolkit.validate import Problem, _ragged, _show, parse
+    from toolkit.fileform import Problem, parse, ragged, show
 
     body, header, problems = parse(fname, raw)
     if body is None or problems:
@@ -106,7 +106,7 @@ def _locate_table(fname: str, raw: bytes, text: str, article_ids: set | None) ->
     missing = [c for c in ("quote", "source_id", *LOCATORS) if c not in header]
     if missing:
         return None, 0, [str(Problem(fname, None, c, "column is missing")) for c in missing]
-    ragged = _ragged(fname, body, len(header))
+    ragged = ragged(fname, body, len(header))
     if ragged:
         return None, 0, [str(p) for p in ragged]
     col = {c: header.index(c) for c in ("quote", "source_id", *LOCATORS)}
@@ -119,12 +119,12 @@ def _locate_table(fname: str, raw: bytes, text: str, article_ids: set | None) ->
             out.append(src)
             continue
         if para and not para.isdigit():
-            failed.append(str(Problem(fname, i, "paragraph", f"{_show(para)} is not a paragraph number")))
+            failed.append(str(Problem(fname, i, "paragraph", f"{show(para)} is not a paragraph number")))
             continue
         try:
             found = article.locate(text, quote, int(para) if para else None)
         except ValueError as e:
-            failed.append(str(Problem(fname, i, "quote", _show(str(e), 200)[1:-1])))
+            failed.append(str(Problem(fname, i, "quote", show(str(e), 200)[1:-1])))
             continue
         new = dict(zip(LOCATORS, map(str, found)))
         if all(cell(c) == v for c, v in new.items()):

@@ -10,12 +10,10 @@ True
 
 from __future__ import annotations
 
-import csv
 import difflib
 import io
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,27 +21,11 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import article, schema
+from toolkit.fileform import ANY_ODD, ID_ODD, ROUGH_ID, TEXT_ODD, Problem, decode, odd_char, parse, ragged, show
 
 MAX_SHOWN = 50
 _FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9999, 12, 31)  # Python's dates
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a data folder."""
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f" row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
 
 
 class DataError(ValueError):
@@ -83,102 +65,17 @@ class Report:
         return f"<b>{escape(str(self.folder))}</b>: {'OK' if self.ok else len(self.problems)} problem(s)<ul>{items}{notes}</ul>"
 
 
-def _show(value, limit: int = 80) -> str:
-    """``repr`` of a value, cut to ``limit`` characters with its length (a 5 MB field gives one short line)."""
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]!r}… ({len(value):,} characters)"
-    return repr(value)
-
 
 def _suggest(word: str, options) -> str:
     if len(str(word)) > 100:  # nothing long is a typo of an id, and difflib would be slow
         return ""
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f"; did you mean {_show(close[0])}?" if close else ""
+    return f"; did you mean {show(close[0])}?" if close else ""
 
 
 def _row_numbers(mask: pl.Series) -> list[int]:
     return [i + 1 for i in mask.arg_true().to_list()]
 
-
-_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
-              (b"\xfe\xff", "UTF-16"))
-
-
-def _decode(raw: bytes) -> tuple[str | None, int, str]:
-    """(text, 0, "") for UTF-8 bytes (a byte-order mark kept); otherwise (None, line, a message naming the
-    encoding, or the byte and the line)."""
-    for bom, name in _WIDE_BOMS:
-        if raw.startswith(bom):
-            return None, 0, f"the file is {name} (it starts with a {name} byte-order mark); save it as UTF-8"
-    head = raw[:4096]
-    if head.count(0) * 4 > len(head):  # ASCII in UTF-16/32: every second (fourth) byte is 0
-        return None, 0, "the file looks like UTF-16 or UTF-32 (it is full of 0 bytes); save it as UTF-8"
-    try:
-        return raw.decode("utf-8"), 0, ""
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        return None, line, (f"not UTF-8: byte {raw[e.start]:#x} at line {line} (Latin-1 or Windows-1252?); "
-                            "save the file as UTF-8")
-
-
-def parse(fname: str, raw: bytes) -> tuple[str | None, list[str] | None, list[Problem]]:
-    """Decode a CSV file and read its header: (text without a byte-order mark, header, problems).
-
-    Problems: not UTF-8 (with the line, or a hint at UTF-16), an empty file, a column named twice.
-    """
-    text, line, message = _decode(raw)
-    if message:
-        return None, None, [Problem(fname, line - 1 if line > 1 else None, None, message)]
-    text = text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with one: accepted
-    if not text.strip():
-        return None, None, [Problem(fname, None, None, "file is empty (expected a header row)")]
-    header = next(csv.reader(io.StringIO(text, newline="")))
-    seen, problems = {}, []
-    for i, h in enumerate(header, start=1):
-        if h in seen:
-            problems.append(Problem(fname, None, h, f"column is named twice in the header (columns {seen[h]} and {i})"))
-        seen.setdefault(h, i)
-    return text, header, problems
-
-
-def _ragged(fname: str, text: str, width: int) -> list[Problem]:
-    """A problem for every row with more fields than the header (row 1 is the first after the header)."""
-    out = []
-    for i, rec in enumerate(csv.reader(io.StringIO(text, newline="")), start=0):
-        if i and len(rec) > width:
-            out.append(Problem(fname, i, None, f"the row has {len(rec)} fields but the header has {width} "
-                               "(a comma in a value that is not in double quotes?)"))
-    return out
-
-
-# invisible characters: ids allow none (nor any space but U+0020); text allows tab and new lines but no other
-# control character, no line/paragraph separator (they blank charts), zero-width space, BOM or bidi control
-_ID_ODD = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}[\p{Zs}--\x20]]"
-_TEXT_ODD = r"[[\p{Cc}--[\t\n\r]]\p{Zl}\p{Zp}\x{200B}\x{2060}\x{FEFF}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
-# every character either set can flag but tab and new lines: a file without one skips the text checks
-_ANY_ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
-                      "\u08e2\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb"
-                      "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-                      "\U000e0020-\U000e007f]")
-# the rough mask of several id columns joined by U+001F: a space next to a separator or at either end, or any
-# character an id may not hold (a file holding a U+001F gets the precise checks)
-_ROUGH_ID = rf"(?:^|\x1f)\s|\s(?:\x1f|$)|[[\p{{Cc}}--\x1f]\p{{Cf}}\p{{Zl}}\p{{Zp}}[\p{{Zs}}--\x20]]"
-_TEXT_ODD_CHARS = frozenset("\u2028\u2029\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _odd_char(value: str, strict: bool) -> str:
-    """Where and which the first invisible or control character of a value is."""
-    for i, ch in enumerate(value):
-        cat = unicodedata.category(ch)
-        if (cat in ("Cc", "Cf", "Zl", "Zp") or (cat == "Zs" and ch != " ")) if strict else (
-                (cat == "Cc" and ch not in "\t\n\r") or ch in _TEXT_ODD_CHARS):
-            name = unicodedata.name(ch, "")
-            what = f"U+{ord(ch):04X} {name}" if name else f"the control character U+{ord(ch):04X}"
-            more = sum(1 for c in value[i + 1:] if c == ch)
-            return (f"contains {what} at character {i + 1}" + (f" and {more} more" if more else "")
-                    + ("" if cat == "Cc" else " (invisible)") + "; remove it")
-    return "contains an invisible character"
 
 
 def _cast(col: pl.Expr, f: dict) -> pl.Expr:
@@ -200,11 +97,11 @@ def _cast(col: pl.Expr, f: dict) -> pl.Expr:
 
 def _bad_type(value: str, f: dict) -> str:
     if f["type"] != "date":
-        return f"{_show(value)} is not a valid {f['type']}"
+        return f"{show(value)} is not a valid {f['type']}"
     year = re.match(r"\s*([-+]?\d+)-\d", value)
     if year and not 1 <= int(year.group(1)) <= 9999:
-        return f"{_show(value)} is not a valid date (the year must be from 1 to 9999)"
-    return f"{_show(value)} is not a valid date (use YYYY-MM-DD)"
+        return f"{show(value)} is not a valid date (the year must be from 1 to 9999)"
+    return f"{show(value)} is not a valid date (use YYYY-MM-DD)"
 
 
 def _also(rows: list[int], r: int) -> str:
@@ -227,22 +124,22 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
         if kind in ("type", "year"):
             msg = _bad_type(col[r - 1], f)
         elif kind == "required":
-            msg = "value is required" + (f" ({_show(col[r - 1])} lists no item)" if f["type"] == "list" else "")
+            msg = "value is required" + (f" ({show(col[r - 1])} lists no item)" if f["type"] == "list" else "")
         elif kind == "enum":
-            msg = (f"{_show(col[r - 1])} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
+            msg = (f"{show(col[r - 1])} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
                    + f" (allowed: {', '.join(c['enum'])})")
         elif kind in ("minimum", "maximum"):
             msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
         elif kind == "maxLength":
             msg = f"text is longer than {c['maxLength']} characters ({len(col[r - 1]):,})"
-        elif kind == "id_char" and (col[r - 1].strip() == col[r - 1] or _ANY_ODD.search(col[r - 1].strip())):
-            msg = f"{_show(col[r - 1])} {_odd_char(col[r - 1], True)}"
+        elif kind == "id_char" and (col[r - 1].strip() == col[r - 1] or ANY_ODD.search(col[r - 1].strip())):
+            msg = f"{show(col[r - 1])} {odd_char(col[r - 1], True)}"
         elif kind in ("space", "id_char"):
-            msg = f"{_show(col[r - 1])} starts or ends with a space; keys are compared exactly"
+            msg = f"{show(col[r - 1])} starts or ends with a space; keys are compared exactly"
         elif kind == "text_char":
-            msg = f"{_show(col[r - 1])} {_odd_char(col[r - 1], False)}"
+            msg = f"{show(col[r - 1])} {odd_char(col[r - 1], False)}"
         else:
-            msg = f"{_show(typed[r - 1])} is not unique" + _also(where[typed[r - 1]], r)
+            msg = f"{show(typed[r - 1])} is not unique" + _also(where[typed[r - 1]], r)
         out.append(Problem(fname, r, name, msg))
     return out
 
@@ -258,8 +155,8 @@ def _form(f: dict, kind: str) -> pl.Expr:
     if kind == "blank":  # a required text that is only spaces, or a quoted ""
         return col.str.strip_chars() == ""
     if kind == "text_char":
-        return col.str.contains(_TEXT_ODD).fill_null(False)
-    form = {"space": r"^\s|\s$", "id_char": _ID_ODD if f["type"] == "list" else rf"^\s|\s$|{_ID_ODD}"}[kind]
+        return col.str.contains(TEXT_ODD).fill_null(False)
+    form = {"space": r"^\s|\s$", "id_char": ID_ODD if f["type"] == "list" else rf"^\s|\s$|{ID_ODD}"}[kind]
     return col.str.contains(form).fill_null(False) & (col.str.strip_chars() != "")
 
 
@@ -291,15 +188,15 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     try:
         df = pl.read_csv(io.BytesIO(raw.removeprefix(b"\xef\xbb\xbf")), infer_schema=False)
     except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row number: find it
-        return None, _ragged(fname, text, len(header)) or [
-            Problem(fname, None, None, f"cannot be read as CSV: {_show(str(e).splitlines()[0], 200)[1:-1]}")]
+        return None, ragged(fname, text, len(header)) or [
+            Problem(fname, None, None, f"cannot be read as CSV: {show(str(e).splitlines()[0], 200)[1:-1]}")]
     for f in declared:
         if f["name"] not in df.columns:
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
     if problems:
         return None, problems
     keys, strict = _key_columns(name)
-    odd_in_file = _ANY_ODD.search(text) is not None
+    odd_in_file = ANY_ODD.search(text) is not None
     # every column's typed values and every check's mask in one polars query; checks of the form of the values
     # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
     typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
@@ -331,7 +228,7 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
             checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
         typed_cols.append(typed.alias(fname_))
         typed_of[fname_] = typed
-    coarse = [([(f, "id_char" if f["name"] in strict else "space") for f in ids], _joined(ids).str.contains(_ROUGH_ID)),
+    coarse = [([(f, "id_char" if f["name"] in strict else "space") for f in ids], _joined(ids).str.contains(ROUGH_ID)),
               ([(f, "blank") for f in blanks], _joined(blanks).str.contains(r"(?:^|\x1f)\s*(?:\x1f|$)"))]
     coarse = [(fine, mask) for fine, mask in coarse if fine]
     pk = schema.primary_key(name)
@@ -366,7 +263,7 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
                                  tuple(typed_df.row(r - 1, named=True)[k] for k in pk), []).append(r)
             for value, same in where.items():
                 for r in same:
-                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {_show(value)}" + _also(same, r)))
+                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {show(value)}" + _also(same, r)))
     problems.sort(key=lambda p: (p.row or 0))
     return typed_df, problems
 
@@ -393,7 +290,7 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
         for i, v in enumerate(df[col].to_list(), start=1):
             for item in (v if isinstance(v, list) else [v]):
                 if item is not None and item not in known:
-                    problems.append(Problem(fname, i, col, f"{_show(item)} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
+                    problems.append(Problem(fname, i, col, f"{show(item)} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
     for pk in res.get("x-polymorphicKeys", []):
         for i, row in enumerate(df.select(pk["field"], pk["typeField"]).iter_rows(), start=1):
             value, kind = row
@@ -402,13 +299,13 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
                 continue
             known = known_in(target)
             if value not in known:
-                problems.append(Problem(fname, i, pk["field"], f"{_show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known)))
+                problems.append(Problem(fname, i, pk["field"], f"{show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known)))
     for mk in res.get("x-multiKeys", []):
         known = set().union(*(known_in(t) for t in mk["references"]))
         for i, v in enumerate(df[mk["field"]].to_list(), start=1):
             for item in v or []:
                 if item not in known:
-                    problems.append(Problem(fname, i, mk["field"], f"{_show(item)} is not an id in "
+                    problems.append(Problem(fname, i, mk["field"], f"{show(item)} is not an id in "
                                             + " or ".join(f"{t}.csv" for t in mk["references"]) + _suggest(item, known)))
     return problems
 
@@ -492,11 +389,11 @@ def _check_mentions(tables: dict, text: str, flawed: set[str] = frozenset()) -> 
     problems = []
     missing = expected.join(have, on=key, how="anti")
     for r in missing.iter_rows(named=True):
-        problems.append(Problem("mentions.csv", None, None, f"no mention of {_show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
+        problems.append(Problem("mentions.csv", None, None, f"no mention of {show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
                                 f"at {r['char_start']}-{r['char_end']}, paragraph {r['paragraph']}; regenerate with `python -m toolkit mentions`"))
     extra = have.with_row_index("row", offset=1).join(expected, on=key, how="anti")
     for r in extra.iter_rows(named=True):
-        problems.append(Problem("mentions.csv", r["row"], "char_start", f"{_show(r['surface'])} at {r['char_start']}-{r['char_end']} "
+        problems.append(Problem("mentions.csv", r["row"], "char_start", f"{show(r['surface'])} at {r['char_start']}-{r['char_end']} "
                                 "is not an alias occurrence in a counted segment; regenerate with `python -m toolkit mentions`"))
     return problems
 
@@ -520,7 +417,7 @@ def read_text(path: Path, folder: Path, unused: str = " (quotes, offsets and men
         raw = path.read_bytes()
     except OSError as e:
         return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}{unused}")]
-    text, _, message = _decode(raw)
+    text, _, message = decode(raw)
     message = message or article.form_problem(text)
     if message:
         return None, [Problem(shown, None, None, message + unused)]
