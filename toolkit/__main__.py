@@ -106,9 +106,9 @@ def _locate_table(fname: str, raw: bytes, text: str, article_ids: set | None) ->
     missing = [c for c in ("quote", "source_id", *LOCATORS) if c not in header]
     if missing:
         return None, 0, [str(Problem(fname, None, c, "column is missing")) for c in missing]
-    ragged = ragged(fname, body, len(header))
-    if ragged:
-        return None, 0, [str(p) for p in ragged]
+    extra = ragged(fname, body, len(header))
+    if extra:
+        return None, 0, [str(p) for p in extra]
     col = {c: header.index(c) for c in ("quote", "source_id", *LOCATORS)}
     records, out, changed, failed = _records(body), [], 0, []
     out.append(records[0][1])
