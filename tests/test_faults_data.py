@@ -336,7 +336,8 @@ def test_write_all_puts_back_what_it_replaced_when_a_later_swap_fails(tmp_path, 
         real(src, dst)
 
     monkeypatch.setattr(os, "replace", flaky)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as err:
         _write_all({a: b"new a\r\n", b: b"new b\n"})
+    assert err.value.filename == str(b)
     assert a.read_bytes() == b"old a\r\n" and b.read_bytes() == b"old b\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]  # no temporary file left

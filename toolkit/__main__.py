@@ -47,8 +47,9 @@ def _csv_line(values: list[str], like: str) -> str:
 
 def _write_all(files: dict[Path, bytes]) -> None:
     """Replace several files as one step: every new file is written beside its target first, then all are
-    swapped in; if a swap fails, the files already replaced get their old bytes back. Raises OSError."""
-    temps, done, old = {}, [], {}
+    swapped in; if a swap fails, the files already replaced get their old bytes back. Raises OSError naming
+    the file it could not write."""
+    temps, done, old, path = {}, [], {}, None
     try:
         for path, data in files.items():
             old[path] = path.read_bytes() if path.exists() else None
@@ -63,11 +64,11 @@ def _write_all(files: dict[Path, bytes]) -> None:
         for path, tmp in temps.items():
             os.replace(tmp, path)
             done.append(path)
-    except OSError:
-        for path in done:  # put back what was already replaced
-            if old[path] is not None:
-                path.write_bytes(old[path])
-        raise
+    except OSError as e:
+        for back in done:  # put back what was already replaced
+            if old[back] is not None:
+                back.write_bytes(old[back])
+        raise OSError(e.errno, e.strerror or str(e), str(path)) from e
     finally:
         for path, tmp in temps.items():
             if path not in done and os.path.exists(tmp):
@@ -172,7 +173,7 @@ def cmd_locate(args) -> int:
     try:
         _write_all(new)
     except OSError as e:
-        print(f"cannot write {getattr(e, 'filename', None) or folder}: {e.strerror or e}; nothing was changed")
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
         return 1
     print(f"located {changed} changed row(s)" + (f" in {', '.join(p.name for p in new)}" if new else "; nothing to write"))
     return 0
@@ -206,7 +207,7 @@ def cmd_mentions(args) -> int:
     try:
         _write_all({path: data})
     except OSError as e:
-        print(f"cannot write {path}: {e.strerror or e}; nothing was changed")
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
         return 1
     print(f"wrote {summary} to {path}")
     return 0
