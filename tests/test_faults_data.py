@@ -93,6 +93,13 @@ def test_ids_that_differ_only_by_invisible_characters_or_spaces(bad, expected, d
     assert any(p.startswith(f"actors.csv row {row}, column actor_id: {expected}") for p in found), found
 
 
+def test_an_alias_with_an_invisible_character(data_copy):
+    row = row_of(data_copy, "aliases.csv", "Sergei Melikov,")
+    edit(data_copy, "aliases.csv", "\nSergei Melikov,", "\nS\u200bergei Melikov,")
+    assert (f"aliases.csv row {row}, column alias: 'S\\u200bergei Melikov' contains U+200B ZERO WIDTH SPACE at character 2"
+            in " ".join(problems(data_copy)))
+
+
 @pytest.mark.parametrize("char, expected", [
     ("\u2028", "U+2028 LINE SEPARATOR"), ("\u2029", "U+2029 PARAGRAPH SEPARATOR"),
     ("\x00", "the control character U+0000"), ("\x1b", "the control character U+001B"),

@@ -217,8 +217,8 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
             typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(c["enum"]))
         elif fname_ in keys and f["type"] in ("string", "list"):
             ids.append(f)
-        elif f["type"] in ("string", "list") and odd_in_file:
-            checks.append((f, "text_char", _form(f, "text_char")))
+        if f["type"] in ("string", "list") and fname_ not in strict and "enum" not in c and odd_in_file:
+            checks.append((f, "text_char", _form(f, "text_char")))  # text and keys like alias
         for key, op in (("minimum", typed.__lt__), ("maximum", typed.__gt__)):
             if key in c and f["type"] in ("integer", "number"):
                 checks.append((f, key, op(c[key]).fill_null(False)))
