@@ -74,7 +74,8 @@ def parse(fname: str, raw: bytes) -> tuple[str | None, list[str] | None, list[Pr
     seen, problems = {}, []
     for i, h in enumerate(header, start=1):
         if h in seen:
-            problems.append(Problem(fname, None, h, f"column is named twice in the header (columns {seen[h]} and {i})")
+            problems.append(Problem(fname, None, h if len(h) <= 80 else show(h),
+                                    f"column is named twice in the header (columns {seen[h]} and {i})")
                             if h.strip() else Problem(fname, None, None, f"columns {seen[h]} and {i} have no name"))
         seen.setdefault(h, i)
     return text, header, problems
