@@ -159,7 +159,7 @@ def test_years_out_of_range_are_located_problems_everywhere(bad, data_copy):
     expected = f"events.csv row {row}, column date_start: '{bad}' is not a valid date (the year must be from 1 to 9999)"
     assert expected in problems(data_copy)
     assert expected in loader_error(data_copy)
-    for cmd in ("validate", "summary"):
+    for cmd in ("validate", "summary") if bad.startswith("0000") else ():  # the CLI once (a fresh interpreter each)
         res = subprocess.run([sys.executable, "-m", "toolkit", cmd, str(data_copy)], capture_output=True, text=True,
                              cwd=ROOT, timeout=120)
         assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
