@@ -108,9 +108,25 @@ def corruption(draw, originals: dict[str, bytes]):
     rows = _rows(raw) if fname.endswith(".csv") else None
     kind = draw(st.sampled_from(["cell", "key", "offset", "encoding", "truncate", "drop_column", "dup_column",
                                  "rename_column", "random_bytes", "ragged_row", "delete", "empty", "crlf",
-                                 "dup_row", "bom", "swap_columns"]))
-    if fname == "article.txt" and kind not in ("encoding", "truncate", "random_bytes", "delete", "empty", "crlf", "bom"):
+                                 "dup_row", "bom", "swap_columns", "dup_key", "invisible", "edge_space",
+                                 "bad_year", "dup_header", "cr", "mixed_endings", "wide_encoding"]))
+    text_kinds = ("encoding", "truncate", "random_bytes", "delete", "empty", "crlf", "bom", "cr", "mixed_endings",
+                  "wide_encoding")
+    if fname == "article.txt" and kind not in text_kinds:
         kind = "random_bytes"
+    if kind in ("dup_key", "invisible", "edge_space", "bad_year", "dup_header"):
+        new = _never_valid(draw, CSV_FILES[fname], rows, kind)
+        if new is not None:
+            return fname, kind, _csv(new)
+        kind = "random_bytes"
+    if kind in ("cr", "mixed_endings"):
+        lines = raw.split(b"\n")
+        first = b"\r" if kind == "cr" else b"\r\n"  # mixed: at least one CRLF
+        ends = [first if not n or kind == "cr" else draw(st.sampled_from([b"\n", b"\r\n"])) for n in range(len(lines) - 1)]
+        return fname, kind, b"".join(line + end for line, end in zip(lines, ends)) + lines[-1]
+    if kind == "wide_encoding":
+        codec = draw(st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"]))
+        return fname, kind, raw.decode("utf-8").encode(codec)
     if kind in ("cell", "key", "offset"):
         header, body = rows[0], rows[1:]
         if not body:
@@ -178,6 +194,52 @@ def corruption(draw, originals: dict[str, bytes]):
     return fname, "bom", b"\xef\xbb\xbf" + raw
 
 
+INVISIBLE = ["\u200b", "\u2028", "\u2029", "\ufeff", "\x00", "\x1f", "\x7f", "\u202e", "\u2066", "\x85"]
+BAD_DATES = ["0000-01-01", "-0001-03-15", "10000-01-01", "0000-00-00", "+99999-01-01", "2015-02-30"]
+
+
+def _never_valid(draw, table: str, rows: list[list[str]], kind: str) -> list[list[str]] | None:
+    """A change no valid table has (a key twice, an invisible character, a bad year, a column named twice),
+    or None when this table has nothing to change that way."""
+    header, body = rows[0], [r[:] for r in rows[1:]]
+    fields = {f["name"]: f for f in schema.fields(table)}
+    typed = lambda *types: [j for j, h in enumerate(header) if h in fields and fields[h]["type"] in types  # noqa: E731
+                            and "enum" not in fields[h].get("constraints", {})]
+    if kind == "dup_header":
+        j, k = draw(st.lists(st.integers(0, len(header) - 1), min_size=2, max_size=2, unique=True))
+        return [[*header[:j], header[k], *header[j + 1:]], *body]
+    if len(body) < 2:
+        return None
+    i = draw(st.integers(0, len(body) - 1))
+    if kind == "dup_key":
+        other = draw(st.sampled_from([x for x in range(len(body)) if x != i]))
+        for k in schema.primary_key(table):
+            body[i][header.index(k)] = body[other][header.index(k)]
+        return [header, *body]
+    if kind == "bad_year":
+        dates = typed("date")
+        if not dates:
+            return None
+        body[i][draw(st.sampled_from(dates))] = draw(st.sampled_from(BAD_DATES))
+        return [header, *body]
+    if kind == "edge_space":  # a space or a no-break space at either end of an id
+        pk = schema.primary_key(table)
+        ids = [j for j in typed("string") if header[j].endswith("_id") or pk == [header[j]]]
+        ids = [j for j in ids if body[i][j]]
+        if not ids:
+            return None
+        j, pad = draw(st.sampled_from(ids)), draw(st.sampled_from([" ", "\u00a0", "\t"]))
+        body[i][j] = pad + body[i][j] if draw(st.booleans()) else body[i][j] + pad
+        return [header, *body]
+    texts = [j for j in typed("string", "list") if len(body[i][j]) >= 2]  # an invisible character inside a value
+    if not texts:
+        return None
+    j = draw(st.sampled_from(texts))
+    at = draw(st.integers(1, len(body[i][j]) - 1))
+    body[i][j] = body[i][j][:at] + draw(st.sampled_from(INVISIBLE)) + body[i][j][at:]
+    return [header, *body]
+
+
 def _originals() -> dict[str, bytes]:
     out = {name: (tk_tables.SHIPPED / name).read_bytes() for name in CSV_FILES}
     if ARTICLE.is_file():
@@ -223,10 +285,15 @@ def test_any_corruption_ends_in_a_located_error_never_a_traceback(changes):
             # corruptions that can never be valid are reported, naming the file (a later change of
             # the same file replaces an earlier one: each starts from the original bytes)
             last = {name: kind for name, kind, _ in changes}
+            never_valid = ("delete", "empty", "drop_column", "dup_key", "invisible", "edge_space", "bad_year",
+                           "dup_header", "wide_encoding")
             for name, kind in last.items():
-                if kind in ("delete", "empty", "drop_column") and name.endswith(".csv"):
+                if (kind in never_valid and name.endswith(".csv")) or (
+                        name == "article.txt" and kind in ("crlf", "bom", "cr", "mixed_endings", "wide_encoding")):
                     assert any(p.file == name for p in result.problems), (name, kind, str(result))
                     assert err is not None, (name, kind)
+                if name == "article.txt" and kind in ("crlf", "bom", "cr"):  # one problem, not one per offset
+                    assert [p.file for p in result.problems].count("article.txt") == 1, str(result)
         finally:
             tk_dataset._cache.pop(folder.resolve(), None)
         assert _hashes(folder) == before, "validating or loading changed a file"

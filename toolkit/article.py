@@ -48,6 +48,21 @@ def read_text(path: str | Path) -> str:
         return fh.read()
 
 
+def form_problem(text: str) -> str | None:
+    """Why offsets cannot be counted in ``text`` as it is (a byte-order mark, CRLF or CR line endings), or None.
+
+    >>> form_problem("Title\\r\\n\\r\\nBody")[:30]
+    'the text has CRLF line endings'
+    """
+    causes = ["a byte-order mark (U+FEFF) at the start"] if text.startswith("\ufeff") else []
+    if "\r" in text:
+        causes.append("CRLF line endings (Windows)" if "\r\n" in text else "CR line endings")
+    if not causes:
+        return None
+    return ("the text has " + " and ".join(causes) + "; offsets count the characters of a UTF-8 text without a "
+            "byte-order mark and with LF line endings: save it that way")
+
+
 def paragraph_starts(text: str) -> list[int]:
     """Start offset of every blank-line-separated block (paragraph 1 starts at 0)."""
     starts, pos = [0], 0
@@ -96,10 +111,10 @@ def find_mentions(text: str, aliases: pl.DataFrame, segments: pl.DataFrame) -> p
 
     ``aliases`` needs alias, entity_id, entity_type; ``segments`` needs char_start, char_end, counted.
     """
-    target = {r["alias"]: (r["entity_id"], r["entity_type"]) for r in aliases.iter_rows(named=True)}
+    target = {r["alias"]: (r["entity_id"], r["entity_type"]) for r in aliases.iter_rows(named=True) if r["alias"]}
     spans = [(r["char_start"], r["char_end"]) for r in segments.filter(pl.col("counted")).iter_rows(named=True)]
     pattern, starts, rows = alias_pattern(list(target)), paragraph_starts(text), []
-    for lo, hi in spans:
+    for lo, hi in spans if target else []:  # no alias: no mention (an empty pattern would match everywhere)
         for m in pattern.finditer(text, lo, hi):
             entity_id, entity_type = target[m.group()]
             rows.append({

@@ -12,10 +12,13 @@ copy per page. Strip outputs before committing notebooks: each chart output weig
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from uuid import uuid4
 
 BUNDLE_MARK = "tk-vega-bundle"
+# an escaped U+2028/U+2029 in JSON text (not an escaped backslash followed by "u2028")
+_SEPARATOR = re.compile(r"(?<!\\)((?:\\\\)*)\\u202[89]")
 
 
 @cache
@@ -50,8 +53,15 @@ def bundle() -> str:
 
 
 def script_json(obj) -> str:
-    """JSON that is safe inside a ``<script>`` element: no ``</script>``, ``<!--`` or ``&`` survive."""
-    return json.dumps(obj).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON that is safe inside a ``<script>`` element: no ``</script>``, ``<!--`` or ``&`` survive, and
+    U+2028/U+2029 become spaces (Vega's expression parser rejects them in the sort lists Vega-Lite writes,
+    leaving a blank chart).
+
+    >>> script_json({"name": "A\u2028B</script>"})
+    '{"name": "A B\\\\u003c/script\\\\u003e"}'
+    """
+    text = _SEPARATOR.sub(r"\1 ", json.dumps(obj))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def html(spec: dict, with_bundle: bool) -> str:

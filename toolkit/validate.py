@@ -12,32 +12,20 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from toolkit import article, schema
+from toolkit.fileform import ANY_ODD, ID_ODD, ROUGH_ID, TEXT_ODD, Problem, decode, odd_char, parse, ragged, show
 
 MAX_SHOWN = 50
+_FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9999, 12, 31)  # Python's dates
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a data folder."""
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f" row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
 
 
 class DataError(ValueError):
@@ -53,11 +41,13 @@ class DataError(ValueError):
 
 @dataclass
 class Report:
-    """The result of :func:`validate`: ``ok``, ``problems`` and ``notes`` (e.g. checks skipped)."""
+    """The result of :func:`validate`: ``ok``, ``problems``, ``notes`` (e.g. checks skipped) and ``text``
+    (the article text the quotes and offsets were checked against, or None)."""
 
     folder: Path
     problems: list[Problem]
     notes: list[str]
+    text: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -75,25 +65,20 @@ class Report:
         return f"<b>{escape(str(self.folder))}</b>: {'OK' if self.ok else len(self.problems)} problem(s)<ul>{items}{notes}</ul>"
 
 
+
 def _suggest(word: str, options) -> str:
+    if len(str(word)) > 100:  # nothing long is a typo of an id, and difflib would be slow
+        return ""
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f"; did you mean {show(close[0])}?" if close else ""
 
 
 def _row_numbers(mask: pl.Series) -> list[int]:
     return [i + 1 for i in mask.arg_true().to_list()]
 
 
-def _decode(raw: bytes) -> tuple[str | None, int, str]:
-    """(text, 0, "") for UTF-8 bytes; otherwise (None, line, a message naming the byte and the line)."""
-    try:
-        return raw.decode("utf-8"), 0, ""
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        return None, line, f"not UTF-8: byte {raw[e.start]:#x} at line {line}; save the file as UTF-8"
 
-
-def _cast(col: pl.Series, f: dict) -> pl.Series:
+def _cast(col: pl.Expr, f: dict) -> pl.Expr:
     t = f["type"]
     if t == "integer":
         return col.str.strip_chars().cast(pl.Int64, strict=False)
@@ -102,7 +87,7 @@ def _cast(col: pl.Series, f: dict) -> pl.Series:
     if t == "boolean":
         low = col.str.strip_chars().str.to_lowercase()
         return low.replace_strict({"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean)
-    if t == "date":
+    if t == "date":  # years outside 1..9999 parse but are no Python date: `read` nulls and reports them
         return col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
     if t == "list":
         return col.str.split(f.get("delimiter", ";")).list.eval(pl.element().str.strip_chars()).list.eval(
@@ -110,28 +95,80 @@ def _cast(col: pl.Series, f: dict) -> pl.Series:
     return col
 
 
+def _bad_type(value: str, f: dict) -> str:
+    if f["type"] != "date":
+        return f"{show(value)} is not a valid {f['type']}"
+    year = re.match(r"\s*([-+]?\d+)-\d", value)
+    if year and not 1 <= int(year.group(1)) <= 9999:
+        return f"{show(value)} is not a valid date (the year must be from 1 to 9999)"
+    return f"{show(value)} is not a valid date (use YYYY-MM-DD)"
+
+
+def _also(rows: list[int], r: int) -> str:
+    others = [x for x in rows if x != r]
+    shown = ", ".join(map(str, others[:5])) + (", …" if len(others) > 5 else "")
+    return f" (also in row{'s' if len(others) > 1 else ''} {shown})" if others else ""
+
+
 def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.DataFrame,
                      typed_df: pl.DataFrame) -> list[Problem]:
     """The problems of one failed check of one column (rows where ``mask`` is true)."""
     c, name = f.get("constraints", {}), f["name"]
     col = df[name].str.strip_chars().replace("", None) if f["type"] != "string" else df[name]
-    typed, out = typed_df[name], []
-    for r in _row_numbers(mask):
-        if kind == "type":
-            msg = f"{col[r - 1]!r} is not a valid {f['type']}" + (" (use YYYY-MM-DD)" if f["type"] == "date" else "")
+    typed, out, rows = typed_df[name], [], _row_numbers(mask)
+    if kind == "unique":
+        where: dict = {}
+        for r in rows:
+            where.setdefault(typed[r - 1], []).append(r)
+    for r in rows:
+        if kind in ("type", "year"):
+            msg = _bad_type(col[r - 1], f)
         elif kind == "required":
-            msg = "value is required"
+            msg = "value is required" + (f" ({show(col[r - 1])} lists no item)" if f["type"] == "list" else "")
         elif kind == "enum":
-            msg = (f"{col[r - 1]!r} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
+            msg = (f"{show(col[r - 1])} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
                    + f" (allowed: {', '.join(c['enum'])})")
         elif kind in ("minimum", "maximum"):
             msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
         elif kind == "maxLength":
-            msg = f"text is longer than {c['maxLength']} characters"
+            msg = f"text is longer than {c['maxLength']} characters ({len(col[r - 1]):,})"
+        elif kind == "id_char" and (col[r - 1].strip() == col[r - 1] or ANY_ODD.search(col[r - 1].strip())):
+            msg = f"{show(col[r - 1])} {odd_char(col[r - 1], True)}"
+        elif kind in ("space", "id_char"):
+            msg = f"{show(col[r - 1])} starts or ends with a space; keys are compared exactly"
+        elif kind == "text_char":
+            msg = f"{show(col[r - 1])} {odd_char(col[r - 1], False)}"
         else:
-            msg = f"{typed[r - 1]!r} is not unique"
+            msg = f"{show(typed[r - 1])} is not unique" + _also(where[typed[r - 1]], r)
         out.append(Problem(fname, r, name, msg))
     return out
+
+
+def _joined(fields: list[dict]) -> pl.Expr:
+    """Several text columns as one, separated by U+001F (a control character, itself flagged in ids)."""
+    return pl.concat_str([pl.col(f["name"]) for f in fields], separator="\x1f", ignore_nulls=True)
+
+
+def _form(f: dict, kind: str) -> pl.Expr:
+    """The precise mask of one check of the form of a column's values."""
+    col = pl.col(f["name"])
+    if kind == "blank":  # a required text that is only spaces, or a quoted ""
+        return col.str.strip_chars() == ""
+    if kind == "text_char":
+        return col.str.contains(TEXT_ODD).fill_null(False)
+    form = {"space": r"^\s|\s$", "id_char": ID_ODD if f["type"] == "list" else rf"^\s|\s$|{ID_ODD}"}[kind]
+    return col.str.contains(form).fill_null(False) & (col.str.strip_chars() != "")
+
+
+def _key_columns(name: str) -> tuple[set[str], set[str]]:
+    """(columns that hold keys, the strict ones among them: ids that allow no space or invisible character)."""
+    res = schema.resource(name)
+    pk = schema.primary_key(name)
+    keys = set(pk) | {fk["fields"] for fk in res["schema"].get("foreignKeys", [])}
+    keys |= {k[f] for k in res.get("x-polymorphicKeys", []) for f in ("field", "typeField")}
+    keys |= {k["field"] for k in res.get("x-multiKeys", [])}
+    keys |= {f["name"] for f in schema.fields(name) if f["name"].endswith(("_id", "_ids"))}
+    return keys, {k for k in keys if k.endswith(("_id", "_ids")) or pk == [k]}
 
 
 def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
@@ -140,37 +177,48 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     fname, path = res["path"], folder / res["path"]
     if not path.is_file():
         return None, [Problem(fname, None, None, f"file is missing from {folder}")]
-    raw = path.read_bytes()
-    if not raw.strip():
-        return None, [Problem(fname, None, None, "file is empty (expected a header row: "
-                              + ",".join(f["name"] for f in schema.fields(name)) + ")")]
-    _, line, message = _decode(raw)
-    if message:
-        return None, [Problem(fname, line - 1 if line > 1 else None, None, message)]
-    try:
-        df = pl.read_csv(io.BytesIO(raw), infer_schema=False)
-    except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row object
-        return None, [Problem(fname, None, None, f"cannot be read as CSV: {str(e).splitlines()[0]}")]
-    problems: list[Problem] = []
     declared = schema.fields(name)
+    raw = path.read_bytes()
+    text, header, problems = parse(fname, raw)
+    if text is None and problems and problems[0].message.startswith("file is empty"):
+        problems = [Problem(fname, None, None, problems[0].message[:-1] + ": "
+                            + ",".join(f["name"] for f in declared) + ")")]
+    if problems:
+        return None, problems
+    try:
+        df = pl.read_csv(io.BytesIO(raw.removeprefix(b"\xef\xbb\xbf")), infer_schema=False)
+    except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row number: find it
+        return None, ragged(fname, text, len(header)) or [
+            Problem(fname, None, None, f"cannot be read as CSV: {show(str(e).splitlines()[0], 200)[1:-1]}")]
     for f in declared:
         if f["name"] not in df.columns:
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
     if problems:
         return None, problems
-    # every column's typed values and every constraint's mask, computed in two polars queries (not one per check)
-    typed_cols, checks = [], []
+    keys, strict = _key_columns(name)
+    odd_in_file = ANY_ODD.search(text) is not None
+    # every column's typed values and every check's mask in one polars query; checks of the form of the values
+    # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
+    typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
     for f in declared:
-        col, c = pl.col(f["name"]), f.get("constraints", {})
+        col, c, fname_ = pl.col(f["name"]), f.get("constraints", {}), f["name"]
         col = col.str.strip_chars().replace("", None) if f["type"] != "string" else col
         typed = _cast(col, f)
         bad = col.is_not_null() & typed.is_null()
         checks.append((f, "type", bad))
+        if f["type"] == "date":
+            checks.append((f, "year", ~typed.is_between(_FIRST_DAY, _LAST_DAY).fill_null(True)))
         if c.get("required"):
-            checks.append((f, "required", col.is_null() & ~bad))
+            checks.append((f, "required", (col.is_null() | (typed.list.len() == 0)) if f["type"] == "list" else col.is_null() & ~bad))
+            if f["type"] == "string":
+                blanks.append(f)
         if "enum" in c:
             checks.append((f, "enum", col.is_not_null() & ~col.is_in(c["enum"])))
             typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(c["enum"]))
+        elif fname_ in keys and f["type"] in ("string", "list"):
+            ids.append(f)
+        if f["type"] in ("string", "list") and fname_ not in strict and "enum" not in c and odd_in_file:
+            checks.append((f, "text_char", _form(f, "text_char")))  # text and keys like alias
         for key, op in (("minimum", typed.__lt__), ("maximum", typed.__gt__)):
             if key in c and f["type"] in ("integer", "number"):
                 checks.append((f, key, op(c[key]).fill_null(False)))
@@ -178,18 +226,45 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
             checks.append((f, "maxLength", (col.str.len_chars() > c["maxLength"]).fill_null(False)))
         if c.get("unique"):
             checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
-        typed_cols.append(typed.alias(f["name"]))
-    extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
-    typed_df = df.select(*typed_cols, *(df.get_column(c) for c in extra))  # Series: a name like "*" is no pattern
-    failing = df.select(*(m.any().alias(str(i)) for i, (_, _, m) in enumerate(checks))).row(0)
-    for (f, kind, mask), hit in zip(checks, failing):
-        if hit:
-            problems += _column_problems(fname, f, kind, df.select(mask).to_series(), df, typed_df)
+        typed_cols.append(typed.alias(fname_))
+        typed_of[fname_] = typed
+    coarse = [([(f, "id_char" if f["name"] in strict else "space") for f in ids], _joined(ids).str.contains(ROUGH_ID)),
+              ([(f, "blank") for f in blanks], _joined(blanks).str.contains(r"(?:^|\x1f)\s*(?:\x1f|$)"))]
+    coarse = [(fine, mask) for fine, mask in coarse if fine]
     pk = schema.primary_key(name)
-    if len(pk) > 1:
-        for r in _row_numbers(typed_df.select(pk).is_duplicated()):
-            problems.append(Problem(fname, r, ",".join(pk), "duplicate primary key "
-                                    + repr(tuple(typed_df.row(r - 1, named=True)[k] for k in pk))))
+    pk_checked = len(pk) == 1 and schema.field(name, pk[0]).get("constraints", {}).get("unique")
+    if not pk_checked:  # a key of several columns, or one column without `unique` (mentions' char_start)
+        key = pl.struct(*(typed_of[k].alias(k) for k in pk)) if len(pk) > 1 else typed_of[pk[0]]
+        checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in pk)))
+    extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
+    # Series for extra columns: a name like "*" is no pattern
+    marks = [f"\x00check{i}" for i in range(len(checks) + len(coarse))]
+    out = df.select(*typed_cols, *(df.get_column(c) for c in extra),
+                    *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
+    masks = [out.get_column(k) for k in marks]
+    typed_df = out.drop(marks)
+    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or "\x1f" in text
+            for check in group]
+    if fine:  # a rough mask hit: the precise check of each column it covers
+        checks = checks + [(f, "required" if kind == "blank" else kind, None) for f, kind in fine]
+        masks = masks[:len(checks) - len(fine)] + df.select(_form(f, kind).alias(str(i)) for i, (f, kind) in enumerate(fine)).get_columns()
+    for (f, kind, _), mask in zip(checks, masks):
+        if not mask.any():
+            continue
+        if kind == "year":  # year 0 or -1 would fail every reader later (a ValueError, not a problem)
+            typed_df = typed_df.with_columns(pl.when(mask).then(None).otherwise(pl.col(f["name"])).alias(f["name"]))
+        if f is not None:
+            problems += _column_problems(fname, f, kind, mask, df, typed_df)
+        else:
+            rows = _row_numbers(mask)
+            where: dict = {}
+            for r in rows:
+                where.setdefault(typed_df.row(r - 1, named=True)[pk[0]] if len(pk) == 1 else
+                                 tuple(typed_df.row(r - 1, named=True)[k] for k in pk), []).append(r)
+            for value, same in where.items():
+                for r in same:
+                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {show(value)}" + _also(same, r)))
+    problems.sort(key=lambda p: (p.row or 0))
     return typed_df, problems
 
 
@@ -215,7 +290,7 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
         for i, v in enumerate(df[col].to_list(), start=1):
             for item in (v if isinstance(v, list) else [v]):
                 if item is not None and item not in known:
-                    problems.append(Problem(fname, i, col, f"{item!r} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
+                    problems.append(Problem(fname, i, col, f"{show(item)} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
     for pk in res.get("x-polymorphicKeys", []):
         for i, row in enumerate(df.select(pk["field"], pk["typeField"]).iter_rows(), start=1):
             value, kind = row
@@ -224,13 +299,13 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
                 continue
             known = known_in(target)
             if value not in known:
-                problems.append(Problem(fname, i, pk["field"], f"{value!r} is not a {kind} id in {target}.csv" + _suggest(value, known)))
+                problems.append(Problem(fname, i, pk["field"], f"{show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known)))
     for mk in res.get("x-multiKeys", []):
         known = set().union(*(known_in(t) for t in mk["references"]))
         for i, v in enumerate(df[mk["field"]].to_list(), start=1):
             for item in v or []:
                 if item not in known:
-                    problems.append(Problem(fname, i, mk["field"], f"{item!r} is not an id in "
+                    problems.append(Problem(fname, i, mk["field"], f"{show(item)} is not an id in "
                                             + " or ".join(f"{t}.csv" for t in mk["references"]) + _suggest(item, known)))
     return problems
 
@@ -317,11 +392,11 @@ def _check_mentions(tables: dict, texts: dict[str, str], flawed: set[str] = froz
     problems = []
     missing = expected.join(have, on=key, how="anti")
     for r in missing.iter_rows(named=True):
-        problems.append(Problem("mentions.csv", None, None, f"no mention of {r['surface']!r} ({r['entity_type']} {r['entity_id']}) "
+        problems.append(Problem("mentions.csv", None, None, f"no mention of {show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
                                 f"at {r['char_start']}-{r['char_end']}, paragraph {r['paragraph']}; regenerate with `python -m toolkit mentions`"))
     extra = have.with_row_index("row", offset=1).join(expected, on=key, how="anti")
     for r in extra.iter_rows(named=True):
-        problems.append(Problem("mentions.csv", r["row"], "char_start", f"{r['surface']!r} at {r['char_start']}-{r['char_end']} "
+        problems.append(Problem("mentions.csv", r["row"], "char_start", f"{show(r['surface'])} at {r['char_start']}-{r['char_end']} "
                                 "is not an alias occurrence in a counted segment; regenerate with `python -m toolkit mentions`"))
     return problems
 
@@ -336,16 +411,19 @@ def read_all(folder: Path) -> tuple[dict[str, pl.DataFrame | None], list[Problem
     return tables, problems
 
 
-def read_text(path: Path, folder: Path) -> tuple[str | None, list[Problem]]:
-    """The article text at ``path`` (exactly as the offsets count it), or a problem naming the file."""
+def read_text(path: Path, folder: Path, unused: str = " (quotes, offsets and mentions were not checked against it)"
+              ) -> tuple[str | None, list[Problem]]:
+    """The article text at ``path`` (exactly as the offsets count it), or a problem naming the file
+    (``unused`` ends its message)."""
     shown = path.name if path.parent.resolve() == Path(folder).resolve() else str(path)
     try:
         raw = path.read_bytes()
     except OSError as e:
-        return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}")]
-    text, _, message = _decode(raw)
+        return None, [Problem(shown, None, None, f"cannot be read: {e.strerror or e}{unused}")]
+    text, _, message = decode(raw)
+    message = message or article.form_problem(text)
     if message:
-        return None, [Problem(shown, None, None, message + " (quotes, offsets and mentions were not checked against it)")]
+        return None, [Problem(shown, None, None, message + unused)]
     return text, []
 
 
@@ -388,4 +466,5 @@ def validate(data_dir: str | Path | None = None, text_path: str | Path | None = 
 
     folder = data_folder(data_dir)
     ds, problems = read_folder(folder, text_path)
-    return Report(folder, problems, ds.notes)
+    paths = list(ds.text_paths.values())
+    return Report(folder, problems, ds.notes, paths[0] if len(paths) == 1 else None)
