@@ -18,7 +18,7 @@ def _texts(args) -> dict[str, str]:
 
     folder = data_folder(args.dir)
     sources, problems = read("sources", folder)
-    texts, _, notes, more = find_texts(folder, sources, args.text)
+    texts, _, notes, more = find_texts(folder, sources, args.text, unused=" (nothing was written)")
     if problems or more:
         sys.exit("\n".join(str(p) for p in problems + more))
     if not texts:

@@ -68,7 +68,8 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path | None = None
+def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path | None = None,
+               unused: str = " (quotes, offsets and mentions were not checked against it)"
                ) -> tuple[dict[str, str], dict[str, Path], list[str], list[Problem]]:
     """The text of every source that has one: (texts, their paths, notes, problems).
 
@@ -99,6 +100,7 @@ def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path
         if len(articles) == 1 and sid == articles[0]:
             own = ([given] if given else []) + own + [folder / "article.txt"]
         path = next((p for p in own if p.is_file()), None)
+        origin = ("given with --text" if given is not None and path == given else "the folder's own text")
         external = False
         if path is None and sid in articles and want:
             for cand in article.shared_candidates():
@@ -106,6 +108,8 @@ def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path
                     t, _ = read_text(cand, folder)
                     if t is not None and _sha(t) == want:
                         path, external = cand, True
+                        origin = ("$TOOLKIT_ARTICLE" if str(cand) == os.environ.get("TOOLKIT_ARTICLE")
+                                  else "found beside the project") + "; its checksum matches sources.text_sha256"
                         break
                     notes.append(f"{cand} is not the text of {sid} (its checksum differs); not used")
         if path is None:
@@ -113,14 +117,14 @@ def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path
                 notes.append(f"text of {sid} not found: its quotes, offsets and mentions were not checked "
                              f"(put it in {folder / TEXTS / (sid + '.txt')} or pass --text)")
             continue
-        t, probs = read_text(path, folder)
+        t, probs = read_text(path, folder, unused=unused)
         problems += probs
         if t is None:
             continue
         if want and not external and _sha(t) != want:
             notes.append(f"{path} differs from the text {sid} was extracted from (sources.text_sha256)")
         texts[sid], paths[sid] = t, path
-        notes.append(f"quotes and offsets of {sid} checked against {path}")
+        notes.append(f"quotes and offsets of {sid} checked against {path} ({origin})")
     return texts, paths, notes, problems
 
 

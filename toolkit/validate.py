@@ -235,7 +235,9 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     pk_checked = len(pk) == 1 and schema.field(name, pk[0]).get("constraints", {}).get("unique")
     if not pk_checked:  # a key of several columns, or one column without `unique` (mentions' char_start)
         key = pl.struct(*(typed_of[k].alias(k) for k in pk)) if len(pk) > 1 else typed_of[pk[0]]
-        checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in pk)))
+        needed = [k for k in pk if schema.field(name, k).get("constraints", {}).get("required")] or pk
+        # an optional key column (aliases' source_id scope) may be empty; two empty ones are the same key
+        checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in needed)))
     extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
     # Series for extra columns: a name like "*" is no pattern
     marks = [f"\x00check{i}" for i in range(len(checks) + len(coarse))]
