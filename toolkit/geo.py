@@ -51,7 +51,7 @@ LICENCES = {
 }
 WINDOW = (10.0, 10.0, 80.0, 60.0)
 """lon_min, lat_min, lon_max, lat_max of the backdrop and the gazetteer (``geo/build.py`` WINDOW)."""
-WEB_TOLERANCE = {"regions": 0.005, "countries": 0.03}  # degrees, coverage simplification
+WEB_TOLERANCE = {"regions": 0.005, "countries": 0.04}  # degrees, coverage simplification
 _WEB_GRID = 1e-4  # degrees; web coordinates rounded to ~10 m
 
 
