@@ -73,17 +73,31 @@ def _window(box) -> dict:
             "geometry": {"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s], [w, s]]]}}
 
 
-def _backdrop(box, pad: float = 2.5) -> tuple[list[dict], list[dict]]:
-    """Neighbouring countries (clipped a little beyond ``box``, clockwise rings) and their label points."""
+def _backdrop(box, pad: float = 2.5, width_px: float = 640, avoid=None) -> tuple[list[dict], list[dict]]:
+    """Neighbouring countries (clipped a little beyond ``box``, clockwise rings) and their label points.
+
+    Labels go at each country's inside point within the window, biggest country first; a label that
+    would overlap one already placed, or sit on an ``avoid`` shape (an origin area), is left out."""
     c = geo.countries(for_web=True)
     w, s, e, n = box
     c["geometry"] = shapely.orient_polygons(
         shapely.clip_by_rect(c.geometry.to_numpy(), w - pad, s - pad, e + pad, n + pad), exterior_cw=True)
     c = c[~c.geometry.is_empty]
     inner = shapely.clip_by_rect(c.geometry.to_numpy(), *box)
-    pts = shapely.point_on_surface(inner)
-    labels = [{"name": nm, "label": nm.upper(), "lon": round(p.x, 3), "lat": round(p.y, 3)}
-              for nm, p, g in zip(c["name"], pts, inner) if not g.is_empty]
+    deg = (e - w) / width_px  # degrees of longitude per pixel, roughly
+    taken = [a.buffer(0) for a in (avoid or []) if a is not None]
+    labels = []
+    for nm, g in sorted(zip(c["name"], inner), key=lambda x: -x[1].area):
+        if g.is_empty or not isinstance(nm, str):
+            continue
+        part = max(getattr(g, "geoms", [g]), key=lambda x: x.area)
+        p = polylabel(part, tolerance=0.05) if part.geom_type == "Polygon" else part.representative_point()
+        half_w, half_h = (len(nm) * 7.2 + 8) * deg / 2, 9 * deg
+        box_ = shapely.box(p.x - half_w, p.y - half_h, p.x + half_w, p.y + half_h)
+        if any(box_.intersects(t) for t in taken):
+            continue
+        taken.append(box_)
+        labels.append({"name": nm, "label": nm.upper(), "lon": round(p.x, 3), "lat": round(p.y, 3)})
     return geo.web_features(c[["place_id", "iso_3166", "name", "geometry"]]), labels
 
 
@@ -402,7 +416,9 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
         path_rows += [common | {"i": j, "lon": x, "lat": y} for j, (x, y) in enumerate(pts)]
         head_rows.append(common | {"lon": pts[-1][0], "lat": pts[-1][1], "angle": bearing})
         curves.append((common, pts))
-    back, back_labels = _backdrop(box)
+    kind = dict(zip(pla["place_id"], pla["kind"].cast(pl.String)))
+    back, back_labels = _backdrop(box, avoid=[shapes[o] for o in origins
+                                              if shapes[o].geom_type != "Point" and kind.get(o) != "country"])
     theatres = list(dict.fromkeys(t for _, t in lines))
     origin_dots = [{"lon": where[o][0], "lat": where[o][1], "origin": name.get(o, o)} for o in origins]
     west, south, east, north = box
