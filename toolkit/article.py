@@ -10,6 +10,7 @@ The project never ships the text. These functions read it from a path the user h
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from bisect import bisect_right
@@ -100,10 +101,30 @@ def locate(text: str, quote: str, paragraph: int | None = None) -> tuple[int, in
     return paragraph_of(text, start), start, start + len(quote)
 
 
-def alias_pattern(aliases: list[str]) -> re.Pattern:
-    """One regex for all aliases: longest first, case-sensitive, not inside a word."""
-    alts = sorted(set(aliases), key=len, reverse=True)
+@functools.lru_cache(maxsize=64)
+def _pattern(alts: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")(?!\w)")
+
+
+def alias_pattern(aliases: list[str]) -> re.Pattern:
+    """One regex for all aliases: longest first, case-sensitive, not inside a word (compiled once per set)."""
+    return _pattern(tuple(sorted(set(aliases), key=lambda a: (-len(a), a))))
+
+
+_MENTION_SCHEMA = {"entity_id": pl.String, "entity_type": pl.String, "surface": pl.String,
+                   "paragraph": pl.Int64, "char_start": pl.Int64, "char_end": pl.Int64}
+
+
+def _scan(text: str, target: dict, spans: list[tuple[int, int]]) -> list[tuple]:
+    """(entity_id, entity_type, surface, paragraph, char_start, char_end) of every alias occurrence in the spans."""
+    if not target:  # no alias: no mention (an empty pattern would match everywhere)
+        return []
+    pattern, starts, rows = alias_pattern(list(target)), paragraph_starts(text), []
+    for lo, hi in spans:
+        for m in pattern.finditer(text, lo, hi):
+            entity_id, entity_type = target[m.group()]
+            rows.append((entity_id, entity_type, m.group(), bisect_right(starts, m.start()), m.start(), m.end()))
+    return sorted(rows, key=lambda r: r[4])
 
 
 def find_mentions(text: str, aliases: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
@@ -111,40 +132,29 @@ def find_mentions(text: str, aliases: pl.DataFrame, segments: pl.DataFrame) -> p
 
     ``aliases`` needs alias, entity_id, entity_type; ``segments`` needs char_start, char_end, counted.
     """
-    target = {r["alias"]: (r["entity_id"], r["entity_type"]) for r in aliases.iter_rows(named=True) if r["alias"]}
-    spans = [(r["char_start"], r["char_end"]) for r in segments.filter(pl.col("counted")).iter_rows(named=True)]
-    pattern, starts, rows = alias_pattern(list(target)), paragraph_starts(text), []
-    for lo, hi in spans if target else []:  # no alias: no mention (an empty pattern would match everywhere)
-        for m in pattern.finditer(text, lo, hi):
-            entity_id, entity_type = target[m.group()]
-            rows.append({
-                "entity_id": entity_id,
-                "entity_type": entity_type,
-                "surface": m.group(),
-                "paragraph": paragraph_of(text, m.start(), starts),
-                "char_start": m.start(),
-                "char_end": m.end(),
-            })
-    schema = {"entity_id": pl.String, "entity_type": pl.String, "surface": pl.String,
-              "paragraph": pl.Int64, "char_start": pl.Int64, "char_end": pl.Int64}
-    return pl.DataFrame(rows, schema=schema).sort("char_start")
+    target = {a: (e, str(t)) for a, e, t in aliases.select("alias", "entity_id", "entity_type").iter_rows() if a}
+    spans = segments.filter(pl.col("counted")).select("char_start", "char_end").rows()
+    return pl.DataFrame(_scan(text, target, spans), schema=_MENTION_SCHEMA, orient="row")
 
 
 def find_all_mentions(texts: dict[str, str], aliases: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     """:func:`find_mentions` for every source in ``texts`` (source_id -> text), each with its own segments
-    and the aliases scoped to it (``aliases.source_id`` empty: every source). Adds a source_id column."""
-    aliases = aliases.with_columns(pl.col("entity_type").cast(pl.String))
-    scoped = "source_id" in aliases.columns
-    frames = []
-    for sid, text in texts.items():
-        own = aliases.filter(pl.col("source_id").is_null() | (pl.col("source_id") == sid)) if scoped and sid else aliases
-        if scoped and own["alias"].is_duplicated().any():  # a source's own alias wins over the general one
-            own = own.sort(pl.col("source_id").is_null()).unique("alias", keep="first", maintain_order=True)
-        seg = segments.filter(pl.col("source_id") == sid) if "source_id" in segments.columns and sid else segments
-        if own.is_empty() or seg.is_empty():
+    and the aliases scoped to it (``aliases.source_id`` empty: every source; a source's own alias wins).
+    Adds a source_id column."""
+    cols = ["alias", "entity_id", "entity_type", *(["source_id"] if "source_id" in aliases.columns else [])]
+    general, scoped = {}, {}
+    for row in aliases.select(cols).with_columns(pl.col("entity_type").cast(pl.String)).iter_rows():
+        if not row[0]:
             continue
-        frames.append(find_mentions(text, own, seg).select(pl.lit(sid, dtype=pl.String).alias("source_id"), pl.all()))
-    empty = pl.DataFrame(schema={"source_id": pl.String, "entity_id": pl.String, "entity_type": pl.String,
-                                 "surface": pl.String, "paragraph": pl.Int64, "char_start": pl.Int64,
-                                 "char_end": pl.Int64})
-    return pl.concat(frames) if frames else empty
+        scope = row[3] if len(row) > 3 else None
+        (scoped.setdefault(scope, {}) if scope else general)[row[0]] = (row[1], row[2])
+    by_source: dict = {}
+    seg_cols = ["source_id"] if "source_id" in segments.columns else []
+    for row in segments.filter(pl.col("counted")).select(*seg_cols, "char_start", "char_end").iter_rows():
+        by_source.setdefault(row[0] if seg_cols else None, []).append(row[-2:])
+    rows = []
+    for sid, text in texts.items():
+        target = general | scoped.get(sid, {}) if sid else general
+        spans = by_source.get(sid if seg_cols and sid else None, [])
+        rows += [(sid, *r) for r in _scan(text, target, spans)]
+    return pl.DataFrame(rows, schema={"source_id": pl.String, **_MENTION_SCHEMA}, orient="row")

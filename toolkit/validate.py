@@ -313,40 +313,45 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
 
 
 def _check_rules(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
-    """Rules a Table Schema cannot state: ordered values and dates, evidence present."""
-    fname, problems = schema.resource(name)["path"], []
-    rows = list(df.iter_rows(named=True))
-    for i, r in enumerate(rows, start=1):
-        if name == "estimates":
-            lo, best, hi = r["value_low"], r["value_best"], r["value_high"]
-            if lo is not None and best is not None and lo > best:
-                problems.append(Problem(fname, i, "value_low", f"{lo} is greater than value_best {best}"))
-            if best is not None and hi is not None and best > hi:
-                problems.append(Problem(fname, i, "value_best", f"{best} is greater than value_high {hi}"))
-            if lo is not None and hi is not None and lo > hi:
-                problems.append(Problem(fname, i, "value_low", f"{lo} is greater than value_high {hi}"))
-            need = {"lower": "value_low", "upper": "value_high", "exact": "value_best"}.get(str(r["bound"]))
-            if need and r[need] is None:
-                problems.append(Problem(fname, i, need, f"a {r['bound']} bound needs {need}"))
-            if str(r["bound"]) == "vague" and any(v is not None for v in (lo, best, hi)):
-                problems.append(Problem(fname, i, "bound", "a vague claim carries no numbers; keep its words in qualifier"))
-        for a, b in (("claim_date_start", "claim_date_end"), ("date_start", "date_end"), ("published_start", "published_end")):
-            if a in r and r[a] is not None and r[b] is not None and r[a] > r[b]:
-                problems.append(Problem(fname, i, b, f"{r[b]} is before {a} {r[a]}"))
-        for a, b in (("char_start", "char_end"), ("paragraph_start", "paragraph_end")):
-            if a in r and r[a] is not None and r[b] is not None and r[a] >= r[b] + (a == "paragraph_start"):
-                problems.append(Problem(fname, i, b, f"{r[b]} is before {a} {r[a]}"))
+    """Rules a Table Schema cannot state: ordered values and dates, evidence present.
+
+    Every rule is a polars mask over the whole table (one query); rows are looked at only where one hits."""
+    fname, cols = schema.resource(name)["path"], set(df.columns)
+    checks: list[tuple[pl.Expr, str, object]] = []  # (mask, column, message of a hit row)
+    if name == "estimates" and {"value_low", "value_best", "value_high", "bound"} <= cols:
+        lo, best, hi, bound = pl.col("value_low"), pl.col("value_best"), pl.col("value_high"), pl.col("bound").cast(pl.String)
+        checks += [(lo > best, "value_low", lambda r: f"{r['value_low']} is greater than value_best {r['value_best']}"),
+                   (best > hi, "value_best", lambda r: f"{r['value_best']} is greater than value_high {r['value_high']}"),
+                   (lo > hi, "value_low", lambda r: f"{r['value_low']} is greater than value_high {r['value_high']}")]
+        for kind, need in (("lower", "value_low"), ("upper", "value_high"), ("exact", "value_best")):
+            checks.append(((bound == kind) & pl.col(need).is_null(), need, lambda r, k=kind, n=need: f"a {k} bound needs {n}"))
+        checks.append(((bound == "vague") & pl.any_horizontal(lo.is_not_null(), best.is_not_null(), hi.is_not_null()),
+                       "bound", lambda r: "a vague claim carries no numbers; keep its words in qualifier"))
+    for a, b in (("claim_date_start", "claim_date_end"), ("date_start", "date_end"), ("published_start", "published_end")):
+        if {a, b} <= cols:
+            checks.append((pl.col(a) > pl.col(b), b, lambda r, a=a, b=b: f"{r[b]} is before {a} {r[a]}"))
+    for a, b, gap in (("char_start", "char_end", 0), ("paragraph_start", "paragraph_end", 1)):
+        if {a, b} <= cols:
+            checks.append((pl.col(a) >= pl.col(b) + gap, b, lambda r, a=a, b=b: f"{r[b]} is before {a} {r[a]}"))
     if schema.resource(name).get("x-evidence") and tables.get("sources") is not None:
-        text_sources = set(tables["sources"].filter(pl.col("kind") == "article")["source_id"].to_list())
+        text_sources = tables["sources"].filter(pl.col("kind") == "article")["source_id"].to_list()
         limit = schema.package().get("x-article", {}).get("max_quote_words", 25)
-        for i, r in enumerate(rows, start=1):
-            if r["source_id"] in text_sources:
-                for col in ("paragraph", "char_start", "char_end", "quote"):
-                    if r[col] is None:
-                        problems.append(Problem(fname, i, col, f"facts from the article need a locator; {col} is empty"))
-            if r["quote"] is not None and len(r["quote"].split()) > limit:
-                problems.append(Problem(fname, i, "quote", f"{len(r['quote'].split())} words; keep quotes to at most {limit} words"))
-    return problems
+        in_text = pl.col("source_id").is_in(text_sources)
+        for col in ("paragraph", "char_start", "char_end", "quote"):
+            checks.append((in_text & pl.col(col).is_null(), col,
+                           lambda r, c=col: f"facts from the article need a locator; {c} is empty"))
+        checks.append((pl.col("quote").str.count_matches(r"\S+") > limit, "quote",
+                       lambda r: f"{len(r['quote'].split())} words; keep quotes to at most {limit} words"))
+    if not checks or df.is_empty():
+        return []
+    masks = df.select(m.fill_null(False).alias(str(i)) for i, (m, _, _) in enumerate(checks))
+    hits = masks.select(pl.all().any()).row(0)
+    problems = []
+    for i, (_, col, message) in enumerate(checks):
+        if hits[i]:
+            for r in masks[str(i)].arg_true().to_list():
+                problems.append(Problem(fname, r + 1, col, message(df.row(r, named=True))))
+    return sorted(problems, key=lambda p: p.row)
 
 
 def _check_text(name: str, df: pl.DataFrame, texts: dict[str, str], tables: dict) -> list[Problem]:
@@ -356,29 +361,32 @@ def _check_text(name: str, df: pl.DataFrame, texts: dict[str, str], tables: dict
     if not {"char_start", "char_end"} <= cols or not texts:
         return []
     only = next(iter(texts)) if len(texts) == 1 else None
-    for i, r in enumerate(df.iter_rows(named=True), start=1):
-        s, e = r["char_start"], r["char_end"]
-        text = texts.get(r["source_id"]) if "source_id" in r else texts.get(only)
+    n = df.height
+    col = "quote" if "quote" in cols else "surface"
+    para_col = "paragraph" if "paragraph" in cols else "paragraph_start"
+    column = lambda c: df[c].to_list() if c in cols else [None] * n  # noqa: E731
+    sids = df["source_id"].to_list() if "source_id" in cols else [only] * n
+    for i, (s, e, sid, expect, para) in enumerate(zip(df["char_start"].to_list(), df["char_end"].to_list(), sids,
+                                                       column(col), column(para_col)), start=1):
+        text = texts.get(sid)
         if s is None or e is None or text is None:
             continue
         if e > len(text):
             problems.append(Problem(fname, i, "char_end", f"{e} is past the end of the text ({len(text)} characters)"))
             continue
-        expect = r.get("quote", r.get("surface"))
-        col = "quote" if "quote" in r else "surface"
         if expect is not None and text[s:e] != expect:
             hint = ""
             found = text.find(expect)
             if found >= 0:
                 hint = f"; the quote is at {found}-{found + len(expect)} (run `python -m toolkit locate`)"
             problems.append(Problem(fname, i, col, f"does not match the text at {s}-{e} ({text[s:e][:40]!r}){hint}"))
-        para_col = "paragraph" if "paragraph" in r else "paragraph_start"
-        sid = r.get("source_id", only)
+        if para is None:
+            continue
         if sid not in starts:
             starts[sid] = article.paragraph_starts(text)
         actual = article.paragraph_of(text, s, starts[sid])
-        if r.get(para_col) is not None and r[para_col] != actual:
-            problems.append(Problem(fname, i, para_col, f"offset {s} is in paragraph {actual}, not {r[para_col]}"))
+        if para != actual:
+            problems.append(Problem(fname, i, para_col, f"offset {s} is in paragraph {actual}, not {para}"))
     return problems
 
 
