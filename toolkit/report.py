@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit import embed, schema
+from toolkit import __version__, embed, pages, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -123,11 +123,13 @@ def _execute(path: str) -> tuple[str, dict | None, str | None, float]:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
 
     start, p = time.perf_counter(), Path(path)
     nb = nbformat.read(p, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(p.parent)}})
+                            resources={"metadata": {"path": str(p.parent)}},
+                            config=Config({"KernelManager": {"transport_encryption": "auto"}}))  # CurveZMQ: no TCP warning
     try:
         client.execute()
     except CellExecutionError:
@@ -139,13 +141,13 @@ def _execute(path: str) -> tuple[str, dict | None, str | None, float]:
 
 NAV = ('<nav class="tk-nav"><a href="index.html">Report home</a> · <a href="dictionary.html">Data dictionary</a>'
        '{extra}</nav>')
-STYLE = """<style>
+STYLE = """<style>{css}
 .tk-nav{font:14px system-ui,sans-serif;padding:8px 16px;background:#f3f3f3;border-bottom:1px solid #ddd}
 .tk-nav a{color:#0b5394}
 .tk-page{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 .tk-page table{border-collapse:collapse;font-size:14px}.tk-page td,.tk-page th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
 .tk-foot{font:13px system-ui,sans-serif;color:#555;margin:2rem 16px}
-</style>"""
+</style>""".replace("{css}", pages.CSS)
 
 
 def _offline(page: str) -> str:
@@ -280,22 +282,34 @@ def _slim_css(page: str) -> str:
     return "".join(out) + page[last:]
 
 
-def _to_html(nb, title: str, footer: str) -> str:
-    """A self-contained page: no network, one Vega bundle in <head>, the site's nav and footer."""
+def _to_html(nb, title: str, footer: str, notebook: str | None = None) -> str:
+    """A page with no network access: charts drawn by the site's one ``vega.js`` (static images until then),
+    the site's nav, a table of contents, a download link for ``notebook`` (its file name) and the footer."""
     from nbconvert import HTMLExporter
 
+    has_charts = pages.charts_to_html(nb) > 0
     exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True,
                             mathjax_url="", require_js_url="", jquery_url="")
     page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    bundles = re.compile(rf'<script class="{embed.BUNDLE_MARK}">.*?</script>', re.S)
-    has_charts = bool(bundles.search(page)) or "tk-vega" in page
-    page = _slim_css(_offline(bundles.sub("", page)))
-    # nav and footer first: the bundle's own text contains "<body>" and "</body>", so it goes in last
+    page = re.sub(rf'<script class="{embed.BUNDLE_MARK}">.*?</script>', "", page, flags=re.S)  # older outputs
+    page = re.sub(r'<script src="">\s*</script>', "", page)  # the template's empty require.js/jQuery slots
+    page = pages.slim_images(_slim_css(_offline(page)))
     page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + NAV.format(extra=""), page, count=1)
+    extra = pages.toc(page) + (pages.download_link(notebook) if notebook else "")
+    page = re.sub(r"(</h1>)", lambda m: m.group(1) + extra, page, count=1)
     cut = page.rindex("</body>")
     page = page[:cut] + f'<footer class="tk-foot">{footer}</footer>' + page[cut:]
-    head = STYLE + (f'<script class="{embed.BUNDLE_MARK}">{embed.bundle()}</script>' if has_charts else "")
+    head = STYLE + (pages.SCRIPT if has_charts else "")
     return page.replace("</head>", head + "</head>", 1)
+
+
+def _write_page(site: Path, src: Path, nb, title: str, footer: str) -> None:
+    """Write a chapter's page and a copy of its notebook (outputs cleared) for the download link."""
+    pages.copy_notebook(src, site)
+    page = _to_html(nb, title, footer, src.name)
+    if pages.SCRIPT in page:
+        pages.write_bundle(site)
+    (site / f"{src.stem}.html").write_text(page, encoding="utf-8")
 
 
 def _title(nb) -> str:
@@ -308,7 +322,8 @@ def _title(nb) -> str:
 
 
 def _shell(title: str, body: str, footer: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>{STYLE}</head>'
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>{STYLE}</head>'
             f'<body>{NAV.format(extra="")}<main class="tk-page">{body}</main><footer class="tk-foot">{footer}</footer></body></html>')
 
 
@@ -445,7 +460,7 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
 def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None) -> list[Page]:
     version = data_version()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    footer = (f"Built {stamp} · data version {version} · toolkit · Source: RFE/RL, J. Paraszczuk, March 2015. "
+    footer = (f"Built {stamp} · data version {version} · toolkit {__version__} · Source: RFE/RL, J. Paraszczuk, March 2015. "
               "The article's text is not reproduced; quotes are short fragments.")
     shared = _shared_key()
     keys = {nb.name: _inputs_key(nb, shared) for nb in chosen}
@@ -466,7 +481,7 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
                         progress.done(f"FAILED {name} after {secs:.1f} s: {error}")
                         continue
                     title = _title(executed)
-                    (tmp / f"{Path(name).stem}.html").write_text(_to_html(executed, title, footer), encoding="utf-8")
+                    _write_page(tmp, chosen[0].parent / name, executed, title, footer)
                     manifest[name] = {"key": keys[name], "title": title, "seconds": round(secs, 2)}
                     pages.append(Page(Path(name).stem, title, secs, False))
                     progress.done(f"executed {name} in {secs:.1f} s")
