@@ -109,22 +109,24 @@ def mimebundle(spec: dict) -> tuple[dict, dict]:
     return data, {MIME: {"embed_options": {"actions": False}}}
 
 
-def html(vega_spec: dict, image: str | None = None, alt: str = "chart") -> str:
-    """The HTML of one chart for a page that loads the bundle once: a div, the spec, a call to vegaEmbed.
+def html(spec: dict, image: str | None = None, alt: str = "chart", with_bundle: bool = False) -> str:
+    """The HTML of one chart: a div, the spec (Vega or Vega-Lite, told by its ``$schema``), a call to vegaEmbed.
 
-    ``image`` (base64 PNG) is shown until the chart draws, and stays when the bundle is absent (a page saved alone).
+    The page loads the bundle once (the report's ``vega.js``), or ``with_bundle=True`` puts the scoped bundle
+    before the chart (a stand-alone file). ``image`` (base64 PNG) is shown until the chart draws, and stays when
+    the bundle is absent (a page saved alone).
     """
     uid = f"tk-vega-{uuid4().hex[:12]}"
-    fallback = (f'<img class="tk-static" alt="{_attr(alt)}" src="data:image/png;base64,{image}">' if image else
-                '<p class="tk-static">This chart is drawn by <code>vega.js</code>, which sits beside the page in '
-                "the report folder.</p>")
-    call = (f"(function(){{var spec={script_json(vega_spec)},n=0;function go(){{"
+    mode = "vega-lite" if "vega-lite" in str(spec.get("$schema", "vega-lite")) else "vega"
+    head = f'<script class="{BUNDLE_MARK}">if(!window.vegaEmbed){site_bundle()}</script>' if with_bundle else ""
+    fallback = (f'<img class="tk-static" alt="{_attr(alt)}" src="data:image/png;base64,{image}">' if image else "")
+    call = (f"(function(){{var spec={script_json(spec)},n=0;function go(){{"
             f"if(!window.vegaEmbed){{if(n++<200)setTimeout(go,25);return;}}"
             f"var el=document.getElementById('{uid}');"
-            f"vegaEmbed(el,spec,{{mode:'vega',actions:false,renderer:'svg'}})"
+            f"vegaEmbed(el,spec,{{mode:'{mode}',actions:false,renderer:'svg'}})"
             f".then(function(){{var s=el.parentNode.querySelector('.tk-static');if(s)s.remove();}})"
             f".catch(function(e){{console.error('chart failed: '+e);}});}}go();}})();")
-    return f'<div class="tk-chart"><div id="{uid}" class="tk-vega"></div>{fallback}</div><script>{call}</script>'
+    return f'{head}<div class="tk-chart"><div id="{uid}" class="tk-vega"></div>{fallback}</div><script>{call}</script>'
 
 
 def _attr(text: str) -> str:
