@@ -255,3 +255,13 @@ def test_tables_convert_to_pandas():
 def test_no_stray_config_echo_under_the_first_cell(site):
     for nb in report.notebooks():
         assert "polars.config.Config" not in (site / f"{nb.stem}.html").read_text(encoding="utf-8"), nb.name
+
+
+@pytest.mark.slow
+def test_report_build_prints_no_unencrypted_kernel_warning(tmp_path):
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "toolkit", "report", "--only", "01", "--out", str(tmp_path / "r")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "without encryption" not in res.stderr + res.stdout, res.stderr[-2000:]

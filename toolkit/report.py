@@ -118,18 +118,26 @@ def _error_of(nb) -> str:
     return "unknown cell"
 
 
+def _kernel_config():
+    """Kernel sockets encrypted with CurveZMQ (else IPC): no "Kernel is running over TCP without encryption"."""
+    import zmq
+    from traitlets.config import Config
+
+    km = {"transport_encryption": "auto"} if zmq.has("curve") else {"transport": "ipc"}
+    return Config({"KernelManager": km})
+
+
 def _execute(path: str) -> tuple[str, dict | None, str | None, float]:
     """Run one notebook in a fresh kernel (in a worker process); returns (name, notebook, error, seconds)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-    from traitlets.config import Config
 
     start, p = time.perf_counter(), Path(path)
     nb = nbformat.read(p, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(p.parent)}},
-                            config=Config({"KernelManager": {"transport_encryption": "auto"}}))  # CurveZMQ: no TCP warning
+                            config=_kernel_config())
     try:
         client.execute()
     except CellExecutionError:
