@@ -7,6 +7,8 @@ page HTML and writes what the pages share.
   ``vega``, ``vegaLite`` and ``vegaEmbed`` become globals.
 - Each chart keeps the static PNG its notebook output carries, shown until Vega draws the chart: a page
   saved alone (without ``vega.js``) still shows every chart, as an image.
+- Slimmer pages: the template's CSS cut to the rules a page can use (:func:`slim_css`), images re-encoded
+  as lossless WebP (:func:`slim_images`).
 
 >>> from toolkit import pages
 >>> pages.toc('<h2 id="a">A<a class="anchor-link" href="#a">¶</a></h2>')
@@ -142,3 +144,127 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere}
  .tk-page{margin:1rem auto}
 }
 """
+
+
+# --- the template's CSS, cut to the rules a page can use ----------------------------------------------
+# nbconvert's "lab" template inlines all of JupyterLab's CSS (~260 KB: widgets, menus, icons as data URIs) in
+# every page. A static page uses a few dozen classes and no JupyterLab script adds any later, so rules whose
+# classes, ids or attributes appear nowhere in the page, and custom properties nothing refers to, are dropped.
+# tinycss2 parses and writes the CSS (imported where used: the CLI loads this module without the report extra).
+
+_GROUPS = {"media", "supports", "layer", "container"}  # at-rules holding style rules, pruned inside
+_VAR = re.compile(r"var\(\s*(--[-\w]+)")
+
+
+def _group(rule) -> bool:
+    return rule.type == "at-rule" and rule.lower_at_keyword in _GROUPS and rule.content is not None
+
+
+def _may_match(selector: list, used: dict) -> bool:
+    """False only when the selector's tokens need a class, id or attribute the page does not have.
+
+    Only the top level counts: what :not(), :is(), :where()... ask for is left out, a looser selector."""
+    for before, token in zip([None, *selector], selector):
+        if token.type == "[] block" and "|" not in token.content:  # [attr], [attr=value]; not [ns|attr]
+            attr = next((t.lower_value for t in token.content if t.type == "ident"), None)
+            if attr and attr not in used["attr"]:
+                return False
+        elif ((token.type == "hash" and token.value not in used["id"])
+                or (token.type == "ident" and before == "." and token.value not in used["class"])):
+            return False
+    return True
+
+
+def _prune(rules, used) -> list:
+    """The rules a page may use: style rules cut to the selectors that may match (prelude as text, declarations
+    parsed), @media and the like pruned inside, other at-rules (@import, @font-face, @keyframes...) kept whole."""
+    import tinycss2
+
+    out = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selectors = [[]]
+            for token in rule.prelude:
+                if token == ",":
+                    selectors.append([])
+                else:
+                    selectors[-1].append(token)
+            kept = [tinycss2.serialize(s).strip() for s in selectors if _may_match(s, used)]
+            if kept:
+                rule.prelude = ",".join(kept)
+                rule.content = [n for n in tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True)
+                                if n.type != "error"]
+                out.append(rule)
+        elif _group(rule):
+            rule.prelude = tinycss2.serialize(rule.prelude)
+            rule.content = _prune(tinycss2.parse_rule_list(rule.content, skip_whitespace=True), used)
+            if rule.content:
+                out.append(rule)
+        elif rule.type == "at-rule":
+            out.append(rule)
+    return out
+
+
+def _leaves(rules):
+    """Style rules and whole at-rules, also those inside @media and the like."""
+    for rule in rules:
+        yield from _leaves(rule.content) if _group(rule) else [rule]
+
+
+def _render(rules, keep_var) -> str:
+    """Pruned rules as CSS, without the custom properties ``keep_var`` turns down and rules left empty."""
+    parts = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            body = ";".join(n.serialize().strip() for n in rule.content
+                            if n.type != "declaration" or not n.name.startswith("--") or keep_var(n.name))
+            parts.append(body and f"{rule.prelude}{{{body}}}")
+        elif _group(rule):
+            inner = _render(rule.content, keep_var)
+            parts.append(inner and f"@{rule.at_keyword}{rule.prelude}{{{inner}}}")
+        else:
+            parts.append(rule.serialize())
+    return "\n".join(p for p in parts if p)
+
+
+def slim_css(page: str) -> str:
+    """The page with its template ``<style>`` blocks (in <head>) cut to what the page can use."""
+    import tinycss2
+
+    head_end = page.find("</head>")
+    if head_end < 0:
+        return page
+    styles = list(re.finditer(r"<style[^>]*>(.*?)</style>", page[:head_end], re.S))
+    rest = "".join(page[a:b] for a, b in zip([0, *(m.end() for m in styles)], [*(m.start() for m in styles), len(page)]))
+    used = {"class": set(), "id": set(), "attr": set()}
+    for tag in re.findall(r"<[a-zA-Z][^>]*>", rest):
+        for name, value in re.findall(r'([-\w:]+)\s*=\s*(?:"([^"]*)"|\'[^\']*\'|[^\s>]+)', tag):
+            used["attr"].add(name.lower())
+            if name.lower() == "class":
+                used["class"].update(value.split())
+            elif name.lower() == "id":
+                used["id"].add(value)
+        used["attr"].update(a.lower() for a in re.findall(r"\s([-\w:]+)(?=[\s/>])", tag))  # bare attributes
+    sheets = [_prune(tinycss2.parse_stylesheet(m.group(1), skip_comments=True, skip_whitespace=True), used)
+              for m in styles]
+    # custom properties: keep those referred to by a kept declaration, by the page, or by another kept one
+    defined, refs = {}, set(_VAR.findall(rest))
+    for rule in _leaves(r for sheet in sheets for r in sheet):
+        for node in rule.content if rule.type == "qualified-rule" else [rule]:
+            if node.type == "declaration" and node.name.startswith("--"):
+                defined.setdefault(node.name, []).append(node.serialize())
+            else:
+                refs.update(_VAR.findall(node.serialize()))
+    todo = list(refs)
+    while todo:
+        for value in defined.get(todo.pop(), []):
+            for ref in _VAR.findall(value):
+                if ref not in refs:
+                    refs.add(ref)
+                    todo.append(ref)
+    out, last = [], 0
+    for m, sheet in zip(styles, sheets):
+        css = _render(sheet, refs.__contains__)
+        out += [page[last:m.start()], f"<style>\n{css}\n</style>" if css.strip() else ""]
+        last = m.end()
+    return "".join(out) + page[last:]
