@@ -436,29 +436,36 @@ def test_markup_in_the_data_shows_literally_in_the_report(data_copy, browser, tm
 
 # --- the page a build writes -------------------------------------------------------------------------
 
-def test_page_has_one_intact_bundle_nav_on_top_and_slim_css():
-    """Bundle byte for byte (the nav once landed inside its text), nav first in <body>, template CSS cut down."""
+def test_page_loads_the_shared_bundle_once_nav_on_top_and_slim_css():
+    """Charts as Vega outputs become divs drawn by the site's one vega.js (loaded once, in <head>), each with its
+    static image; nav first in <body>, TOC and download link under the title, template CSS cut down."""
+    import base64
+
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from toolkit import embed
+    from toolkit import embed, pages
 
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": [{"a": 1}]},
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"a": 1}]},
             "mark": "bar", "encoding": {"y": {"field": "a", "type": "quantitative"}}}
-    chart = [new_output("display_data", data={"text/html": embed.html(spec, with_bundle=True), "text/plain": "chart"})]
+    data, _ = embed.mimebundle(spec)
     nb = new_notebook(cells=[
-        new_markdown_cell("# A title\n\nSome *text*."),
-        new_code_cell("chart()", outputs=chart),
-        new_code_cell("chart()", outputs=[new_output("display_data", data={
-            "text/html": embed.html(spec, with_bundle=True), "text/plain": "chart"})]),
+        new_markdown_cell("# A title\n\nSome *text*.\n\n## Part one"),
+        new_code_cell("chart()", outputs=[new_output("execute_result", data=data, execution_count=1)]),
+        new_code_cell("chart()", outputs=[new_output("display_data", data=data)]),
         new_code_cell("print('hello')", outputs=[new_output("stream", name="stdout", text="hello\n")]),
     ])
     nbformat.validate(nb)
-    page = report._to_html(nb, "A title", "the footer")
-    assert page.count(embed.bundle()) == 1, "the Vega bundle is not in the page exactly once, intact"
-    assert page.index(embed.bundle()) < page.rindex("</head>"), "the bundle belongs in <head>"
-    head, body = page.replace(embed.bundle(), "").split("</head>", 1)  # the bundle's text has </head> and <body>
+    page = report._to_html(nb, "A title", "the footer", "01-a.ipynb")
+    assert embed.bundle()[:2000] not in page, "the Vega library is inlined in the page"
+    assert page.count(pages.SCRIPT) == 1 and page.index(pages.SCRIPT) < page.index("</head>")
+    assert page.count('class="tk-vega"') == 2 and page.count('class="tk-static"') == 2
+    webp = re.findall(r'class="tk-static"[^>]*src="data:image/webp;base64,([^"]+)"', page)
+    assert len(webp) == 2 and base64.b64decode(webp[0])[8:12] == b"WEBP", "static images are not (slim) WebP"
+    head, body = page.split("</head>", 1)
     assert re.match(r'\s*<body[^>]*>\s*<nav class="tk-nav">', body), body[:300]
+    assert re.search(r'</h1>\s*<nav class="tk-toc"[^>]*><b>On this page</b><ol><li><a href="#Part-one">Part one</a>', body)
+    assert 'href="notebooks/01-a.ipynb" download' in body
     assert re.search(r'<footer class="tk-foot">the footer</footer>\s*</body>\s*</html>\s*$', page)
     assert "jp-Mermaid" not in page and not re.search(r'(src|href)="https?://', page)
     css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", head, re.S))

@@ -14,6 +14,7 @@ import pytest
 from toolkit import report
 
 pytestmark = pytest.mark.slow
+CHARTS = "Array.from(document.querySelectorAll('.jp-RenderedVegaCommon5'))"  # JupyterLab's own Vega renderer
 
 
 def _free_port() -> int:
@@ -29,7 +30,8 @@ def lab(tmp_path):
     shutil.copytree(report.NOTEBOOKS, root, ignore=shutil.ignore_patterns("exercises", ".ipynb_checkpoints"))
     port, token = _free_port(), "toolkit-test"
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True"]
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+           "--KernelManager.transport_encryption=auto"]  # as `make lab`: CurveZMQ, no "TCP without encryption"
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     settings = tmp_path / "lab-settings"
@@ -37,7 +39,8 @@ def lab(tmp_path):
                              ("apputils-extension", "notification", {"fetchNews": "false"})):
         (settings / f"@jupyterlab/{ext}").mkdir(parents=True, exist_ok=True)
         (settings / f"@jupyterlab/{ext}" / f"{name}.jupyterlab-settings").write_text(json.dumps(value))
-    env = os.environ | {"JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTERLAB_SETTINGS_DIR": str(settings)}
+    env = os.environ | {"JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
+                        "JUPYTER_DATA_DIR": str(tmp_path / "data")}  # notebook signatures (trust) stay in tmp_path
     log = open(tmp_path / "lab.log", "w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 60
@@ -69,15 +72,15 @@ def test_notebook_runs_in_jupyterlab(lab, browser, tmp_path):
         page.wait_for_function(f"{cells}.every(c => c.model.executionCount !== null) || "
                                f"{cells}.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'))",
                                timeout=180000)
-        page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg, canvas'))",
-                               timeout=30000)
+        page.wait_for_function(f"{CHARTS}.length > 0 && {CHARTS}.every(d => d.querySelector('svg, canvas'))", timeout=30000)
     finally:
         page.screenshot(path=os.environ.get("LAB_SHOT", str(tmp_path / "lab-run.png")))
     errors = page.evaluate(f"""{cells}.flatMap(c => c.model.outputs.toJSON())
         .filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)""")
-    charts = page.evaluate("""Array.from(document.querySelectorAll('.tk-vega')).map(d => {
-        const g = d.querySelector('svg, canvas'); return g ? g.getBoundingClientRect().width : 0; })""")
+    charts = page.evaluate(f"""{CHARTS}.map(d => {{
+        const g = d.querySelector('svg, canvas'); return g ? g.getBoundingClientRect().width : 0; }})""")
     page.screenshot(path=str(tmp_path / "lab.png"))
     page.close()
     assert not errors, errors
     assert charts and all(w > 50 for w in charts), charts
+    assert "without encryption" not in (tmp_path / "lab.log").read_text(), "the kernel warns about unencrypted TCP"

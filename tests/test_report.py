@@ -28,11 +28,15 @@ def test_site_has_every_notebook_index_and_dictionary(site):
     assert "value_best" in dictionary and "load_estimates()" in dictionary
 
 
-def test_one_vega_bundle_per_page_and_no_cdn(site):
+def test_one_shared_vega_bundle_per_site_and_no_cdn(site):
+    from toolkit import pages
+
+    assert (site / pages.BUNDLE_FILE).read_text(encoding="utf-8") == embed.site_bundle()
     for page in site.glob("*.html"):
         body = page.read_text()
         charts = body.count('class="tk-vega"')
-        assert body.count(embed.BUNDLE_MARK) == (1 if charts else 0), page.name
+        assert body.count(pages.SCRIPT) == (1 if charts else 0), page.name
+        assert embed.BUNDLE_MARK not in body and "vegaEmbed=" not in body, f"{page.name} inlines the library"
         assert not re.search(r'<script[^>]+src="https?://', body), page.name
         assert not re.search(r'<link[^>]+href="https?://', body), page.name
 

@@ -56,8 +56,19 @@ def compare(ref, *others, **options):
     return _compare(ref, *others, **options)
 
 
+
+def save(chart, path, scale: float = 2.0):
+    """Save a chart for use offline: .html (Vega inlined), .png, .svg, .pdf or .json (see ``toolkit.saving``).
+
+    >>> toolkit.save(charts.estimates(), "estimates.html")  # doctest: +SKIP
+    """
+    from toolkit.saving import save as _save
+
+    return _save(chart, path, scale)
+
+
 __all__ = [
     "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary",
-    "list_tables", "load", "lookup", "open", "source_line", "validate",
+    "list_tables", "load", "lookup", "open", "save", "source_line", "validate",
     *(n for n in _tables.__all__ if n.startswith("load_")),
 ]

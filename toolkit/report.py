@@ -32,7 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit import embed, runner, schema, sitefolder
+from toolkit import __version__, embed, pages, runner, schema, sitefolder
+from toolkit.pages import slim_css as _slim_css  # noqa: F401  (tests and older callers)
 from toolkit.runner import BUILD_TIMEOUT, CELL_TIMEOUT
 from toolkit.sitefolder import BuildError, shown
 
@@ -104,13 +105,13 @@ def _inputs_key(nb: Path, shared: str) -> str:
 
 NAV = ('<nav class="tk-nav"><a href="index.html">Report home</a> · <a href="dictionary.html">Data dictionary</a>'
        '{extra}</nav>')
-STYLE = """<style>
+STYLE = """<style>{css}
 .tk-nav{font:14px system-ui,sans-serif;padding:8px 16px;background:#f3f3f3;border-bottom:1px solid #ddd}
 .tk-nav a{color:#0b5394}
 .tk-page{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 .tk-page table{border-collapse:collapse;font-size:14px}.tk-page td,.tk-page th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
 .tk-foot{font:13px system-ui,sans-serif;color:#555;margin:2rem 16px}
-</style>"""
+</style>""".replace("{css}", pages.CSS)
 
 
 def _offline(page: str) -> str:
@@ -121,146 +122,34 @@ def _offline(page: str) -> str:
     return page
 
 
-# --- the template's CSS, cut to the rules a page can use ----------------------------------------------
-# nbconvert's "lab" template inlines all of JupyterLab's CSS (~260 KB: widgets, menus, icons as data URIs) in
-# every page. A static page uses a few dozen classes and no JupyterLab script adds any later, so rules whose
-# classes, ids or attributes appear nowhere in the page, and custom properties nothing refers to, are dropped.
-# tinycss2 parses and writes the CSS (imported where used: the CLI loads this module without the report extra).
-
-_GROUPS = {"media", "supports", "layer", "container"}  # at-rules holding style rules, pruned inside
-_VAR = re.compile(r"var\(\s*(--[-\w]+)")
-
-
-def _group(rule) -> bool:
-    return rule.type == "at-rule" and rule.lower_at_keyword in _GROUPS and rule.content is not None
-
-
-def _may_match(selector: list, used: dict) -> bool:
-    """False only when the selector's tokens need a class, id or attribute the page does not have.
-
-    Only the top level counts: what :not(), :is(), :where()... ask for is left out, a looser selector."""
-    for before, token in zip([None, *selector], selector):
-        if token.type == "[] block" and "|" not in token.content:  # [attr], [attr=value]; not [ns|attr]
-            attr = next((t.lower_value for t in token.content if t.type == "ident"), None)
-            if attr and attr not in used["attr"]:
-                return False
-        elif ((token.type == "hash" and token.value not in used["id"])
-                or (token.type == "ident" and before == "." and token.value not in used["class"])):
-            return False
-    return True
-
-
-def _prune(rules, used) -> list:
-    """The rules a page may use: style rules cut to the selectors that may match (prelude as text, declarations
-    parsed), @media and the like pruned inside, other at-rules (@import, @font-face, @keyframes...) kept whole."""
-    import tinycss2
-
-    out = []
-    for rule in rules:
-        if rule.type == "qualified-rule":
-            selectors = [[]]
-            for token in rule.prelude:
-                if token == ",":
-                    selectors.append([])
-                else:
-                    selectors[-1].append(token)
-            kept = [tinycss2.serialize(s).strip() for s in selectors if _may_match(s, used)]
-            if kept:
-                rule.prelude = ",".join(kept)
-                rule.content = [n for n in tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True)
-                                if n.type != "error"]
-                out.append(rule)
-        elif _group(rule):
-            rule.prelude = tinycss2.serialize(rule.prelude)
-            rule.content = _prune(tinycss2.parse_rule_list(rule.content, skip_whitespace=True), used)
-            if rule.content:
-                out.append(rule)
-        elif rule.type == "at-rule":
-            out.append(rule)
-    return out
-
-
-def _leaves(rules):
-    """Style rules and whole at-rules, also those inside @media and the like."""
-    for rule in rules:
-        yield from _leaves(rule.content) if _group(rule) else [rule]
-
-
-def _render(rules, keep_var) -> str:
-    """Pruned rules as CSS, without the custom properties ``keep_var`` turns down and rules left empty."""
-    parts = []
-    for rule in rules:
-        if rule.type == "qualified-rule":
-            body = ";".join(n.serialize().strip() for n in rule.content
-                            if n.type != "declaration" or not n.name.startswith("--") or keep_var(n.name))
-            parts.append(body and f"{rule.prelude}{{{body}}}")
-        elif _group(rule):
-            inner = _render(rule.content, keep_var)
-            parts.append(inner and f"@{rule.at_keyword}{rule.prelude}{{{inner}}}")
-        else:
-            parts.append(rule.serialize())
-    return "\n".join(p for p in parts if p)
-
-
-def _slim_css(page: str) -> str:
-    """The page with its template ``<style>`` blocks (in <head>) cut to what the page can use."""
-    import tinycss2
-
-    head_end = page.find("</head>")
-    if head_end < 0:
-        return page
-    styles = list(re.finditer(r"<style[^>]*>(.*?)</style>", page[:head_end], re.S))
-    rest = "".join(page[a:b] for a, b in zip([0, *(m.end() for m in styles)], [*(m.start() for m in styles), len(page)]))
-    used = {"class": set(), "id": set(), "attr": set()}
-    for tag in re.findall(r"<[a-zA-Z][^>]*>", rest):
-        for name, value in re.findall(r'([-\w:]+)\s*=\s*(?:"([^"]*)"|\'[^\']*\'|[^\s>]+)', tag):
-            used["attr"].add(name.lower())
-            if name.lower() == "class":
-                used["class"].update(value.split())
-            elif name.lower() == "id":
-                used["id"].add(value)
-        used["attr"].update(a.lower() for a in re.findall(r"\s([-\w:]+)(?=[\s/>])", tag))  # bare attributes
-    sheets = [_prune(tinycss2.parse_stylesheet(m.group(1), skip_comments=True, skip_whitespace=True), used)
-              for m in styles]
-    # custom properties: keep those referred to by a kept declaration, by the page, or by another kept one
-    defined, refs = {}, set(_VAR.findall(rest))
-    for rule in _leaves(r for sheet in sheets for r in sheet):
-        for node in rule.content if rule.type == "qualified-rule" else [rule]:
-            if node.type == "declaration" and node.name.startswith("--"):
-                defined.setdefault(node.name, []).append(node.serialize())
-            else:
-                refs.update(_VAR.findall(node.serialize()))
-    todo = list(refs)
-    while todo:
-        for value in defined.get(todo.pop(), []):
-            for ref in _VAR.findall(value):
-                if ref not in refs:
-                    refs.add(ref)
-                    todo.append(ref)
-    out, last = [], 0
-    for m, sheet in zip(styles, sheets):
-        css = _render(sheet, refs.__contains__)
-        out += [page[last:m.start()], f"<style>\n{css}\n</style>" if css.strip() else ""]
-        last = m.end()
-    return "".join(out) + page[last:]
-
-
-def _to_html(nb, title: str, footer: str) -> str:
-    """A self-contained page: no network, one Vega bundle in <head>, the site's nav and footer."""
+def _to_html(nb, title: str, footer: str, notebook: str | None = None) -> str:
+    """A page with no network access: charts drawn by the site's one ``vega.js`` (static images until then),
+    the site's nav, a table of contents, a download link for ``notebook`` (its file name) and the footer."""
     from nbconvert import HTMLExporter
 
+    has_charts = pages.charts_to_html(nb) > 0
     exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True,
                             mathjax_url="", require_js_url="", jquery_url="")
     page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    bundles = re.compile(rf'<script class="{embed.BUNDLE_MARK}">.*?</script>', re.S)
-    has_charts = bool(bundles.search(page)) or "tk-vega" in page
-    page = _slim_css(_offline(bundles.sub("", page)))
-    # nav and footer first: the bundle's own text contains "<body>" and "</body>", so it goes in last
+    page = re.sub(rf'<script class="{embed.BUNDLE_MARK}">.*?</script>', "", page, flags=re.S)  # older outputs
+    page = re.sub(r'<script src="">\s*</script>', "", page)  # the template's empty require.js/jQuery slots
+    page = pages.slim_images(pages.slim_css(_offline(page)))
     page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + NAV.format(extra=""), page, count=1)
+    extra = pages.toc(page) + (pages.download_link(notebook) if notebook else "")
+    page = re.sub(r"(</h1>)", lambda m: m.group(1) + extra, page, count=1)
     cut = page.rindex("</body>")
     page = page[:cut] + f'<footer class="tk-foot">{footer}</footer>' + page[cut:]
-    head = STYLE + (f'<script class="{embed.BUNDLE_MARK}">{embed.bundle()}</script>' if has_charts else "")
+    head = STYLE + (pages.SCRIPT if has_charts else "")
     return page.replace("</head>", head + "</head>", 1)
+
+
+def _write_page(site: Path, src: Path, nb, title: str, footer: str) -> None:
+    """Write a chapter's page and a copy of its notebook (outputs cleared) for the download link."""
+    pages.copy_notebook(src, site)
+    page = _to_html(nb, title, footer, src.name)
+    if pages.SCRIPT in page:
+        pages.write_bundle(site)
+    (site / f"{src.stem}.html").write_text(page, encoding="utf-8")
 
 
 def _title(nb) -> str:
@@ -273,7 +162,9 @@ def _title(nb) -> str:
 
 
 def _shell(title: str, body: str, footer: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>{STYLE}</head>'
+    body = re.sub(r"(</h1>)", lambda m: m.group(1) + pages.toc(body), body, count=1)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>{STYLE}</head>'
             f'<body>{NAV.format(extra="")}<main class="tk-page">{body}</main><footer class="tk-foot">{footer}</footer></body></html>')
 
 
@@ -407,7 +298,7 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
     ds = coerce(ds)
     version = data_version(data)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    footer = html.escape(f"Built {stamp} · data version {version} · toolkit · {ds.source_line}. "
+    footer = html.escape(f"Built {stamp} · data version {version} · toolkit {__version__} · {ds.source_line}. "
                          "The texts are not reproduced; quotes are short fragments.")
     shared = _shared_key(data)
     keys = {nb.name: _inputs_key(nb, shared) for nb in chosen}
@@ -424,7 +315,7 @@ def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs
             progress.done(f"FAILED {name} after {secs:.1f} s: {error}")
             return
         title = _title(executed)
-        (tmp / f"{Path(name).stem}.html").write_text(_to_html(executed, title, footer), encoding="utf-8")
+        _write_page(tmp, chosen[0].parent / name, executed, title, footer)
         manifest[name] = {"key": keys[name], "title": title, "seconds": round(secs, 2)}
         pages.append(Page(Path(name).stem, title, secs, False))
         progress.done(f"executed {name} in {secs:.1f} s")

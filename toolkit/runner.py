@@ -117,7 +117,7 @@ def _execute(path: str, cell_timeout: float, slot: int) -> tuple[str, object, st
             _cells[slot] = cell_index + 1
 
     _client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", on_cell_execute=on_cell,
-                             resources={"metadata": {"path": str(p.parent)}})
+                             resources={"metadata": {"path": str(p.parent)}}, config=kernel_config())
     log = tempfile.TemporaryFile("w+")  # the kernel's own stderr (warnings): shown only if the kernel dies
     try:
         _client.execute(stderr=log)
@@ -185,3 +185,12 @@ def run(paths: list[Path], jobs: int, cell_timeout: float, timeout: float, done,
             pool.shutdown(wait=True)
         else:
             _halt(pool)
+
+
+def kernel_config():
+    """Kernel sockets encrypted with CurveZMQ (else IPC): no "Kernel is running over TCP without encryption"."""
+    import zmq
+    from traitlets.config import Config
+
+    km = {"transport_encryption": "auto"} if zmq.has("curve") else {"transport": "ipc"}
+    return Config({"KernelManager": km})
