@@ -79,7 +79,7 @@ def script_json(obj) -> str:
     leaving a blank chart).
 
     >>> script_json({"name": "A\u2028B</script>"})
-    '{"name": "A B\\\\u003c/script\\\\u003e"}'
+    '{"name":"A B\\\\u003c/script\\\\u003e"}'
     """
     text = _SEPARATOR.sub(r"\1 ", json.dumps(obj, separators=(",", ":")))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
