@@ -102,16 +102,17 @@ def _write(df: pl.DataFrame, path: Path, fields: list[dict]) -> None:
     df.select(cols).write_csv(path)
 
 
-def _step(code: str) -> tuple[float, float]:
-    """(seconds, peak MB) of one step in a fresh interpreter."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _step(code: str) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak MB) of one step in a fresh interpreter."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     t = time.perf_counter()
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     took = time.perf_counter() - t
     if res.returncode:
         raise SystemExit(f"step failed: {code}\n{res.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return took, max(peak, before) / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return took, usage.ru_utime + usage.ru_stime - cpu, max(usage.ru_maxrss, before) / 1024
 
 
 def main(argv=None) -> int:
@@ -129,20 +130,20 @@ def main(argv=None) -> int:
         folder, pq = Path(tmp) / "corpus", Path(tmp) / "corpus-parquet"
         t = time.perf_counter()
         counts = make(folder, args.articles, text)
-        rows.append(("write the synthetic corpus (CSV + texts)", time.perf_counter() - t, None))
+        rows.append(("write the synthetic corpus (CSV + texts)", time.perf_counter() - t, None, None))
         csv_mb = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
         for name, code in STEPS.items():
-            secs, peak = _step(code.format(folder=str(folder), pq=str(pq)))
-            rows.append((name, secs, peak))
+            secs, cpu, peak = _step(code.format(folder=str(folder), pq=str(pq)))
+            rows.append((name, secs, cpu, peak))
         pq_mb = sum(p.stat().st_size for p in pq.rglob("*") if p.is_file()) / 1e6
     print(f"synthetic corpus: {args.articles:,} articles, {sum(counts.values()):,} rows "
           f"({', '.join(f'{k} {v:,}' for k, v in counts.items())}); CSV + texts {csv_mb:,.0f} MB, Parquet + texts {pq_mb:,.0f} MB")
-    print(f"{'step':<45} {'seconds':>8} {'peak MB':>8}")
-    for name, secs, peak in rows:
-        print(f"{name:<45} {secs:8.1f} {'' if peak is None else f'{peak:8.0f}'}")
+    print(f"{'step':<45} {'wall s':>8} {'CPU s':>8} {'peak MB':>8}")
+    for name, secs, cpu, peak in rows:
+        print(f"{name:<45} {secs:8.1f} {'' if cpu is None else f'{cpu:8.1f}'} {'' if peak is None else f'{peak:8.0f}'}")
     if args.json:
         args.json.write_text(json.dumps({"articles": args.articles, "rows": counts, "csv_mb": csv_mb, "parquet_mb": pq_mb,
-                                         "steps": [{"step": n, "seconds": s, "peak_mb": p} for n, s, p in rows]}, indent=1))
+                                         "steps": [{"step": n, "seconds": s, "cpu_seconds": c, "peak_mb": p} for n, s, c, p in rows]}, indent=1))
     return 0
 
 

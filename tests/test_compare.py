@@ -41,7 +41,7 @@ def _folder(path: Path, estimates: list[dict]) -> Path:
         "sources": [{"source_id": "s", "kind": "article", "title": "A passage", "published_precision": "unknown",
                      "year_inferred": "false"}],
         "actors": [{"actor_id": "official", "name": "An official", "kind": "person", "source_id": "s"}],
-        "estimates": [{"unit": "fighters", "source_id": "s",
+        "estimates": [{"unit": "fighters", "source_id": "s", "claim_date_precision": "unknown",
                        "paragraph": "1", "quote": "a quote", **e} for e in estimates],
     }
     for name, table in rows.items():  # required cells not given: the first allowed value, false or a word
