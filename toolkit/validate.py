@@ -196,7 +196,7 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
     if problems:
         return None, problems
     keys, strict = _key_columns(name)
-    odd_in_file = ANY_ODD.search(text) is not None
+    odd_in_file = _any_odd(text)
     # every column's typed values and every check's mask in one polars query; checks of the form of the values
     # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
     typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
@@ -275,7 +275,17 @@ def _ids(tables: dict, res: str) -> set:
     return set() if df is None else set(df[schema.primary_key(res)[0]].drop_nulls().to_list())
 
 
+_ANY_ODD_RS = "".join(c if c in "[]-" else f"\\x{{{ord(c):x}}}" for c in ANY_ODD.pattern)
+
+
+def _any_odd(text: str) -> bool:
+    """Whether a file holds any character a value check can flag (Rust's regex: ~20x Python's on big files)."""
+    return len(text) > 1_000_000 and pl.Series([text]).str.contains(_ANY_ODD_RS).item() or \
+        len(text) <= 1_000_000 and ANY_ODD.search(text) is not None
+
+
 def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
+    """References to other tables' ids: each check is a polars mask first; rows are looked at only on a hit."""
     res, problems, ids = schema.resource(name), [], {}
     fname = res["path"]
 
@@ -284,32 +294,49 @@ def _check_keys(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
             ids[target] = _ids(tables, target)
         return ids[target]
 
+    def unknown(col: str, known: set) -> pl.Series:
+        c, values = pl.col(col), list(known)
+        if isinstance(df.schema[col], pl.List):
+            return df.select(c.list.eval(pl.element().is_not_null() & ~pl.element().is_in(values)).list.any()
+                             .fill_null(False)).to_series()
+        return df.select((c.is_not_null() & ~c.cast(pl.String).is_in(values)).fill_null(False)).to_series()
+
+    def hits(mask: pl.Series) -> list[int]:
+        return [i + 1 for i in mask.arg_true().to_list()] if mask.any() else []
+
     for fk in res["schema"].get("foreignKeys", []):
         col, target = fk["fields"], fk["reference"]["resource"]
-        if tables.get(target) is None:
+        if tables.get(target) is None or col not in df.columns:
             continue
         known = known_in(target)
-        for i, v in enumerate(df[col].to_list(), start=1):
+        values = df[col].to_list()
+        for i in hits(unknown(col, known)):
+            v = values[i - 1]
             for item in (v if isinstance(v, list) else [v]):
                 if item is not None and item not in known:
                     problems.append(Problem(fname, i, col, f"{show(item)} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known)))
     for pk in res.get("x-polymorphicKeys", []):
-        for i, row in enumerate(df.select(pk["field"], pk["typeField"]).iter_rows(), start=1):
-            value, kind = row
-            target = pk["references"].get(str(kind)) if kind is not None else None
-            if value is None or target is None or tables.get(target) is None:
-                continue
+        field, type_field = pk["field"], pk["typeField"]
+        kinds = df[type_field].cast(pl.String)
+        mask = pl.Series([False] * df.height, dtype=pl.Boolean)
+        for kind, target in pk["references"].items():
+            if tables.get(target) is not None:
+                mask = mask | ((kinds == kind).fill_null(False) & unknown(field, known_in(target)))
+        rows = df.select(field, type_field).rows()
+        for i in hits(mask):
+            value, kind = rows[i - 1]
+            target = pk["references"].get(str(kind))
             known = known_in(target)
-            if value not in known:
-                problems.append(Problem(fname, i, pk["field"], f"{show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known)))
+            problems.append(Problem(fname, i, field, f"{show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known)))
     for mk in res.get("x-multiKeys", []):
-        known = set().union(*(known_in(t) for t in mk["references"]))
-        for i, v in enumerate(df[mk["field"]].to_list(), start=1):
-            for item in v or []:
+        known = set().union(*(known_in(t) for t in mk["references"] if tables.get(t) is not None))
+        values = df[mk["field"]].to_list()
+        for i in hits(unknown(mk["field"], known)):
+            for item in values[i - 1] or []:
                 if item not in known:
                     problems.append(Problem(fname, i, mk["field"], f"{show(item)} is not an id in "
                                             + " or ".join(f"{t}.csv" for t in mk["references"]) + _suggest(item, known)))
-    return problems
+    return sorted(problems, key=lambda p: (p.column or "", p.row))
 
 
 def _check_rules(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
