@@ -120,11 +120,15 @@ def _scan(text: str, target: dict, spans: list[tuple[int, int]]) -> list[tuple]:
     if not target:  # no alias: no mention (an empty pattern would match everywhere)
         return []
     pattern, starts, rows = alias_pattern(list(target)), paragraph_starts(text), []
-    for lo, hi in spans:
+    for lo, hi in sorted(spans):  # matches come in text order: the paragraph only moves forward
+        k = bisect_right(starts, lo)
         for m in pattern.finditer(text, lo, hi):
-            entity_id, entity_type = target[m.group()]
-            rows.append((entity_id, entity_type, m.group(), bisect_right(starts, m.start()), m.start(), m.end()))
-    return sorted(rows, key=lambda r: r[4])
+            start, surface = m.start(), m.group()
+            while k < len(starts) and starts[k] <= start:
+                k += 1
+            entity_id, entity_type = target[surface]
+            rows.append((entity_id, entity_type, surface, k, start, m.end()))
+    return rows
 
 
 def find_mentions(text: str, aliases: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
