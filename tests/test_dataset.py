@@ -171,3 +171,28 @@ def test_views_refuse_a_bare_dataframe_with_a_hint():
 
     with pytest.raises(TypeError, match="estimates=df"):
         charts.estimates(toolkit.load_estimates())
+
+
+def test_a_checked_folder_is_reused_only_while_nothing_changed(tmp_path, monkeypatch):
+    from toolkit import dataset
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "ledger"
+    shutil.copytree(LEDGER, folder)
+    first = toolkit.open(folder)
+    assert len(list((tmp_path / "cache" / "nc-fighters-toolkit" / "checked").iterdir())) == 1
+    dataset._cache.clear()  # a new process: only the disk remains
+    again = toolkit.open(folder)
+    for name in first.table_names():
+        assert again[name].equals(first[name]), name
+    est = folder / "estimates.csv"
+    est.write_text(est.read_text(encoding="utf-8").replace(",200,", ",abc,", 1), encoding="utf-8")
+    dataset._cache.clear()
+    with pytest.raises(toolkit.DataError, match="value_best"):  # the changed file is checked again
+        toolkit.open(folder)
+    for entry in (tmp_path / "cache" / "nc-fighters-toolkit" / "checked").iterdir():  # a damaged cache is ignored
+        for f in entry.iterdir():
+            f.write_bytes(b"garbage")
+    est.write_text(est.read_text(encoding="utf-8").replace(",abc,", ",200,", 1), encoding="utf-8")
+    dataset._cache.clear()
+    assert toolkit.open(folder)["estimates"].equals(first["estimates"])

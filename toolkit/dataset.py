@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from importlib.resources import files
 from pathlib import Path
 
 import polars as pl
@@ -25,9 +24,10 @@ import polars as pl
 from toolkit import article, schema
 from toolkit.validate import DataError, Problem, Report, check_tables, read_all
 
-SHIPPED = Path(str(files("toolkit") / "data"))
+SHIPPED = Path(__file__).resolve().parent / "data"
 TEXTS = "texts"  # texts/<source_id>.txt inside a data folder
 PARQUET_FORMAT = "toolkit-parquet"
+_KEEP = 16  # checked datasets kept on disk
 _cache: dict = {}
 
 
@@ -175,15 +175,80 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
     return Dataset(tables, desc, texts, folders=(folder,), text_paths=paths, notes=notes), problems
 
 
+def _checked_key(folder: Path) -> str | None:
+    """A key for a folder that passed every check: the bytes of its files and of the texts it may use,
+    the toolkit's code (file times) and version. None when the on-disk cache is off."""
+    if os.environ.get("TOOLKIT_NO_CACHE"):
+        return None
+    from toolkit import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    code = Path(__file__).parent
+    for p in sorted(code.glob("*.py")):
+        h.update(f"{p.name}{p.stat().st_mtime_ns}".encode())
+    files = [*sorted(folder.glob("*")), *sorted((folder / TEXTS).glob("*.txt")), *article.shared_candidates()]
+    for p in files:
+        if p.is_file():
+            h.update(str(p).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nc-fighters-toolkit" / "checked"
+
+
+def _from_disk(key: str, folder: Path) -> Dataset | None:
+    """A dataset checked earlier (same files, same code): its typed tables from Arrow IPC, no re-check."""
+    where = _cache_dir() / key
+    try:
+        meta = json.loads((where / "meta.json").read_text(encoding="utf-8"))
+        tables = {n: pl.read_ipc(where / f"{n}.arrow") for n in meta["tables"]}
+        texts = {sid: article.read_text(p) for sid, p in meta["text_paths"].items()}
+    except Exception:  # a missing or damaged cache entry: check the folder again  # noqa: BLE001
+        return None
+    return Dataset(tables, meta["descriptor"], texts, folders=(folder,),
+                   text_paths={k: Path(v) for k, v in meta["text_paths"].items()}, notes=meta["notes"])
+
+
+def _to_disk(key: str, ds: Dataset) -> None:
+    """Keep a checked dataset for the next process; a cache that cannot be written only costs time."""
+    import shutil
+    import tempfile
+
+    root = _cache_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+        for n, df in ds._tables.items():
+            df.write_ipc(tmp / f"{n}.arrow")
+        (tmp / "meta.json").write_text(json.dumps({
+            "tables": list(ds._tables), "descriptor": ds.descriptor, "notes": ds.notes,
+            "text_paths": {k: str(v) for k, v in ds.text_paths.items()}}), encoding="utf-8")
+        tmp.rename(root / key)
+        kept = sorted((d for d in root.iterdir() if not d.name.startswith(".")), key=lambda d: d.stat().st_mtime)
+        for old in kept[:-_KEEP]:  # the most recently checked folders only
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True) if "tmp" in locals() else None
+
+
 def _open_one(path) -> Dataset:
+    """One folder, checked once: kept in memory until a file changes, and on disk (``~/.cache``) for the
+    next process while its files, texts and the toolkit's code stay the same. ``validate()`` always checks."""
     folder = data_folder(path).resolve()
     stamp = _stamp(folder)
     hit = _cache.get(folder)
     if hit and hit[0] == stamp:
         return hit[1]
-    ds, problems = read_folder(folder)
-    if problems:
-        raise DataError(problems, folder)
+    key = _checked_key(folder)
+    ds = _from_disk(key, folder) if key else None
+    if ds is None:
+        ds, problems = read_folder(folder)
+        if problems:
+            raise DataError(problems, folder)
+        if key and sum(df.height for df in ds._tables.values()) < 200_000:  # a corpus is kept as Parquet by the user
+            _to_disk(key, ds)
     _cache[folder] = (stamp, ds)
     return ds
 

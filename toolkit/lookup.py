@@ -6,7 +6,6 @@ True
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -95,6 +94,8 @@ def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = Non
             raise UnknownName(name, [], kind=kind, note=f"it is a {found[0][0]}: {other} (pass kind={found[0][0]!r})")
         canonical = {(k, i): n for k, tab, key in (("actor", "actors", "actor_id"), ("place", "places", "place_id"))
                      for i, n in ds[tab].select(key, "name").iter_rows()}
+        import difflib
+
         close = difflib.get_close_matches(normalize(name), list(index), n=5, cutoff=0.75)
         suggestions = [canonical[h] for c in close for h in index[c] if kind in (None, h[0]) and h in canonical]
         raise UnknownName(name, list(dict.fromkeys(suggestions))[:3], kind=kind)

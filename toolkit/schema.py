@@ -15,11 +15,11 @@ import contextlib
 import contextvars
 import json
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 
 import polars as pl
 
-PACKAGE_FILE = files("toolkit") / "data" / "datapackage.json"
+PACKAGE_FILE = Path(__file__).resolve().parent / "data" / "datapackage.json"
 _current: contextvars.ContextVar[dict | None] = contextvars.ContextVar("toolkit_package", default=None)
 
 

@@ -10,7 +10,6 @@ True
 
 from __future__ import annotations
 
-import difflib
 import io
 import os
 import re
@@ -67,6 +66,8 @@ class Report:
 
 
 def _suggest(word: str, options) -> str:
+    import difflib
+
     if len(str(word)) > 100:  # nothing long is a typo of an id, and difflib would be slow
         return ""
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
