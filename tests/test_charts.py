@@ -332,3 +332,43 @@ def test_views_are_deterministic():
     for view in (charts.mentions, charts.estimates, charts.timeline, charts.actors):
         specs = {view().to_json() for _ in range(5)}
         assert len(specs) == 1, view.__name__
+
+
+# --- in the browser and on paper -----------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["shipped", "ledger"])
+def test_views_draw_without_vega_warnings_in_the_browser(browser, tmp_path, which):
+    """No "Conflicting scale property" or "Infinite extent" (page 04 had both): every view, two datasets."""
+    from pathlib import Path
+
+    from toolkit import embed, maps
+
+    ds = toolkit.open() if which == "shipped" else toolkit.open(Path(__file__).parent / "data" / "ledger")
+    views = {"estimates": charts.estimates, "timeline": charts.timeline, "actors": charts.actors,
+             "mentions": charts.mentions, "dashboard": charts.dashboard, "regions": maps.regions, "flows": maps.flows}
+    for name, view in views.items():
+        page = tmp_path / f"{name}.html"
+        page.write_text("<html><body>" + embed.html(view(ds).to_dict(), with_bundle=True) + "</body></html>",
+                        encoding="utf-8")
+        tab = browser.new_page()
+        messages = []
+        tab.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+        tab.goto(page.as_uri())
+        tab.wait_for_function("document.querySelector('.tk-vega svg, .tk-vega canvas')", timeout=30000)
+        tab.wait_for_timeout(200)
+        tab.close()
+        assert not [m for m in messages if m.startswith(("warning", "error"))], (name, messages)
+
+
+def test_edge_labels_of_the_actors_graph_do_not_overlap(specs):
+    labels = [r for u in units(specs["actors"]) if u.get("mark", {}).get("type") == "text"
+              for r in u.get("data", {}).get("values", []) if "relation" in r]
+    assert labels
+    boxes = []
+    for r in labels:
+        w, h = max(len(t) for t in r["text"]) * 5.6 + 6, 11.5 * len(r["text"])
+        boxes.append((r["x"] - w / 2, r["y"] - 11.5, r["x"] + w / 2, r["y"] - 11.5 + h))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)

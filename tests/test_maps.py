@@ -243,3 +243,25 @@ def test_static_map_draws_text_literally():
     assert any(HOSTILE in t.get_text() for t in texts)  # as a label, or named under the map as unlabelled
     assert not any(t.get_parse_math() for t in texts if "$" in t.get_text())
     fig_png(fig, "map_static_hostile")  # raises if the text went through mathtext
+
+
+@pytest.mark.parametrize("which", ["shipped", "ledger"])
+def test_nothing_sticks_out_of_the_print_maps_frame(which):
+    ds = toolkit.open() if which == "shipped" else toolkit.open(Path(__file__).parent / "data" / "ledger")
+    fig = maps.static_regions(ds)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+    if renderer is None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(fig).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    inside = [t for t in ax.texts if t.get_text() and t.get_clip_on() is not False and t.axes is ax
+              and not (t.get_position()[0] is None)]
+    for t in ax.texts:
+        if t.get_clip_on() is False:  # the graticule's labels sit on the frame's edge by design
+            continue
+        box = t.get_window_extent(renderer)
+        assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1 and frame.y0 - 1 <= box.y0 and box.y1 <= frame.y1 + 1, \
+            (t.get_text(), box, frame)
+    assert inside
