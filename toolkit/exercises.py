@@ -90,13 +90,20 @@ def _read(path: Path) -> dict:
 
 
 def _statements(code: str) -> set[str]:
-    """Each top-level statement of ``code`` in ``ast.unparse`` form (how otter stores tests)."""
+    """Each statement of ``code`` (top level and inside function bodies) in ``ast.unparse`` form, as
+    otter stores tests; bare strings (test configs, docstrings) and ``def`` lines are left out."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return set()
-    return {ast.unparse(node) for node in tree.body
-            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))}
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            continue
+        found.add(ast.unparse(node))
+    return found
 
 
 def describe_master(path: Path) -> dict:
@@ -186,10 +193,16 @@ def audit_student(master: str | Path, student_dir: str | Path) -> list[str]:
     # tests shipped to students: only public cases, and none of the hidden statements
     hidden = set().union(*(map(_statements, info["hidden_code"]))) if info["hidden_code"] else set()
     public = set().union(*(map(_statements, info["public_code"]))) if info["public_code"] else set()
-    secret = {s for s in hidden - public if len(s) >= 12}
+    visible = set().union(*(map(_statements, info["outside_code"]))) if info["outside_code"] else set()
+    secret = {s for s in hidden - public - visible if len(s) >= 12}
     shipped = []
     tests = nb.get("metadata", {}).get("otter", {}).get("tests", {})
     for qname, test in tests.items():
+        if isinstance(test, str):  # exception-based test file (otter ``tests: ok_format: false``)
+            if re.search(r"hidden\s*=\s*True", test):
+                problems.append(f"{where}: question {qname} ships a hidden test case")
+            shipped.append(test)
+            continue
         for suite in test.get("suites", []):
             for case in suite.get("cases", []):
                 if case.get("hidden"):
@@ -202,7 +215,7 @@ def audit_student(master: str | Path, student_dir: str | Path) -> list[str]:
         shipped.append(text)
     for code in shipped:
         lines = [ln[4:] for ln in code.splitlines() if ln.startswith((">>> ", "... "))]
-        leaked = _statements("\n".join(lines)) & secret if lines else set()
+        leaked = _statements("\n".join(lines) if lines else code) & secret
         for s in sorted(leaked):
             problems.append(f"{where}: a hidden test statement is visible to students: {s[:80]!r}")
     for src in sources:
