@@ -162,11 +162,9 @@ def test_audit_catches_leaked_solutions_and_hidden_tests(tmp_path):
 # ----------------------------------------------------------------------------- building and grading (slow)
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """Every exercise assigned once (otter runs the solutions against all tests while assigning)."""
-    out = tmp_path_factory.mktemp("exercises") / "build"
-    outcomes = ex.build(out, SRC, echo=lambda s: None)
-    return out, outcomes
+def built(built_exercises):
+    """Every exercise assigned once per session (the ``built_exercises`` fixture in conftest.py)."""
+    return built_exercises
 
 
 def _zip(built_out: Path, name: str) -> Path:

@@ -93,6 +93,7 @@ def make_self_contained(archive: str | Path, wheel: str | Path, extras: list[str
     config["plugins"].append({GUARD: {"requires": requires}})
     # no "Public Tests" row without a score; students see every test's message once grades are published
     config["show_hidden"] = True
+    config["force_public_test_summary"] = False
     entries["otter_config.json"] = json.dumps(config, indent=2).encode()
     entries["environment.yml"] = yaml.safe_dump(env, sort_keys=False).encode()
     entries["requirements.txt"] = ("\n".join(requirements(wheel.name, extras)) + "\n").encode()
