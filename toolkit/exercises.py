@@ -428,6 +428,26 @@ def run_notebook(path: str | Path, *, timeout: int = 600, env: dict | None = Non
     return nb
 
 
+def student_lab(built: str | Path, dest: str | Path) -> list[str]:
+    """Unpack every built student folder (notebook and data files) into ``dest/<name>/`` for a
+    student's JupyterLab; an exercise already there is left alone (it holds the student's work).
+    Returns the names unpacked now."""
+    import zipfile
+
+    built, dest = Path(built), Path(dest)
+    manifest = json.loads((built / MANIFEST).read_text(encoding="utf-8"))
+    added = []
+    for name, entry in manifest.items():
+        bundle = built / entry.get("student_zip", "-")
+        if (dest / name).exists() or not bundle.is_file():
+            continue
+        dest.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(bundle) as z:
+            z.extractall(dest)
+        added.append(name)
+    return added
+
+
 # ----------------------------------------------------------------------------- command line
 
 def cmd_exercises(args) -> int:
@@ -454,6 +474,10 @@ def cmd_exercises(args) -> int:
         return 1
     print(f"\nbuilt {len(outcomes)} exercise(s) in {time.monotonic() - start:.0f} s: student notebooks in "
           f"{out}/<name>/student/, autograders in {out}/<name>/autograder/ (see {out / MANIFEST})")
+    if getattr(args, "student_lab", None):
+        added = student_lab(out, args.student_lab)
+        print(f"student copies in {args.student_lab}/: " + (", ".join(added) + " added" if added else "nothing new")
+              + " (existing folders are kept: they hold the student's work)")
     return 0
 
 
@@ -466,6 +490,8 @@ def add_parser(sub) -> None:
     p.add_argument("--only", nargs="+", metavar="NAME", help="build only these exercises (e.g. 01-bounds or 01)")
     p.add_argument("--jobs", type=int, default=None, help="notebooks assigned in parallel (default: 2 at most)")
     p.add_argument("--no-run-tests", action="store_true", help="do not grade the solutions while assigning (faster, unsafe)")
+    p.add_argument("--student-lab", metavar="DIR", default=None,
+                   help="also unpack the student notebooks and data into DIR/<name>/ (never the solutions; existing folders kept)")
     p.add_argument("--force", action="store_true", help="rebuild every exercise, even those unchanged since the last build")
     p.set_defaults(fn=cmd_exercises)
 
@@ -488,12 +514,16 @@ def report_page(site: Path, footer: str, shell, built: str | Path | None = None)
             (site / "exercises").mkdir(exist_ok=True)
             shutil.copy(built / entry["student"], site / "exercises" / master.name)
             link = f'<a href="exercises/{escape(master.name)}" download>student notebook</a>'
+            bundle = built / entry.get("student_zip", "-")  # the notebook with its data files
+            if bundle.is_file():
+                shutil.copy(bundle, site / "exercises" / bundle.name)
+                link = (f'<a href="exercises/{escape(bundle.name)}" download>notebook and data (zip)</a> · ' + link)
         rows.append(f"<tr><td>{escape(_title(master))}</td><td>{escape(info['time'] or '')}</td>"
                     f"<td>{len(info['questions'])} questions, {points:g} points</td><td>{link or 'not built'}</td></tr>")
     how = ("" if manifest else "<p><b>The student notebooks are not built yet:</b> run <code>make exercises</code>, "
            "then <code>make report</code>.</p>")
     body = ("<h1>Exercises</h1><p>Autograded notebooks for class (otter-grader). Students open a notebook in "
-            "JupyterLab (<code>make lab</code>) and run <code>grader.check(\"q1\")</code> for feedback on each "
+            "JupyterLab (<code>make lab-student</code>, or the zip below) and run <code>grader.check(\"q1\")</code> for feedback on each "
             "question; teachers grade with the autograder archives in <code>build/exercises/</code>. "
             "See <code>notebooks/exercises/README.md</code>.</p>" + how +
             "<table><tr><th>exercise</th><th>time</th><th>questions</th><th>download</th></tr>" + "".join(rows) + "</table>")
