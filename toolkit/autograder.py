@@ -47,8 +47,11 @@ def build_wheel(dest: str | Path) -> Path:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="toolkit-wheel-") as tmp:
-        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                               "-w", tmp, str(PACKAGE_PARENT)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        for isolation in (["--no-build-isolation"], []):  # hatchling installed (make setup), else pip fetches it
+            proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w", tmp,
+                                   str(PACKAGE_PARENT)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+            if proc.returncode == 0:
+                break
         wheels = sorted(Path(tmp).glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             raise RuntimeError(f"building the toolkit wheel failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
