@@ -451,9 +451,9 @@ def student_lab(built: str | Path, dest: str | Path) -> list[str]:
 # ----------------------------------------------------------------------------- command line
 
 def cmd_exercises(args) -> int:
-    try:
-        import otter  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("otter") is None:  # (importing otter itself takes seconds)
         print("otter-grader is not installed: pip install -e '.[exercises]' (or `make setup`)", file=sys.stderr)
         return 2
     try:
@@ -472,7 +472,9 @@ def cmd_exercises(args) -> int:
         print(f"\n{len(failed)} exercise(s) failed: {', '.join(o.name + '.ipynb' for o in failed)}; "
               f"{out} was left unchanged", file=sys.stderr)
         return 1
-    print(f"\nbuilt {len(outcomes)} exercise(s) in {time.monotonic() - start:.0f} s: student notebooks in "
+    reused = sum(1 for o in outcomes if "reused" in o.message)
+    print(f"\n{len(outcomes)} exercise(s) ready in {time.monotonic() - start:.0f} s ({len(outcomes) - reused} built, "
+          f"{reused} unchanged and reused): student notebooks in "
           f"{out}/<name>/student/, autograders in {out}/<name>/autograder/ (see {out / MANIFEST})")
     if getattr(args, "student_lab", None):
         added = student_lab(out, args.student_lab)
