@@ -84,3 +84,14 @@ def open_offline(browser, url: str):
     page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg, canvas'))",
                            timeout=30000)
     return page, foreign, errors, dialogs
+
+
+@pytest.fixture(scope="session")
+def built_exercises(tmp_path_factory):
+    """Every exercise assigned once per session (otter runs the solutions against all tests while
+    assigning): (output folder, outcomes). Shared by tests/test_exercises.py and test_autograder.py."""
+    from toolkit import exercises
+
+    out = tmp_path_factory.mktemp("exercises") / "build"
+    outcomes = exercises.build(out, exercises.SOURCE_DIR, echo=lambda s: None)
+    return out, outcomes

@@ -90,13 +90,20 @@ def _read(path: Path) -> dict:
 
 
 def _statements(code: str) -> set[str]:
-    """Each top-level statement of ``code`` in ``ast.unparse`` form (how otter stores tests)."""
+    """Each statement of ``code`` (top level and inside function bodies) in ``ast.unparse`` form, as
+    otter stores tests; bare strings (test configs, docstrings) and ``def`` lines are left out."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return set()
-    return {ast.unparse(node) for node in tree.body
-            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))}
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            continue
+        found.add(ast.unparse(node))
+    return found
 
 
 def describe_master(path: Path) -> dict:
@@ -186,10 +193,16 @@ def audit_student(master: str | Path, student_dir: str | Path) -> list[str]:
     # tests shipped to students: only public cases, and none of the hidden statements
     hidden = set().union(*(map(_statements, info["hidden_code"]))) if info["hidden_code"] else set()
     public = set().union(*(map(_statements, info["public_code"]))) if info["public_code"] else set()
-    secret = {s for s in hidden - public if len(s) >= 12}
+    visible = set().union(*(map(_statements, info["outside_code"]))) if info["outside_code"] else set()
+    secret = {s for s in hidden - public - visible if len(s) >= 12}
     shipped = []
     tests = nb.get("metadata", {}).get("otter", {}).get("tests", {})
     for qname, test in tests.items():
+        if isinstance(test, str):  # exception-based test file (otter ``tests: ok_format: false``)
+            if re.search(r"hidden\s*=\s*True", test):
+                problems.append(f"{where}: question {qname} ships a hidden test case")
+            shipped.append(test)
+            continue
         for suite in test.get("suites", []):
             for case in suite.get("cases", []):
                 if case.get("hidden"):
@@ -202,7 +215,7 @@ def audit_student(master: str | Path, student_dir: str | Path) -> list[str]:
         shipped.append(text)
     for code in shipped:
         lines = [ln[4:] for ln in code.splitlines() if ln.startswith((">>> ", "... "))]
-        leaked = _statements("\n".join(lines)) & secret if lines else set()
+        leaked = _statements("\n".join(lines) if lines else code) & secret
         for s in sorted(leaked):
             problems.append(f"{where}: a hidden test statement is visible to students: {s[:80]!r}")
     for src in sources:
@@ -234,8 +247,11 @@ def _tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def assign(master: Path, dest: Path, *, run_tests: bool = True, timeout: int = ASSIGN_TIMEOUT) -> Outcome:
-    """Run ``otter assign`` on one instructor notebook into ``dest`` (a fresh folder), then audit the student copy."""
+def assign(master: Path, dest: Path, *, run_tests: bool = True, timeout: int = ASSIGN_TIMEOUT,
+           wheel: Path | None = None) -> Outcome:
+    """Run ``otter assign`` on one instructor notebook into ``dest`` (a fresh folder), audit the student
+    copy, zip the student folder (notebook and data files) and, given the toolkit ``wheel``, make the
+    autograder archive self-contained (:func:`toolkit.autograder.make_self_contained`)."""
     master, dest = Path(master).resolve(), Path(dest).resolve()
     cmd = [sys.executable, "-m", "otter", "assign", "--no-pdfs", *([] if run_tests else ["--no-run-tests"]),
            str(master), str(dest)]
@@ -257,7 +273,43 @@ def assign(master: Path, dest: Path, *, run_tests: bool = True, timeout: int = A
     if problems:
         return Outcome(master.stem, False, seconds, f"  {master.name}: the student copy is not clean:\n"
                        + "\n".join("    - " + p for p in problems))
-    return Outcome(master.stem, True, seconds)
+    _zip_folder(dest / "student", dest / f"{master.stem}-student.zip", root=master.stem)
+    if wheel is not None:
+        from toolkit import autograder
+
+        code = "\n".join(_source(c) for c in _read(master)["cells"] if c["cell_type"] == "code")
+        for archive in (dest / "autograder").glob(f"{master.stem}-autograder_*.zip"):
+            autograder.make_self_contained(archive, wheel, autograder.extras_for(code))
+    return Outcome(master.stem, True, time.monotonic() - start)
+
+
+def _zip_folder(folder: Path, target: Path, *, root: str) -> None:
+    """Zip ``folder`` into ``target`` under the top folder ``root`` (what a student downloads and unzips)."""
+    import zipfile
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.name != ".OTTER_LOG":
+                z.write(path, f"{root}/{path.relative_to(folder).as_posix()}")
+
+
+def fingerprint(master: Path) -> str:
+    """What an exercise's build depends on: its notebook and data files, the toolkit (code, data,
+    geo files, pyproject) and otter's version. Same fingerprint, same build."""
+    import hashlib
+
+    from importlib.metadata import version
+
+    otter_version = version("otter-grader")
+
+    h = hashlib.sha256(f"otter {otter_version}\n".encode())
+    files = [master, *sorted((master.parent / "data").rglob("*")), PACKAGE_PARENT / "pyproject.toml",
+             *sorted((PACKAGE_PARENT / "toolkit").rglob("*")), *sorted((PACKAGE_PARENT / "geo").rglob("*"))]
+    for f in files:
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(f"{f.relative_to(PACKAGE_PARENT) if f.is_relative_to(PACKAGE_PARENT) else f.name}\n".encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _manifest_entry(master: Path, target: Path) -> dict:
@@ -267,8 +319,10 @@ def _manifest_entry(master: Path, target: Path) -> dict:
         "title": _title(master),
         "time": info["time"],
         "student": str(Path(master.stem) / "student" / master.name),
+        "student_zip": str(Path(master.stem) / f"{master.stem}-student.zip"),
         "autograder": str(Path(master.stem) / "autograder" / zips[-1].name) if zips else None,
         "questions": info["questions"],
+        "fingerprint": fingerprint(master),
     }
 
 
@@ -282,34 +336,58 @@ def _title(master: Path) -> str:
 
 
 def build(out: str | Path = DEFAULT_OUT, src: str | Path | None = None, *, only: list[str] | None = None,
-          jobs: int | None = None, run_tests: bool = True, echo=print) -> list[Outcome]:
-    """Assign every instructor notebook into a staging folder beside ``out``; move the results into
-    ``out/<name>/`` only if every exercise succeeded (otherwise ``out`` is left as it was)."""
+          jobs: int | None = None, run_tests: bool = True, force: bool = False, echo=print) -> list[Outcome]:
+    """Assign the instructor notebooks (two at a time) into a staging folder beside ``out``; move the
+    results into ``out/<name>/`` only if every exercise succeeded (otherwise ``out`` is left as it was).
+    An exercise whose :func:`fingerprint` matches its entry in ``out/exercises.json`` is reused, not
+    rebuilt, unless ``force``."""
     masters = find_notebooks(src, only)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    jobs = jobs or max(1, min(2, os.cpu_count() or 1, len(masters)))
+    manifest_path = out / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    todo, outcomes = [], []
+    for master in masters:
+        entry = manifest.get(master.stem) or {}
+        fresh = (not force and run_tests and entry.get("fingerprint") == fingerprint(master)
+                 and entry.get("autograder") and (out / entry["autograder"]).is_file()
+                 and (out / entry.get("student_zip", "-")).is_file())
+        if fresh:
+            outcomes.append(Outcome(master.stem, True, 0.0, "  unchanged: reused the previous build"))
+            echo(str(outcomes[-1]))
+        else:
+            todo.append(master)
+    if not todo:
+        return outcomes
+    jobs = jobs or max(1, min(2, os.cpu_count() or 1, len(todo)))
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
     try:
+        from toolkit import autograder
+
+        wheel = autograder.build_wheel(staging / "wheel")
+
         def one(master: Path) -> Outcome:
-            outcome = assign(master, staging / master.stem, run_tests=run_tests)
+            outcome = assign(master, staging / master.stem, run_tests=run_tests, wheel=wheel)
             echo(str(outcome))
             return outcome
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(pool.map(one, masters))
-        if all(o.ok for o in outcomes):
+            built = list(pool.map(one, todo))
+        outcomes += built
+        if all(o.ok for o in built):
             out.mkdir(parents=True, exist_ok=True)
-            manifest_path = out / MANIFEST
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-            for master in masters:
+            for master in todo:
                 target = out / master.stem
                 if target.exists():
                     shutil.rmtree(target)
                 os.replace(staging / master.stem, target)
                 manifest[master.stem] = _manifest_entry(master, target)
+                if not run_tests:
+                    manifest[master.stem]["fingerprint"] = None  # never reuse an untested build
             manifest = dict(sorted(manifest.items()))
-            manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            tmp = manifest_path.with_name(MANIFEST + ".tmp")
+            tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            os.replace(tmp, manifest_path)
         return outcomes
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -317,36 +395,16 @@ def build(out: str | Path = DEFAULT_OUT, src: str | Path | None = None, *, only:
 
 # ----------------------------------------------------------------------------- grading and running
 
-_RESULT_MARK = "@@TOOLKIT-GRADE@@"
-_GRADE_SCRIPT = f"""
-import json, sys
-import nbformat
-from otter.api import grade_submission
-r = grade_submission(sys.argv[1], sys.argv[2], quiet=True)
-out = {{"total": r.total, "possible": r.possible,
-       "error": None if r.catastrophic_error is None else repr(r.catastrophic_error),
-       "questions": r.to_dict()}}
-if len(sys.argv) > 3:
-    nbformat.write(r.notebook, sys.argv[3])
-print({_RESULT_MARK!r} + json.dumps(out, default=str))
-"""
-
-
 def grade(submission: str | Path, autograder: str | Path, *, env: dict | None = None,
           executed: str | Path | None = None, timeout: int = ASSIGN_TIMEOUT) -> dict:
-    """Grade one notebook with an autograder zip, as otter does (every public and hidden test), in a
-    subprocess. Returns ``{"total", "possible", "error", "questions": {name: {"score", "possible",
+    """Grade one notebook with an autograder zip, as ``otter run`` does (every public and hidden test),
+    in a new process and a fresh working folder (see :func:`toolkit.gradebook.grade_one`). Returns
+    ``{"total", "possible", "error", "guard", "questions": {name: {"score", "possible",
     "test_case_results": [{"passed", "message", "test_case": {"hidden", ...}}]}}}``; ``executed``
     saves the executed notebook."""
-    cmd = [sys.executable, "-c", _GRADE_SCRIPT, str(Path(submission).resolve()), str(Path(autograder).resolve())]
-    if executed:
-        cmd.append(str(Path(executed).resolve()))
-    proc = subprocess.run(cmd, env=env or kernel_env(), capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir())
-    for line in proc.stdout.splitlines():
-        if line.startswith(_RESULT_MARK):
-            return json.loads(line[len(_RESULT_MARK):])
-    raise RuntimeError(f"grading {submission} failed (exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}")
+    from toolkit.gradebook import grade_one
+
+    return grade_one(submission, autograder, env=env, executed=executed, timeout=timeout)
 
 
 def failed_cases(result: dict, question: str) -> list[dict]:
@@ -370,12 +428,32 @@ def run_notebook(path: str | Path, *, timeout: int = 600, env: dict | None = Non
     return nb
 
 
+def student_lab(built: str | Path, dest: str | Path) -> list[str]:
+    """Unpack every built student folder (notebook and data files) into ``dest/<name>/`` for a
+    student's JupyterLab; an exercise already there is left alone (it holds the student's work).
+    Returns the names unpacked now."""
+    import zipfile
+
+    built, dest = Path(built), Path(dest)
+    manifest = json.loads((built / MANIFEST).read_text(encoding="utf-8"))
+    added = []
+    for name, entry in manifest.items():
+        bundle = built / entry.get("student_zip", "-")
+        if (dest / name).exists() or not bundle.is_file():
+            continue
+        dest.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(bundle) as z:
+            z.extractall(dest)
+        added.append(name)
+    return added
+
+
 # ----------------------------------------------------------------------------- command line
 
 def cmd_exercises(args) -> int:
-    try:
-        import otter  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("otter") is None:  # (importing otter itself takes seconds)
         print("otter-grader is not installed: pip install -e '.[exercises]' (or `make setup`)", file=sys.stderr)
         return 2
     try:
@@ -387,14 +465,21 @@ def cmd_exercises(args) -> int:
     print(f"building {len(masters)} exercise(s) from {masters[0].parent} into {out}"
           + ("" if not args.no_run_tests else " (without running the tests)"))
     start = time.monotonic()
-    outcomes = build(out, args.src, only=args.only, jobs=args.jobs, run_tests=not args.no_run_tests)
+    outcomes = build(out, args.src, only=args.only, jobs=args.jobs, run_tests=not args.no_run_tests,
+                     force=getattr(args, "force", False))
     failed = [o for o in outcomes if not o.ok]
     if failed:
         print(f"\n{len(failed)} exercise(s) failed: {', '.join(o.name + '.ipynb' for o in failed)}; "
               f"{out} was left unchanged", file=sys.stderr)
         return 1
-    print(f"\nbuilt {len(outcomes)} exercise(s) in {time.monotonic() - start:.0f} s: student notebooks in "
+    reused = sum(1 for o in outcomes if "reused" in o.message)
+    print(f"\n{len(outcomes)} exercise(s) ready in {time.monotonic() - start:.0f} s ({len(outcomes) - reused} built, "
+          f"{reused} unchanged and reused): student notebooks in "
           f"{out}/<name>/student/, autograders in {out}/<name>/autograder/ (see {out / MANIFEST})")
+    if getattr(args, "student_lab", None):
+        added = student_lab(out, args.student_lab)
+        print(f"student copies in {args.student_lab}/: " + (", ".join(added) + " added" if added else "nothing new")
+              + " (existing folders are kept: they hold the student's work)")
     return 0
 
 
@@ -407,6 +492,9 @@ def add_parser(sub) -> None:
     p.add_argument("--only", nargs="+", metavar="NAME", help="build only these exercises (e.g. 01-bounds or 01)")
     p.add_argument("--jobs", type=int, default=None, help="notebooks assigned in parallel (default: 2 at most)")
     p.add_argument("--no-run-tests", action="store_true", help="do not grade the solutions while assigning (faster, unsafe)")
+    p.add_argument("--student-lab", metavar="DIR", default=None,
+                   help="also unpack the student notebooks and data into DIR/<name>/ (never the solutions; existing folders kept)")
+    p.add_argument("--force", action="store_true", help="rebuild every exercise, even those unchanged since the last build")
     p.set_defaults(fn=cmd_exercises)
 
 
@@ -438,12 +526,16 @@ def report_page(site: Path, footer: str, shell, built: str | Path | None = None)
             (site / "exercises").mkdir(exist_ok=True)
             shutil.copy(student, site / "exercises" / master.name)
             link = f'<a href="exercises/{escape(master.name)}" download>student notebook</a>'
+            bundle = built / entry.get("student_zip", "-")  # the notebook with its data files
+            if bundle.is_file():
+                shutil.copy(bundle, site / "exercises" / bundle.name)
+                link = (f'<a href="exercises/{escape(bundle.name)}" download>notebook and data (zip)</a> · ' + link)
         rows.append(f"<tr><td>{escape(_title(master))}</td><td>{escape(info['time'] or '')}</td>"
                     f"<td>{len(info['questions'])} questions, {points:g} points</td><td>{link or 'not built'}</td></tr>")
     how = ("" if manifest else "<p><b>The student notebooks are not built yet:</b> run <code>make exercises</code>, "
            "then <code>make report</code>.</p>")
     body = ("<h1>Exercises</h1><p>Autograded notebooks for class (otter-grader). Students open a notebook in "
-            "JupyterLab (<code>make lab</code>) and run <code>grader.check(\"q1\")</code> for feedback on each "
+            "JupyterLab (<code>make lab-student</code>, or the zip below) and run <code>grader.check(\"q1\")</code> for feedback on each "
             "question; teachers grade with the autograder archives in <code>build/exercises/</code>. "
             "See <code>notebooks/exercises/README.md</code>.</p>" + how +
             "<table><tr><th>exercise</th><th>time</th><th>questions</th><th>download</th></tr>" + "".join(rows) + "</table>")
