@@ -195,11 +195,11 @@ flows = (estimates.filter((pl.col("source_id") == "rferl_2015") & (pl.col("unit"
     .drop_nulls(["origin_place_id", "theatre_place_ids"])
     .group_by("origin_place_id", pl.col("theatre_place_ids").alias("theatre_place_id")).agg(pl.len().alias("claims")))
 """),
-    ("05-mapping", "q3", "public", "one row per claim instead of a count", """
+    ("05-mapping", "q3", "public", "claims as a share of all claims instead of a count", """
 flows = (estimates.filter((pl.col("source_id") == "rferl_2015") & (pl.col("unit") == "fighters"))
     .explode("theatre_place_ids").drop_nulls(["origin_place_id", "theatre_place_ids"])
-    .select("origin_place_id", pl.col("theatre_place_ids").alias("theatre_place_id"), pl.lit(1).alias("claims"))
-    .sort("origin_place_id", "theatre_place_id"))
+    .group_by("origin_place_id", pl.col("theatre_place_ids").alias("theatre_place_id"))
+    .agg((pl.len() / 10).alias("claims")).sort("origin_place_id", "theatre_place_id"))
 """),
     ("05-mapping", "q3", "hidden", "context publications counted too", """
 flows = (estimates.filter(pl.col("unit") == "fighters").explode("theatre_place_ids")
@@ -207,17 +207,8 @@ flows = (estimates.filter(pl.col("unit") == "fighters").explode("theatre_place_i
     .group_by("origin_place_id", pl.col("theatre_place_ids").alias("theatre_place_id")).agg(pl.len().alias("claims"))
     .sort("origin_place_id", "theatre_place_id"))
 """),
-    ("05-mapping", "q4", "public", "no stand-in for the North Caucasus", """
-def _point(pid):
-    g = geo.join(pl.DataFrame({"place_id": [pid]})).geometry.iloc[0]
-    if g is None:
-        return None, None
-    p = g.representative_point()
-    return round(p.x, 3), round(p.y, 3)
-flow_lines = pl.DataFrame([{**r, "lon": _point(r["origin_place_id"])[0], "lat": _point(r["origin_place_id"])[1],
-                            "lon2": _point(r["theatre_place_id"])[0], "lat2": _point(r["theatre_place_id"])[1]}
-                           for r in flows.iter_rows(named=True)])
-"""),
+    ("05-mapping", "q4", "public", "a loop that overwrites its row: only the last flow kept",
+     'flow_lines = flow_lines.tail(1)'),
     ("05-mapping", "q4", "public", "flows without an outline dropped",
      'flow_lines = flow_lines.filter(pl.col("origin_place_id") != "north_caucasus")'),
     ("05-mapping", "q4", "hidden", "line width not encoding claims", """
