@@ -63,7 +63,9 @@ def find_notebooks(src: str | Path | None = None, only: list[str] | None = None)
     """The instructor notebooks (``NN-name.ipynb``) in ``src``, sorted; ``only`` picks some by stem or number."""
     folder = Path(src) if src else SOURCE_DIR
     if not folder.is_dir():
-        raise FileNotFoundError(f"no exercises folder at {folder} (the instructor notebooks live in notebooks/exercises/)")
+        raise FileNotFoundError(f"no exercises folder at {folder}: the instructor notebooks live in the project's "
+                                "notebooks/exercises/, which an installed package does not carry; run from a checkout "
+                                "of the project or pass --src DIR")
     found = sorted(folder.glob(PATTERN))
     if only:
         wanted = {w.removesuffix(".ipynb") for w in only}
