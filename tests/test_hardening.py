@@ -38,7 +38,7 @@ import toolkit
 from conftest import open_offline
 from toolkit import report, schema, sitefolder
 from toolkit import dataset as tk_dataset
-from toolkit import validate as tk_validate
+from toolkit.validate import check as tk_check
 from toolkit import tables as tk_tables
 from toolkit.validate import DataError, Problem
 
@@ -352,7 +352,11 @@ def _inject(folder: Path) -> Path:
             hits[0][header.index(col)] = value
         path.write_bytes(_csv([header, *body]))
     assert not (folder / "article.txt").exists()
-    _, problems = tk_validate.check(folder)
+    src = folder / "sources.csv"  # no checksum: the copy no longer claims the shipped text (its quotes changed)
+    rows = _rows(src.read_bytes())
+    col = rows[0].index("text_sha256")
+    src.write_bytes(_csv([rows[0], *([*r[:col], "", *r[col + 1:]] for r in rows[1:])]))
+    _, problems = tk_check(folder)
     assert not problems, problems[:5]
     return folder
 

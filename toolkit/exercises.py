@@ -511,15 +511,16 @@ def report_page(site: Path, footer: str, shell, built: str | Path | None = None)
 
     built = Path(built or PACKAGE_PARENT / DEFAULT_OUT).resolve()
     manifest = json.loads((built / MANIFEST).read_text(encoding="utf-8")) if (built / MANIFEST).is_file() else {}
-    rows, copies = [], {}
+    rows, copies, zips = [], {}, {}
     for master in find_notebooks():  # every path first: nothing is copied if one leads out of the folder
-        entry = manifest.get(master.stem)
-        if entry and entry.get("student"):
-            student = (built / str(entry["student"])).resolve()  # ``..``, absolute paths and symlinks resolved
-            if not student.is_relative_to(built):
-                raise ValueError(f"{built / MANIFEST}: {master.stem}: student notebook {entry['student']!r} is outside "
-                                 f"{built}; nothing was copied (run `make exercises` again)")
-            copies[master.stem] = student
+        entry = manifest.get(master.stem) or {}
+        for key, found in (("student", copies), ("student_zip", zips)):
+            if entry.get(key):
+                path = (built / str(entry[key])).resolve()  # ``..``, absolute paths and symlinks resolved
+                if not path.is_relative_to(built):
+                    raise ValueError(f"{built / MANIFEST}: {master.stem}: {key.replace('_', ' ')} {entry[key]!r} is "
+                                     f"outside {built}; nothing was copied (run `make exercises` again)")
+                found[master.stem] = path
     for master in find_notebooks():
         info, student = describe_master(master), copies.get(master.stem)
         points = sum(q.get("points") or 0 for q in info["questions"].values())
@@ -528,8 +529,8 @@ def report_page(site: Path, footer: str, shell, built: str | Path | None = None)
             (site / "exercises").mkdir(exist_ok=True)
             shutil.copy(student, site / "exercises" / master.name)
             link = f'<a href="exercises/{escape(master.name)}" download>student notebook</a>'
-            bundle = built / entry.get("student_zip", "-")  # the notebook with its data files
-            if bundle.is_file():
+            bundle = zips.get(master.stem)  # the notebook with its data files
+            if bundle is not None and bundle.is_file():
                 shutil.copy(bundle, site / "exercises" / bundle.name)
                 link = (f'<a href="exercises/{escape(bundle.name)}" download>notebook and data (zip)</a> · ' + link)
         rows.append(f"<tr><td>{escape(_title(master))}</td><td>{escape(info['time'] or '')}</td>"
