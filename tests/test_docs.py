@@ -7,7 +7,7 @@ import pytest
 
 MODULES = ["toolkit", "toolkit.schema", "toolkit.article", "toolkit.lookup", "toolkit.tables", "toolkit.validate",
            "toolkit.dataset", "toolkit.corpus", "toolkit.create", "toolkit.chapters",
-           "toolkit.rules", "toolkit.export",
+           "toolkit.rules", "toolkit.export", "toolkit.placement",
            "toolkit.geo", "toolkit.theme"]
 
 
