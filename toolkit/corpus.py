@@ -6,7 +6,7 @@
 * Fact tables (estimates, events, statements, relations, disputes, and any other table whose
   rows carry evidence) are concatenated. A row identical in every column in two folders is kept
   once. Where the same id carries different content in two folders, each version is qualified
-  by its row's source: ``est01`` becomes ``rferl_2015:est01`` and ``ledger_2016:est01`` (by the
+  by its row's source: ``est01`` becomes ``bbc_2016:est01`` and ``ap_2016:est01`` (by the
   folder's name when the source is the same too), and every reference to it inside its own folder
   (``same_claim_as``, ``statement_id``, dispute ``claim_ids`` ...) is rewritten to match.
 * Mentions are unioned on (source_id, char_start) like entities. An alias that a folder declares for
@@ -30,7 +30,7 @@ import polars as pl
 from toolkit import schema
 from toolkit.validate import DataError, Problem
 
-SEP = ":"  # between the qualifier and the id: "rferl_2015:est01"
+SEP = ":"  # between the qualifier and the id: "ap_2016:est01"
 ENTITIES = ("sources", "segments", "actors", "places", "aliases", "mentions")
 
 

@@ -8,8 +8,8 @@ sources, and returns a :class:`Dataset`. Every view (charts, maps, geo, the repo
 >>> ds = toolkit.open()                       # the shipped dataset (or $TOOLKIT_DATA_DIR)
 >>> ds["estimates"].filter(bound="upper")["value_high"].to_list()
 [1700]
->>> ds.source_line
-'Source: RFE/RL, J. Paraszczuk, March 2015'
+>>> ds.source_line.startswith("Source: ")   # from sources.credit, or publisher, author and date
+True
 """
 
 from __future__ import annotations
