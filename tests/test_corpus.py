@@ -112,3 +112,19 @@ def test_views_work_on_the_corpus(corpus):
     assert any("RFE/RL" in str(t) for t in titles) and any("Caucasus Ledger" in str(t) for t in titles)
     assert "Caucasus Ledger" in charts.mentions(corpus).to_json()
     assert maps.flows(corpus).to_dict()["title"]["text"].startswith("The outflow the articles report")
+
+
+@pytest.mark.slow
+def test_the_report_for_the_corpus(tmp_path, text):
+    """`report --data A --data B`: generic chapters for the two articles, their sources and lines, no crash."""
+    from toolkit import report
+
+    out = tmp_path / "site"
+    pages = report.build(out, only=["01", "02"], jobs=2, data=[toolkit.data_folder(), LEDGER])
+    assert [p.name for p in pages] == ["01-the-claims", "02-the-map"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Caucasus Ledger" in index and "Kremlin Envoy" in index and "Marat Ozdoev" in index
+    claims = (out / "01-the-claims.html").read_text(encoding="utf-8")
+    assert "ledger_2016:est01" in claims and "rferl_2015:est01" in claims  # the qualified ids of the corpus
+    assert "Traceback" not in claims and "Not drawn" not in claims.split("show(charts.estimates)")[-1][:2000]
+    assert not (out / "exercises.html").exists()  # the exercises are written for the shipped article only
