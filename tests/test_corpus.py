@@ -111,7 +111,7 @@ def test_views_work_on_the_corpus(corpus):
     titles = [t if isinstance(t, str) else t.get("text") for t in titles]
     assert any("RFE/RL" in str(t) for t in titles) and any("Caucasus Ledger" in str(t) for t in titles)
     assert "Caucasus Ledger" in charts.mentions(corpus).to_json()
-    assert maps.flows(corpus).to_dict()["title"]["text"].startswith("The outflow the articles report")
+    assert maps.flows(corpus).to_dict()["title"]["text"].startswith("The outflow the articles report:")
 
 
 @pytest.mark.slow
@@ -128,3 +128,23 @@ def test_the_report_for_the_corpus(tmp_path, text):
     assert "ledger_2016:est01" in claims and "rferl_2015:est01" in claims  # the qualified ids of the corpus
     assert "Traceback" not in claims and "Not drawn" not in claims.split("show(charts.estimates)")[-1][:2000]
     assert not (out / "exercises.html").exists()  # the exercises are written for the shipped article only
+
+
+def test_an_actor_shared_with_the_shipped_data_merges(tmp_path):
+    """The same actor, first named in another source (its source_id and role differ), is one actor."""
+    copy = tmp_path / "ledger"
+    shutil.copytree(LEDGER, copy)
+    shipped = toolkit.open()["actors"].filter(actor_id="islamic_state").row(0, named=True)
+    actors = copy / "actors.csv"
+    lines = actors.read_text(encoding="utf-8").splitlines()
+    lines = [ln for ln in lines if not ln.startswith("is_group,")]
+    lines.append(f"islamic_state,{shipped['name']},{shipped['kind']},,,ledger_2016,")
+    actors.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name in ("aliases.csv", "mentions.csv"):
+        f = copy / name
+        f.write_text(f.read_text(encoding="utf-8").replace(",is_group,", ",islamic_state,"), encoding="utf-8")
+    both = toolkit.open(toolkit.data_folder(), copy)
+    row = both["actors"].filter(actor_id="islamic_state")
+    assert row.height == 1 and row["source_id"].item() == "rferl_2015"  # where it was first named
+    with pytest.raises(KeyError, match="rferl_2015:est01"):  # a bare id that the corpus qualified
+        both.cite("est01")

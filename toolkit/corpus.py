@@ -120,11 +120,12 @@ def _qualify(parts: list, desc: dict) -> list[dict]:
 
 def _merge_rules(desc: dict, name: str) -> dict[str, str]:
     """column -> rule for columns that may differ between folders: ``"x-merge": "any"`` (booleans,
-    e.g. ``in_article``: true when any text names it) or ``"join"`` (notes: the distinct values joined)."""
+    e.g. ``in_article``: true when any text names it), ``"join"`` (notes, roles: the distinct values joined)
+    or ``"first"`` (an actor's ``source_id``, where it is first named: the first folder's)."""
     with schema.using(desc):
         if name not in schema.table_names():
             return {}
-        return {f["name"]: f["x-merge"] for f in schema.fields(name) if f.get("x-merge") in ("any", "join")}
+        return {f["name"]: f["x-merge"] for f in schema.fields(name) if f.get("x-merge") in ("any", "join", "first")}
 
 
 def _union(name: str, frames: list[tuple[str, pl.DataFrame]], key: list[str], rules: dict | None = None) -> pl.DataFrame:
@@ -149,8 +150,8 @@ def _union(name: str, frames: list[tuple[str, pl.DataFrame]], key: list[str], ru
         raise DataError(problems, Path("corpus of " + ", ".join(dict.fromkeys(label for label, _ in frames))))
     if rules and key and distinct.height < labelled.height:
         combined = labelled.group_by(key, maintain_order=True).agg(
-            [pl.col(c).any() if r == "any" else pl.col(c).drop_nulls().unique(maintain_order=True).str.join(" | ")
-             for c, r in rules.items()])
+            [pl.col(c).any() if r == "any" else pl.col(c).drop_nulls().first() if r == "first"
+             else pl.col(c).drop_nulls().unique(maintain_order=True).str.join(" | ") for c, r in rules.items()])
         distinct = distinct.drop(list(rules)).join(combined, on=key, how="left", nulls_equal=True)
         if "join" in rules.values():
             distinct = distinct.with_columns(pl.col(c).replace("", None) for c, r in rules.items() if r == "join")
@@ -193,7 +194,9 @@ def merge(parts: list) -> "Dataset":  # noqa: F821 - the return type lives in to
                 f["constraints"]["enum"] = list(out[res["name"]].schema[f["name"]].categories)
     desc["x-view"] = {}  # one dataset's extents and source line do not describe the corpus
     desc.update(name="corpus", title="Corpus: " + "; ".join(ds.title for ds in parts[:3])
-                + (f" and {len(parts) - 3} more" if len(parts) > 3 else ""))
+                + (f" and {len(parts) - 3} more" if len(parts) > 3 else ""),
+                description=f"A corpus of {len(parts)} datasets, opened together: "
+                + "; ".join(ds.title for ds in parts[:6]) + (" ..." if len(parts) > 6 else "") + ".")
     return Dataset(out, desc, texts, folders=tuple(f for ds in parts for f in ds.folders),
                    text_paths={k: v for ds in parts for k, v in ds.text_paths.items()},
                    notes=[n for ds in parts for n in ds.notes])

@@ -57,8 +57,17 @@ def _csv(header: list[str], rows: list[dict]) -> str:
 
 
 def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, title: str | None = None,
-        author: str = "", publisher: str = "", url: str = "") -> Path:
-    """Create ``folder`` as an empty dataset for the text at ``text``; refuses a non-empty folder."""
+        author: str = "", publisher: str = "", url: str = "", published: str = "") -> Path:
+    """Create ``folder`` as an empty dataset for the text at ``text``; refuses a non-empty folder.
+
+    ``published`` is the publication day (YYYY-MM-DD); without it the date is left unknown."""
+    import datetime as dt
+
+    if published:
+        try:
+            dt.date.fromisoformat(published)
+        except ValueError:
+            raise ValueError(f"--published {published!r} is not a date (use YYYY-MM-DD)") from None
     folder, text = Path(folder), Path(text)
     if folder.exists() and any(folder.iterdir()):
         raise FileExistsError(f"{folder} exists and is not empty; choose a new folder")
@@ -83,11 +92,17 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
             rows = []
             if name == "sources":
                 rows = [{"source_id": sid, "kind": "article", "title": title, "author": author, "publisher": publisher,
-                         "url": url, "published_precision": "unknown", "year_inferred": "false",
-                         "text_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}]
-            elif name == "segments":
-                rows = [{"source_id": sid, "segment": "text", "kind": "body", "paragraph_start": 1,
-                         "paragraph_end": len(starts), "char_start": 0, "char_end": len(body), "counted": "true"}]
+                         "url": url, "published_start": published, "published_end": published,
+                         "published_precision": "day" if published else "unknown", "year_inferred": "false",
+                         "date_inferred": "false", "text_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}]
+            elif name == "segments":  # the first block as the title, the rest as the body (edit: furniture, byline)
+                blocks = body.split("\n\n")
+                rows = [{"source_id": sid, "segment": "title", "kind": "title", "paragraph_start": 1, "paragraph_end": 1,
+                         "char_start": 0, "char_end": len(blocks[0]), "counted": "true"}]
+                if len(starts) > 1:
+                    rows.append({"source_id": sid, "segment": "body", "kind": "body", "paragraph_start": 2,
+                                 "paragraph_end": len(starts), "char_start": starts[1], "char_end": len(body.rstrip("\n")),
+                                 "counted": "true"})
             files[schema.resource(name)["path"]] = _csv(header, [{k: r.get(k, "") for k in header} for r in rows])
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
@@ -107,7 +122,7 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
 
 def cmd_new(args) -> int:
     folder = new(args.folder, args.text, source_id=args.source_id, title=args.title, author=args.author,
-                 publisher=args.publisher, url=args.url)
+                 publisher=args.publisher, url=args.url, published=args.published)
     print(f"created {folder}: every table's header, one source ({folder / 'sources.csv'}), the text in "
           f"{folder / 'texts'}.\nNext: add rows (see `python -m toolkit dictionary`), then "
           f"`python -m toolkit locate {folder}`, `python -m toolkit mentions {folder}`, `python -m toolkit validate {folder}`.")
@@ -123,4 +138,5 @@ def add_parser(sub) -> None:
     p.add_argument("--author", default="")
     p.add_argument("--publisher", default="")
     p.add_argument("--url", default="")
+    p.add_argument("--published", default="", metavar="YYYY-MM-DD", help="publication day (default: unknown)")
     p.set_defaults(fn=cmd_new)

@@ -128,4 +128,6 @@ def cite(ds: Dataset | None, record_id: str) -> str:
             if r["char_start"] is None:
                 return head
             return head + f", paragraph {r['paragraph']}, characters {r['char_start']}-{r['char_end']}: \"{r['quote']}\""
-    raise KeyError(f"no fact with id {record_id!r} in {', '.join(names)}")
+    qualified = [i for n in names for i in ds[n][keys[n]].to_list() if isinstance(i, str) and i.endswith(f":{record_id}")]
+    hint = f"; in this corpus it is qualified by source: {', '.join(map(repr, qualified))}" if qualified else ""
+    raise KeyError(f"no fact with id {record_id!r} in {', '.join(names)}{hint}")

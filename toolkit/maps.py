@@ -215,8 +215,10 @@ def _is_outflow(r: dict, unit: str) -> str | None:
         return "a denial (zero), not a movement"
     if r.get("direction") not in (None, "outflow"):
         return f"a {r['direction']}, not an outflow"
-    if not r["origin_place_id"] or not r["theatre_place_ids"]:
-        return "no origin or destination"
+    if not r["origin_place_id"]:
+        return "no origin stated"
+    if not r["theatre_place_ids"]:
+        return "no destination stated"
     return None
 
 
@@ -351,7 +353,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
     area_note = (f"Blue area: {', '.join(name.get(o, o) for o in areas)} as drawn; " if areas else "") + f"sand: {dest}."
     return theme.finish(
         alt.vconcat(mapped, listing, spacing=8),
-        f"The outflow {ds.noun} reports: to {dest}",
+        f"The outflow {ds.noun} {'reports' if ds.noun == 'the article' else 'report'}: to {dest}",
         "One line per origin and destination named in a claim; the labels are claim ids (listed below). "
         "The numbers count different groups and are not shares of one total. " + area_note,
         ("Said far away: " + "; ".join(far) + ".") if far else "",

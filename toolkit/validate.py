@@ -367,7 +367,8 @@ def _check_rules(name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
         in_text = pl.col("source_id").is_in(text_sources)
         for col in ("paragraph", "char_start", "char_end", "quote"):
             checks.append((in_text & pl.col(col).is_null(), col,
-                           lambda r, c=col: f"facts from the article need a locator; {c} is empty"))
+                           lambda r, c=col: f"facts from the article need a locator; {c} is empty "
+                                            "(run `python -m toolkit locate` to fill it from the quote)"))
         checks.append((pl.col("quote").str.count_matches(r"\S+") > limit, "quote",
                        lambda r: f"{len(r['quote'].split())} words; keep quotes to at most {limit} words"))
     if not checks or df.is_empty():
