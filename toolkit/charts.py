@@ -101,7 +101,7 @@ def _estimate_rows(ds: Dataset) -> tuple[list, list, int]:
     article = set(sources.filter(pl.col("kind") == "article")["source_id"])
     titles = dict(zip(sources["source_id"], sources["publisher"]))
     own = set(est.filter(pl.col("source_id").is_in(list(article)))["claimant_id"].drop_nulls())
-    numeric, words = [], []
+    numeric, words, unit = [], [], _main_unit(est)
     for r in est.to_dicts():
         n, claimant = _anchor(r), who.get(r["claimant_id"], r["claimant_id"]) or _NOT_STATED
         via = who.get(r["reported_via_id"], r["reported_via_id"])
@@ -125,7 +125,7 @@ def _estimate_rows(ds: Dataset) -> tuple[list, list, int]:
                      + (f"  [part of {r['subset_of']}]" if r.get("subset_of") else ""),
         }
         ranged = r["value_low"] is not None and r["value_high"] is not None
-        if r["bound"] == "vague" or r["unit"] != _main_unit(est) or (n is None and not ranged):
+        if r["bound"] == "vague" or r["unit"] != unit or (n is None and not ranged):
             words.append(row | {"words": f"“{r['qualifier']}”",
                                 "what": _wrap(f"{claimant}: {r['counted']} ({r['unit']})", 100)})
             continue
