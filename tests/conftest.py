@@ -95,3 +95,14 @@ def built_exercises(tmp_path_factory):
     out = tmp_path_factory.mktemp("exercises") / "build"
     outcomes = exercises.build(out, exercises.SOURCE_DIR, echo=lambda s: None)
     return out, outcomes
+
+
+def finish_build(proc, timeout: float = 600) -> tuple[str, str]:
+    """Wait for a report build started with its output in ``proc.logs`` (two files); its (stdout, stderr)."""
+    proc.wait(timeout=timeout)
+    texts = []
+    for fh in proc.logs:
+        fh.seek(0)
+        texts.append(fh.read())
+        fh.close()
+    return texts[0], texts[1]

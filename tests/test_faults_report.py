@@ -22,6 +22,7 @@ import nbformat
 import psutil
 import pytest
 
+from conftest import finish_build
 from toolkit import exercises, report, sitefolder
 from toolkit.__main__ import main
 
@@ -95,13 +96,7 @@ def _wait_for_cell(proc: subprocess.Popen, limit: float = 120) -> list[int]:
 
 
 def _finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[str, str]:
-    proc.wait(timeout=timeout)
-    texts = []
-    for fh in proc.logs:
-        fh.seek(0)
-        texts.append(fh.read())
-        fh.close()
-    return texts[0], texts[1]
+    return finish_build(proc, timeout)
 
 
 def _gone(pids: list[int], limit: float = 20) -> list[int]:

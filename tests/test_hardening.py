@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import toolkit
-from conftest import open_offline
+from conftest import finish_build, open_offline
 from toolkit import report, schema, sitefolder
 from toolkit import dataset as tk_dataset
 from toolkit.validate import check as tk_check
@@ -549,15 +549,7 @@ def _start_build(nbs: Path, out: Path, *extra: str) -> subprocess.Popen:
     return proc
 
 
-def _finish(proc: subprocess.Popen, timeout: float = 600) -> tuple[str, str]:
-    """Wait for a build; its (stdout, stderr)."""
-    proc.wait(timeout=timeout)
-    texts = []
-    for fh in proc.logs:
-        fh.seek(0)
-        texts.append(fh.read())
-        fh.close()
-    return texts[0], texts[1]
+_finish = finish_build  # wait for a build; its (stdout, stderr)
 
 
 def _wait_for_kernel(proc: subprocess.Popen, limit: float = 120) -> None:
