@@ -6,6 +6,7 @@ beside the notebook, so a test can hold a build in the middle of a cell for as l
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -82,6 +83,19 @@ def _start(nbs: Path, out: Path, *extra, session: bool = False) -> subprocess.Po
     return proc
 
 
+@contextlib.contextmanager
+def _building(nbs: Path, out: Path, *extra, session: bool = False):
+    """:func:`_start` a build; afterwards let its cell end and make sure the build itself is gone."""
+    proc = _start(nbs, out, *extra, session=session)
+    try:
+        yield proc
+    finally:
+        (nbs / "HANG").unlink()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def _wait_for_cell(proc: subprocess.Popen, limit: float = 120) -> list[int]:
     """Until a kernel runs under the build (its cell is waiting); the build's processes below it."""
     end = time.monotonic() + limit
@@ -122,16 +136,10 @@ def _gone(pids: list[int], limit: float = 20) -> list[int]:
 def test_a_killed_build_leaves_no_process_and_the_next_build_proceeds(copy, sig):
     nbs, out = copy
     before = _snapshot(out)
-    proc = _start(nbs, out)
-    try:
+    with _building(nbs, out) as proc:
         below = _wait_for_cell(proc)
         os.kill(proc.pid, sig)  # the build only: its workers and kernels must end by themselves
         _, err = _finish(proc)
-    finally:
-        (nbs / "HANG").unlink()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert _gone(below) == [], "workers or kernels of the killed build are still running"
     assert _snapshot(out) == before
     if sig == signal.SIGTERM:  # `kill`: cleaned up like Ctrl-C
@@ -147,16 +155,10 @@ def test_a_killed_build_leaves_no_process_and_the_next_build_proceeds(copy, sig)
 def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing(copy):
     nbs, out = copy
     before = _snapshot(out)
-    proc = _start(nbs, out, session=True)
-    try:
+    with _building(nbs, out, session=True) as proc:
         below = _wait_for_cell(proc)
         os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the build and its workers (kernels have their own)
         _, err = _finish(proc)
-    finally:
-        (nbs / "HANG").unlink()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("interrupted"), err
@@ -322,14 +324,8 @@ def test_a_site_built_before_the_marker_is_still_a_report(copy, capsys):
 def test_a_hanging_cell_stops_the_build_naming_notebook_and_cell(copy, option, says):
     nbs, out = copy
     before = _snapshot(out)
-    proc = _start(nbs, out, *option)
-    try:
+    with _building(nbs, out, *option) as proc:
         _, err = _finish(proc)
-    finally:
-        (nbs / "HANG").unlink()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 1 and says in err, err
     assert "01-tiny.ipynb" in err and "cell 2 (code cell 1)" in err and "Traceback" not in err, err
     assert _snapshot(out) == before and _debris(out) == []
