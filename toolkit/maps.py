@@ -310,7 +310,8 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
     avoid = [(b["lon"], b["lat"]) for b in back_labels] + [(n["lon"], n["lat"]) for n in notes] + \
             [(d["lon"], d["lat"]) for d in origin_dots]
     label_rows = _label_spots(curves, avoid)
-    areas = [o for o in origins if shapes[o].geom_type != "Point" and o not in set(_backdrop_ids(back))]
+    drawn_countries = set(_backdrop_ids(back))
+    areas = [o for o in origins if shapes[o].geom_type != "Point" and o not in drawn_countries]
     area_features = [{"type": "Feature", "properties": {"name": name.get(o, o)},
                       "geometry": shapely.geometry.mapping(shapely.orient_polygons(shapes[o], exterior_cw=True))}
                      for o in areas]
