@@ -132,6 +132,8 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
                    + f" (allowed: {', '.join(c['enum'])})")
         elif kind in ("minimum", "maximum"):
             msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
+        elif kind == "pattern":
+            msg = _pattern_message(col[r - 1], f)
         elif kind == "maxLength":
             msg = f"text is longer than {c['maxLength']} characters ({len(col[r - 1]):,})"
         elif kind == "id_char" and (col[r - 1].strip() == col[r - 1] or ANY_ODD.search(col[r - 1].strip())):
@@ -144,6 +146,31 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
             msg = f"{show(typed[r - 1])} is not unique" + _also(where[typed[r - 1]], r)
         out.append(Problem(fname, r, name, msg))
     return out
+
+
+SLUG = "^[a-z][a-z0-9_]*$"
+
+
+def _anchored(pattern: str) -> str:
+    """A Table Schema pattern matches the whole value (XML Schema's regular expressions are anchored)."""
+    return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
+
+
+def slug(value: str) -> str:
+    """The lower-case slug a value most likely means: ``slug("Ethnic Chechens")`` -> ``'ethnic_chechens'``."""
+    s = re.sub(r"[^a-z0-9]+", "_", str(value).strip().casefold()).strip("_")
+    return s if re.match(SLUG, s) else ""
+
+
+def _pattern_message(value: str, f: dict) -> str:
+    if f.get("x-vocabulary") == "open" or f["constraints"]["pattern"] == SLUG:
+        fix = slug(value)
+        known = f.get("x-suggested", [])
+        hint = f"; did you mean {show(fix)}?" if fix and fix != value else ""
+        hint = hint or _suggest(value, known)
+        return (f"{show(value)} is not a lower-case slug (a-z, 0-9 and _, starting with a letter){hint}"
+                + (f" (suggested: {', '.join(known)})" if known else ""))
+    return f"{show(value)} does not match the pattern {f['constraints']['pattern']}"
 
 
 def _joined(fields: list[dict]) -> pl.Expr:
@@ -224,6 +251,8 @@ def read(name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
         for key, op in (("minimum", typed.__lt__), ("maximum", typed.__gt__)):
             if key in c and f["type"] in ("integer", "number"):
                 checks.append((f, key, op(c[key]).fill_null(False)))
+        if "pattern" in c and f["type"] == "string":
+            checks.append((f, "pattern", col.is_not_null() & ~col.str.contains(_anchored(c["pattern"])).fill_null(False)))
         if "maxLength" in c:
             checks.append((f, "maxLength", (col.str.len_chars() > c["maxLength"]).fill_null(False)))
         if c.get("unique"):

@@ -118,8 +118,52 @@ def polars_schema(name: str) -> pl.Schema:
     return pl.Schema({f["name"]: dtype(f) for f in fields(name)})
 
 
-def describe(name: str) -> str:
-    """A plain-text data dictionary of one table (used in the loaders' docstrings)."""
+def schema_version(descriptor: dict) -> int:
+    """The schema version a descriptor declares (``x-schema-version``); none means version 1."""
+    v = descriptor.get("x-schema-version", 1)
+    return v if isinstance(v, int) and not isinstance(v, bool) else 1
+
+
+def vocabulary(f: dict) -> str | None:
+    """'closed' (the values are ``constraints.enum``), 'open' (any lower-case slug; ``x-suggested`` lists
+    known values) or None for a field that is no vocabulary."""
+    if f.get("constraints", {}).get("enum"):
+        return "closed"
+    return "open" if f.get("x-vocabulary") == "open" else None
+
+
+def value_counts(table: pl.DataFrame | None, column: str) -> list[tuple[str, int]]:
+    """The values of one column of a table with their counts, most frequent first (empty values left out)."""
+    if table is None or column not in table.columns or table.is_empty() or isinstance(table.schema[column], pl.List):
+        return []
+    counts = table.get_column(column).cast(pl.String).drop_nulls().value_counts(sort=True)
+    return sorted(((str(v), int(n)) for v, n in counts.rows()), key=lambda vn: (-vn[1], vn[0]))
+
+
+def allowed(f: dict, counts: list[tuple[str, int]] | None = None) -> str:
+    """What a field allows, in words: a closed list, or an open vocabulary with the values in use and their counts.
+
+    >>> allowed({"name": "unit", "type": "string", "x-vocabulary": "open", "x-suggested": ["fighters"]}, [("deaths", 2)])
+    'open (any lower-case slug): in the data deaths (2); suggested: fighters'
+    """
+    kind = vocabulary(f)
+    if kind == "closed":
+        return ", ".join(f["constraints"]["enum"])
+    if kind != "open":
+        return ""
+    parts = []
+    if counts:
+        parts.append("in the data " + ", ".join(f"{v} ({n})" for v, n in counts))
+    used = {v for v, _ in counts or []}
+    suggested = [v for v in f.get("x-suggested", []) if v not in used]
+    if suggested:
+        parts.append("suggested: " + ", ".join(suggested))
+    return "open (any lower-case slug)" + (": " + "; ".join(parts) if parts else "")
+
+
+def describe(name: str, table: pl.DataFrame | None = None) -> str:
+    """A plain-text data dictionary of one table (used in the loaders' docstrings); with ``table``, the values
+    an open vocabulary holds, with their counts."""
     r = resource(name)
     lines = [r["description"], "", f"Primary key: {', '.join(primary_key(name))}", "", "Columns", "-------"]
     for f in fields(name):
@@ -129,13 +173,16 @@ def describe(name: str) -> str:
             flags.append("required")
         lines.append(f"{f['name']} ({', '.join(flags)})")
         lines.append(f"    {f['description']}")
-        if c.get("enum"):
+        if vocabulary(f) == "closed":
             lines.append(f"    One of: {', '.join(c['enum'])}.")
+        elif vocabulary(f) == "open":
+            lines.append(f"    Values: {allowed(f, value_counts(table, f['name']))}.")
     return "\n".join(lines)
 
 
-def dictionary() -> pl.DataFrame:
-    """The data dictionary of every table as one DataFrame (table, column, type, required, allowed, description)."""
+def dictionary(tables: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
+    """The data dictionary of every table as one DataFrame (table, column, type, required, vocabulary,
+    allowed, description); with ``tables``, an open vocabulary's ``allowed`` lists the values in use with counts."""
     rows = []
     for name in table_names():
         for f in fields(name):
@@ -145,7 +192,8 @@ def dictionary() -> pl.DataFrame:
                 "column": f["name"],
                 "type": f["type"],
                 "required": bool(c.get("required")),
-                "allowed": ", ".join(c.get("enum", [])),
+                "vocabulary": vocabulary(f) or "",
+                "allowed": allowed(f, value_counts((tables or {}).get(name), f["name"]) if vocabulary(f) == "open" else None),
                 "description": f["description"],
             })
     return pl.DataFrame(rows)

@@ -451,7 +451,7 @@ class Dataset:
     def dictionary(self) -> pl.DataFrame:
         """The data dictionary of this dataset's descriptor."""
         with schema.using(self.descriptor):
-            return schema.dictionary()
+            return schema.dictionary(self._tables)
 
     def to_parquet(self, out: str | Path) -> Path:
         """Write every table as Parquet plus the descriptor and texts; ``toolkit.open(out)`` reads it back.

@@ -20,10 +20,13 @@ def cmd_summary(args) -> int:
 
 
 def cmd_dictionary(args) -> int:
+    import toolkit
     from toolkit.core import descriptor as schema
 
-    for name in schema.table_names():
-        print(f"== {name} ==\n{schema.describe(name)}\n")
+    ds = toolkit.open(args.dir) if args.dir else toolkit.open()
+    with schema.using(ds.descriptor):
+        for name in schema.table_names():
+            print(f"== {name} ==\n{schema.describe(name, ds[name])}\n")
     return 0
 
 

@@ -194,10 +194,10 @@ def _dictionary_page(footer: str, ds=None) -> str:
 
     ds = coerce(ds)
     with schema.using(ds.descriptor):
-        return _dictionary_body(footer)
+        return _dictionary_body(footer, ds)
 
 
-def _dictionary_body(footer: str) -> str:
+def _dictionary_body(footer: str, ds=None) -> str:
     parts = ["<h1>Data dictionary</h1><p>Generated from the dataset's <code>datapackage.json</code>, "
              "the one declaration the loaders, the validator and the tests read.</p>"]
     for name in schema.table_names():
@@ -205,7 +205,7 @@ def _dictionary_body(footer: str) -> str:
         rows = "".join(
             f"<tr><td><code>{html.escape(f['name'])}</code></td><td>{html.escape(f['type'])}</td>"
             f"<td>{'yes' if f.get('constraints', {}).get('required') else ''}</td>"
-            f"<td>{html.escape(', '.join(f.get('constraints', {}).get('enum', [])))}</td>"
+            f"<td>{html.escape(schema.allowed(f, schema.value_counts(ds[name] if ds is not None and name in ds else None, f['name'])))}</td>"
             f"<td>{html.escape(f['description'])}</td></tr>" for f in r["schema"]["fields"])
         parts.append(f'<h2 id="{name}">{html.escape(r["title"])} <small><code>load_{name}()</code></small></h2>'
                      f"<p>{html.escape(r['description'])} Primary key: <code>{', '.join(schema.primary_key(name))}</code>.</p>"
