@@ -42,15 +42,24 @@ def data_folder(data_dir: str | Path | None = None) -> Path:
     return folder
 
 
+VERSION = "x-schema-version"  # the column of the problem that says a folder needs `toolkit upgrade`
+
+
 def descriptor_of(folder: Path) -> tuple[dict, list[Problem]]:
     """The folder's own ``datapackage.json`` (checked against the toolkit's tables), else the toolkit's."""
+    from toolkit.dataset.upgrade import version_problem
+
     path = folder / "datapackage.json"
     if not path.is_file():
-        return schema.shipped(), []
+        old = version_problem(folder)
+        return schema.shipped(), [Problem("datapackage.json", None, VERSION, old)] if old else []
     try:
         own = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         return schema.shipped(), [Problem("datapackage.json", None, None, f"cannot be read as JSON: {e}")]
+    old = version_problem(folder, own) if isinstance(own, dict) else None
+    if old:
+        return schema.shipped(), [Problem("datapackage.json", None, VERSION, old)]
     names = [r.get("name") for r in own.get("resources", []) if isinstance(r, dict)]
     broken = [r.get("name") for r in own.get("resources", [])
               if not isinstance(r, dict) or not isinstance(r.get("schema", {}).get("fields"), list) or "path" not in r]
@@ -158,6 +167,8 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
     folder = data_folder(path)
     desc, problems = descriptor_of(folder)
     notes: list[str] = []
+    if any(p.column == VERSION for p in problems):  # another schema: one line saying what to run, not every column
+        return Dataset({}, desc, {}, folders=(folder,), notes=notes), problems
     if desc.get("x-format") == PARQUET_FORMAT:
         tables, texts = _read_parquet(folder, desc)
         return Dataset(tables, desc, texts, folders=(folder,), notes=["read from Parquet (checked when written)"]), problems
