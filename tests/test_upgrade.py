@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from toolkit.checks.validate import DataError
+from toolkit.core.problems import DataError
 from toolkit.dataset.upgrade import ADDED, CURRENT, UpgradeError, schema_of, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,13 +26,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from toolkit.checks.validate import slug
-from toolkit.core import descriptor as schema
+from toolkit.checks.columns import slug
+from toolkit.core.descriptor import FILE, Descriptor, is_open
 
 __all__ = ["CURRENT", "upgrade", "schema_of", "version_problem", "UpgradeError"]
 
 CURRENT = 2
-SLUG_RE = r"^[a-z][a-z0-9_]*$"
+VERSION = "x-schema-version"  # the column a problem names when a folder needs `toolkit upgrade`
 # columns version 2 added, by table: a folder without a descriptor of its own that lacks them all was made before
 ADDED = {
     "events": ["certainty", "draft", "confidence"],
@@ -62,18 +62,27 @@ def _header(path: Path) -> list[str] | None:
         return None
 
 
-def schema_of(folder: str | Path, descriptor: dict | None = None) -> int:
+def _version(descriptor) -> int:
+    v = descriptor.get(VERSION, 1)
+    return v if isinstance(v, int) and not isinstance(v, bool) else 1
+
+
+def _vocabulary(f) -> str | None:
+    return "closed" if f.get("constraints", {}).get("enum") else "open" if is_open(f) else None
+
+
+def schema_of(folder: str | Path, descriptor=None) -> int:
     """The schema version of a folder: its descriptor's ``x-schema-version`` (none: 1); a folder without a
     descriptor of its own is version 1 when its fact tables lack every column version 2 added."""
     folder = Path(folder)
-    path = folder / "datapackage.json"
+    path = folder / FILE
     if descriptor is None and path.is_file():
         try:
             descriptor = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             return CURRENT  # reported as unreadable JSON by the reader, not as an old schema
-    if isinstance(descriptor, dict):
-        return schema.schema_version(descriptor)
+    if descriptor is not None and hasattr(descriptor, "get"):
+        return _version(descriptor)
     for table, added in ADDED.items():
         header = _header(folder / f"{table}.csv")
         if header and len(added) > 2 and not set(added) & set(header):
@@ -81,7 +90,7 @@ def schema_of(folder: str | Path, descriptor: dict | None = None) -> int:
     return CURRENT
 
 
-def version_problem(folder: str | Path, descriptor: dict | None = None) -> str | None:
+def version_problem(folder: str | Path, descriptor=None) -> str | None:
     """One line saying what to run when a folder was made with another schema version, else None."""
     version = schema_of(folder, descriptor)
     if version < CURRENT:
@@ -103,7 +112,7 @@ def upgrade_descriptor(old: dict | None) -> tuple[dict | None, list[str]]:
     """The current schema with the folder's own metadata, added values, columns and tables; and what changed."""
     if old is None:
         return None, []
-    current = schema.shipped()
+    current = Descriptor.shipped().to_dict()
     new = {k: copy.deepcopy(v) for k, v in current.items() if k not in _ARTICLE_META and k != "resources"}
     new["x-article"] = {k: v for k, v in new.get("x-article", {}).items() if k != "source_id"}
     new.update({k: copy.deepcopy(v) for k, v in old.items() if k != "resources"})
@@ -127,12 +136,12 @@ def upgrade_descriptor(old: dict | None) -> tuple[dict | None, list[str]]:
                 changes.append(f"{name}.{f.get('name')}: a column of the folder's own, kept as declared")
                 continue
             values = f.get("constraints", {}).get("enum") or []
-            if schema.vocabulary(mine) == "closed":
+            if _vocabulary(mine) == "closed":
                 extra = [v for v in values if v not in mine["constraints"]["enum"]]
                 if extra:
                     mine["constraints"]["enum"] = mine["constraints"]["enum"] + extra
                     changes.append(f"{name}.{mine['name']}: the folder's own allowed value(s) kept: {', '.join(extra)}")
-            elif schema.vocabulary(mine) == "open":
+            elif _vocabulary(mine) == "open":
                 known = mine.setdefault("x-suggested", [])
                 extra = [slug(v) or v for v in values if (slug(v) or v) not in known]
                 mine["x-suggested"] = known + extra
@@ -173,7 +182,7 @@ def _table(res: dict, header: list[str], rows: list[list[str]], fname: str, chan
     columns = declared + own
     at = {c: i for i, c in enumerate(header)}
     out = [columns]
-    open_fields = [f["name"] for f in res["schema"]["fields"] if schema.vocabulary(f) == "open"]
+    open_fields = [f["name"] for f in res["schema"]["fields"] if is_open(f)]
     for n, r in enumerate(rows, start=1):
         row = {c: r[at[c]] if c in at else "" for c in columns}
         for c in open_fields:
@@ -210,7 +219,7 @@ def upgrade(folder: str | Path, out: str | Path) -> tuple[Path, list[str]]:
         raise FileExistsError(f"{out} exists; choose a new folder for the upgraded copy (nothing was written)")
     if out.resolve().is_relative_to(folder.resolve()):
         raise UpgradeError(f"{out} is inside {folder}; write the upgraded copy elsewhere")
-    path = folder / "datapackage.json"
+    path = folder / FILE
     old = None
     if path.is_file():
         try:
@@ -223,7 +232,7 @@ def upgrade(folder: str | Path, out: str | Path) -> tuple[Path, list[str]]:
     if version > CURRENT:
         raise UpgradeError(f"{folder}: {version_problem(folder, old)}")
     desc, changes = upgrade_descriptor(old) if version < CURRENT else (old, [])
-    declared = (desc or schema.shipped())["resources"]
+    declared = (desc or Descriptor.shipped().to_dict())["resources"]
     files: dict[str, bytes] = {}
     if version < CURRENT:
         for res in declared:
@@ -242,7 +251,7 @@ def upgrade(folder: str | Path, out: str | Path) -> tuple[Path, list[str]]:
         for name, data in files.items():
             (staged / name).write_bytes(data)
         if desc is not None:
-            (staged / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            (staged / FILE).write_text(json.dumps(desc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         if out.exists():
             raise FileExistsError(f"{out} appeared while upgrading; nothing was written")
         staged.rename(out)

@@ -6,7 +6,7 @@ import sys
 
 
 def cmd_upgrade(args) -> int:
-    from toolkit.checks.validate import validate
+    from toolkit.dataset.opening import validate
     from toolkit.dataset.upgrade import UpgradeError, upgrade
 
     try:
