@@ -182,6 +182,26 @@ def test_toolkit_new_writes_a_valid_empty_dataset(tmp_path):
     assert again.returncode == 1 and "not empty" in again.stderr and "Traceback" not in again.stderr
 
 
+def test_toolkit_new_writes_no_word_of_the_shipped_article(tmp_path):
+    """The new folder's descriptor is the current schema in general terms: no person, source, population or year
+    of the shipped data (those belong in the shipped data, e.g. its sources.note)."""
+    from toolkit.dataset.create import new
+
+    text = tmp_path / "story.txt"
+    text.write_text("A headline\n\nThe minister said 12 people left.\n", encoding="utf-8")
+    folder = new(tmp_path / "mine", text, title="A story")
+    written = (folder / "datapackage.json").read_text(encoding="utf-8")
+    shipped = toolkit.open()
+    words = set(shipped["sources"]["source_id"]) | set(shipped["estimates"]["population"].drop_nulls())
+    for r in shipped["actors"].filter(pl.col("kind") == "person").iter_rows(named=True):
+        words |= {r["actor_id"], r["name"].split()[-1]}
+    words |= {"2015", "speaker paraszczuk", "never writes"}
+    found = sorted(w for w in words if w.lower() in written.lower())
+    assert not found, f"toolkit new copies the shipped article's words: {found}"
+    assert json.loads(written)["x-schema-version"] == json.loads(
+        (Path(toolkit.SHIPPED) / "datapackage.json").read_text(encoding="utf-8"))["x-schema-version"]
+
+
 def test_parquet_round_trip(tmp_path):
     ds = toolkit.open(LEDGER)
     out = ds.to_parquet(tmp_path / "pq")
