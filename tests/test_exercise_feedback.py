@@ -139,18 +139,18 @@ suspect_ids = sorted(tampered.filter(pl.col("quote").is_null()
     # ---------------------------------------------------------------- 04 disputes
     ("04-disputes", "q1", "public", "speaker ids instead of names (no join)", """
 voices = (statements.filter(pl.col("speaker_id").is_in(FOUR))
-    .select("statement_id", pl.col("speaker_id").alias("speaker"), pl.col("topic").cast(pl.String), "summary", "paragraph")
+    .select("statement_id", pl.col("speaker_id").alias("speaker"), "topic", pl.col("certainty").cast(pl.String), "summary", "paragraph")
     .sort("paragraph", "statement_id"))
 """),
-    ("04-disputes", "q1", "public", "topic left as an Enum", """
+    ("04-disputes", "q1", "public", "certainty left as an Enum", """
 voices = (statements.filter(pl.col("speaker_id").is_in(FOUR))
     .join(actors.select(pl.col("actor_id").alias("speaker_id"), pl.col("name").alias("speaker")), on="speaker_id")
-    .select("statement_id", "speaker", "topic", "summary", "paragraph").sort("paragraph", "statement_id"))
+    .select("statement_id", "speaker", "topic", "certainty", "summary", "paragraph").sort("paragraph", "statement_id"))
 """),
     ("04-disputes", "q1", "hidden", "one of the four voices left out", """
 voices = (statements.filter(pl.col("speaker_id").is_in(FOUR[:3]))
     .join(actors.select(pl.col("actor_id").alias("speaker_id"), pl.col("name").alias("speaker")), on="speaker_id")
-    .select("statement_id", "speaker", pl.col("topic").cast(pl.String), "summary", "paragraph").sort("paragraph", "statement_id"))
+    .select("statement_id", "speaker", "topic", pl.col("certainty").cast(pl.String), "summary", "paragraph").sort("paragraph", "statement_id"))
 """),
     ("04-disputes", "q2", "public", "the author looked up by her name, not her actor id",
      'author_disputes = sorted(d for d, a in dispute_actors.items() if "Paraszczuk" in a)'),
