@@ -119,6 +119,8 @@ def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple
         if any(x < offset + b and offset + a < y for x, y in taken):
             continue
         kind = _org_kind(toks)
+        if kind and len(toks) < 2:
+            continue  # "Police said": a common noun at the start of a sentence
         if kind:
             abbr = _ABBR.match(sentence, b)
             actor = Actor(slug(words), words, kind, confidence=0.55, abbreviation=abbr.group("abbr") if abbr else None)
