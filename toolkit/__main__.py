@@ -238,7 +238,7 @@ def main(argv=None) -> int:
         sp.set_defaults(fn=fn)
     import importlib
 
-    for module in ("create", "report", "exercises", "comparison", "export", "gradebook"):  # builders register their own sub-commands
+    for module in ("create", "report", "exercises", "comparison", "export", "gradebook", "tools.draft"):  # builders register their own sub-commands
         try:
             importlib.import_module(f"toolkit.{module}").add_parser(sub)
         except ModuleNotFoundError as e:
