@@ -74,7 +74,7 @@ def _published(value) -> dt.date | None:
 
 
 def _source_id(name: str, taken: set[str]) -> str:
-    base = slug(name)[:40] or "text"
+    base = name if re.fullmatch(r"[a-z0-9_]{1,60}", name) else slug(name)[:40] or "text"
     sid, n = base, 2
     while sid in taken:
         sid, n = f"{base}_{n}", n + 1
@@ -165,7 +165,7 @@ def draft_text(text: str, name: str = "text", known: list | None = None, publish
     return draft({name: text}, known=known, published=published)
 
 
-def draft_files(paths: list[str | Path], known: list | None = None, published=None) -> Draft:
+def draft_files(paths: list[str | Path], known: list | None = None, published=None, source_id: str | None = None) -> Draft:
     """:func:`draft` for text files (UTF-8, LF line endings); each file's stem becomes its source id."""
     from toolkit import article
 
@@ -182,5 +182,5 @@ def draft_files(paths: list[str | Path], known: list | None = None, published=No
             raise ValueError(f"{p}: {problem}")
         if not body.strip():
             raise ValueError(f"{p} is empty: nothing to draft")
-        texts[p.stem if p.stem not in texts else str(p)] = body
+        texts[source_id or (p.stem if p.stem not in texts else str(p))] = body
     return draft(texts, known=known, published=published)

@@ -29,7 +29,7 @@ DENY = re.compile(r"\b(?:denied|denies|deny|disputed|disputes|rejected|rejects|d
 FIGHTER_NOUNS = r"fighters|militants|rebels|insurgents|jihadists|recruits|volunteers|mercenaries|gunmen|extremists"
 PEOPLE_NOUNS = (r"people|persons|men|women|residents|civilians|villagers|students|youths|young people|citizens|nationals|"
                 r"natives|members|suspects|detainees|relatives|children|officers|police officers|policemen|soldiers|"
-                r"servicemen|victims|bodies|individuals|natives|locals|worshippers|Muslims")
+                r"servicemen|victims|bodies|individuals|natives|locals|worshippers|Muslims|returnees|defendants|recruiters")
 NOUN = re.compile(rf"^(?:[\"”]?\s*)(?:(?:of\s+(?P<of>them|those|these|whom|the\s+\w+))|(?:(?:[A-Za-z'’-]+\s+){{0,3}}?"
                   rf"(?P<noun>{FIGHTER_NOUNS}|{PEOPLE_NOUNS}|families|groups|cells|units|[A-Z][a-z]+(?:is|ns|ans|ese|ens|ks|rs)\b)))")
 DEMONYMS = {"north caucasian": "north_caucasians", "chechen": "ethnic_chechens", "russian national": "russian_nationals",
@@ -40,13 +40,17 @@ DEMONYMS = {"north caucasian": "north_caucasians", "chechen": "ethnic_chechens",
 EVENTS = [  # (pattern, kind, sub_kind)
     (r"\b(?:counter-?terrorism|special|security) operations?\b", "battles", "counterterrorism_operation"),
     (r"\b(?:were|was|been|being|are|is) (?:shot dead|killed)|\bkilled\b|\bshot dead\b", "killing", None),
-    (r"\b(?:died|dead|deaths? of|bodies of)\b", "death_reported", None),
+    (r"\b(?:died|found dead|deaths? of|bodies of)\b", "death_reported", None),
     (r"\b(?:arrested|detained|detention|arrests?)\b", "arrest", None),
     (r"\b(?:designated|designation)\b", "strategic_developments", "designation"),
     (r"\b(?:went to|left for|travel(?:l)?ed to|returned (?:to|from|home)|left to (?:fight|join)|joined)\b", "strategic_developments", "travel"),
     (r"\b(?:attack(?:ed)?|bombing|explosion|blast|ambush(?:ed)?|stormed)\b", "attack", None),
     (r"\btold (?:reporters|journalists|a news conference|a press conference)|\bat a (?:news|press) conference\b|\bin an interview\b", "statement", "press_remarks"),
+    (r"\bissued a (?:notice|statement)\b", "statement", "notice"),
+    (r"\bpledges? of allegiance\b|\bpledged allegiance\b", "strategic_developments", "pledge_of_allegiance"),
+    (r"\bthe naming\b|\bnamed (?:as|the)\b", "statement", "naming"),
 ]
+NOT_YET = re.compile(r"\b(?:more|further|future|possible|likely|could|would|will|may)\s+(?:\w+\s+)?$")
 TOPICS = [(r"\bkill|dead|died|death", "casualties"), (r"arrest|detain", "arrests"), (r"recruit", "recruitment"),
           (r"designat", "designation"), (r"return", "returnees"), (r"counter-?terror|operation", "counterterrorism"),
           (r"ideolog", "ideology"), (r"fight|militant|fighters", "fighter_count"), (r"vulnerab", "vulnerability"),
@@ -135,7 +139,7 @@ class TextDraft:
         words, a, b = role
         pred = "envoy_to" if "envoy" in words else "heads" if re.search(r"\b(?:head|chief|director|chairman|minister|governor|mayor)\b", words) \
             else "leads" if re.search(r"\b(?:leader|commander|emir)\b", words) else None
-        if not pred:
+        if not pred or re.search(r"\bdeputy\b|\bformer\b|\bassistant\b", words):
             return
         spans = self.reg.known_spans(self.text, s.start + a, s.start + b)
         obj = next(((e, t) for _, _, e, t, _ in spans), None)
@@ -143,7 +147,7 @@ class TextDraft:
             found = _names.find(words, s.start + a, [])
             if found:
                 obj = (self.reg.add_actor(found[-1][2], self.text[found[-1][0]:found[-1][1]], found[-1][0], found[-1][1]), "actor")
-        if obj is None:
+        if obj is None or pred == "heads" and obj[1] == "place" and not re.search(r"\b(?:head|leader|governor|mayor|president)\s+of\b", words):
             return
         self.rows["relations"].append({
             "relation_id": self._id("relations", "rel"), "subject_id": act.actor_id, "subject_type": "actor",
@@ -153,25 +157,37 @@ class TextDraft:
     # ------------------------------------------------------------------ speakers
     def _subject(self, s, ents, lo: int, hi: int) -> tuple[str | None, str, float]:
         """The speaker in text[lo:hi] (the words before an attribution verb): (actor_id, how, confidence)."""
+        start = lo
+        q = max(self.text.rfind('"', lo, hi), self.text.rfind("”", lo, hi))
+        if q >= 0:  # '"...," a local imam said': the speaker comes after the quotation
+            start = q + 1
         clause = self.text[lo:hi]
         cut = max(clause.rfind(","), clause.rfind('"'), clause.rfind("”"), clause.rfind("--"))
         if cut >= 0 and clause[cut + 1:].strip():
             lo, clause = lo + cut + 1, clause[cut + 1:]
-        lead = clause.strip()
+            start = max(start, lo)
+        lead = re.sub(r"^(?:which|who|whom|that|and|but|while)\s+", "", clause.strip(), flags=re.I)
         m = re.match(r"(?:the|a|an)\s+(?P<np>.+?)\s*(?:has|have|had|also|later|initially)?\s*$", lead, re.I)
         if m:
             head = re.split(r"\s+(?:to|of|in|for|at|from)\s+", m.group("np"))[0].split()[-1]
             found = self.reg.describe(head, lo)
             if found:
                 return found, "description", 0.75
-        inside = [(a, b, e) for a, b, e, t in ents if t == "actor" and lo <= a and b <= hi]
-        people = [x for x in inside if self.reg.actors[x[2]].kind == "person"]
-        if people or inside:
-            return (people or inside)[0][2], "name", 0.9
+        inside = [(a, b, e) for a, b, e, t in ents if t == "actor" and start <= a and b <= hi
+                  and not re.search(r"[\"”]", self.text[b:hi])]
+        if inside:  # the nearest name before the verb: "X, the head of Y, said" -> X; "Y's chief X told" -> X
+            near = inside[-1]
+            people = [x for x in inside if self.reg.actors[x[2]].kind == "person" and x[1] >= near[0] - 90]
+            if people and not re.match(r"\s*$", self.text[near[1]:hi]) or people and self.reg.actors[near[2]].kind != "person" \
+                    and re.search(r",\s*(?:the|a|an)\s", self.text[people[-1][1]:near[0]]):
+                return people[-1][2], "name", 0.9
+            return near[2], "name", 0.9
         if re.match(r"(?:he|she)\b", lead, re.I):
             who = self.last_speaker if self.last_speaker and self.reg.actors[self.last_speaker].kind == "person" else \
                 self.reg.last(lo, ("person",))
             return who, "pronoun", 0.7
+        if re.match(r"it\b", lead, re.I):
+            return self.reg.last(lo, ("government_body", "armed_group", "media", "ngo", "research_organisation", "state")), "pronoun", 0.55
         if re.match(r"they\b", lead, re.I):
             return self.reg.last(lo, ("collective", "government_body", "armed_group", "population", "ngo")), "pronoun", 0.55
         desc = _names.describe(lead)
@@ -199,42 +215,59 @@ class TextDraft:
     # ------------------------------------------------------------------ the pass
     def run(self) -> dict[str, list[dict]]:
         for s in self.t.sentences:
-            ents = self._entities(s)
+            ents = self._ents = self._entities(s)
             speakers = self._speakers(s, ents)
             main = next(((w, h, c, m) for w, h, c, m in speakers if self.reg.actors[w].kind not in MEDIA), None)
             via = next((w for w, h, c, m in speakers if self.reg.actors[w].kind in MEDIA and (main is None or w != main[0])), None)
             if main is None and via:
                 main, via = next(x for x in speakers if x[0] == via), None
+            if main and main[3] is not None and via is None and main[3].group("verb") == "told":
+                after = [e for a, b, e, t in ents if t == "actor" and s.start + main[3].end() <= a <= s.start + main[3].end() + 6]
+                if after and self.reg.actors[after[0]].kind in MEDIA:
+                    via = after[0]
             when = _dates.find(s.text, self.pub, s.start)
             speech_when = None
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
                 speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")), None)
                 speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12), None)
+                first = next((w for w in when if w.char_end <= s.start + main[3].start()), None)
+                if speech_when is None and first is not None and not _counts.find(self.text[s.start:first.char_start]) \
+                        and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS):
+                    speech_when = first  # "In February, the head of the FSB told reporters ...": the remarks' date
                 if speech_when and speech_when.known:
                     self.speech_dates.setdefault(main[0], speech_when)
-            st_id = self._statement(s, main, via) if main else None
+            headline = s.kind == "title"
+            st_id = self._statement(s, main, via) if main and not headline else None
             if main:
                 self.last_speaker = main[0]
-            ev_ids = self._events(s, ents, main, when, speech_when)
+            if not headline:
+                self._events(s, ents, main, when, speech_when)
+                if main and main[3] is not None and not any(e["char_start"] >= s.start and e["kind"] == "statement"
+                                                            for e in self.rows["events"][-3:]):
+                    self._remark_event(s, main, speech_when)
             self._estimates(s, ents, main, via, st_id, when, speech_when)
-            if st_id and DENY.search(s.text):
+            if st_id and DENY.search(s.text) and not headline:
                 self._dispute(s, main, st_id)
-        self._same_claims()
+        self.publication(self.author)
         self._claim_dates()
+        self._same_claims()
         return self.rows
 
     def _statement(self, s, main, via) -> str:
         who, how, conf, m = main
         at = s.start + (m.end() if m else 0)
         rest = self.text[at:s.end]
-        that = re.match(r"\s*(?:reporters\s+(?:in\s+[A-Z][\w.,' ]+?\s+)?(?:on\s+\w+\s+\d*\s*)?)?(?:that\s+)?", rest)
+        that = re.match(r"\s*(?:in a statement\s+|in an interview\s+)?(?:reporters\s+(?:in\s+[A-Z][\w.,' ]+?\s+)?(?:on\s+\w+\s+\d*\s*)?)?(?:that\s+)?", rest)
         a = at + (that.end() if that else 0)
-        if a >= s.end - 3 or (m and m.start() > len(s.text) * 0.6):  # the speech comes first: "'...,' he said."
-            a = s.start
+        quoted = re.match(r"\s*[\"“](?P<q>[^\"”]{3,})[\"”]", s.text)
+        if quoted and m and quoted.end() <= m.start():  # '"...," a local imam told ...': the quotation is the statement
+            a = s.start + quoted.start("q")
+        elif s.end - a < 30 or (m and m.start() > len(s.text) * 0.6):  # "X denied the accusations." / "..., X said."
+            a = s.start + self._body_start(s)
         topic = next((t for rx, t in TOPICS if re.search(rx, s.text, re.I)), "other")
         sid = self._id("statements", "st")
-        loc = self._loc(a, min(s.end, a + 160))
+        loc = self._loc(a, min(quoted.end("q") + s.start if quoted and a == s.start + quoted.start("q") else s.end, a + 160))
         self.rows["statements"].append({
             "statement_id": sid, "speaker_id": who, "reported_via_id": via, "event_id": None, "event_inferred": False,
             "topic": topic, "summary": f"{self.reg.actors[who].name}: {loc['quote'][:100]}",
@@ -242,21 +275,27 @@ class TextDraft:
             "confidence": round(conf * 0.9, 2), "why": f"speaker by {how}"})
         return sid
 
+    def _body_start(self, s) -> int:
+        """Offset in the sentence after a dateline ("GROZNY, Russia --")."""
+        dl = self.t.dateline
+        return dl["end"] - s.start if dl and s.start <= dl["start"] < s.end else 0
+
     def _events(self, s, ents, main, when, speech_when) -> list[str]:
         out, seen = [], set()
         for rx, kind, sub in EVENTS:
             m = re.search(rx, s.text)
             if not m or kind in seen or (kind == "killing" and "battles" in seen) or (kind == "death_reported" and seen & {"killing", "battles"}):
                 continue
-            if kind == "statement" and not main:
-                continue
+            if kind == "statement" and not main and sub == "press_remarks" or NOT_YET.search(s.text[:m.start()]):
+                continue  # remarks need a speaker; "more operations" have not happened
             seen.add(kind)
             if kind == "killing" and not re.search(r"\bkilled by\b|\b(?:police|forces|troops|officers|soldiers|gunmen)\b[^.]{0,30}\bkilled\b", s.text):
                 kind = "death_reported"
             a = s.start + m.start()
             if kind == "statement":
-                w = speech_when or _dates.UNKNOWN
-                summary = f"{self.reg.actors[main[0]].name} speaks"
+                w = speech_when or next((x for x in when if x.char_start >= a), None) or _dates.UNKNOWN
+                summary = f"{self.reg.actors[main[0]].name} speaks" if main and sub == "press_remarks" else \
+                    f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
                 w = next((x for x in when if x is not speech_when), None) or _dates.UNKNOWN
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
@@ -269,7 +308,7 @@ class TextDraft:
                 "event_id": eid, "kind": kind, "sub_kind": sub, "summary": summary[:120], **self._when(w, "date"),
                 "place_id": place, "place_inferred": False, **self._loc(a, b), "note": None,
                 "confidence": 0.7 if w.known else 0.5, "why": f"trigger '{m.group(0)}'"})
-            actor = main[0] if main and kind == "statement" else None
+            actor = main[0] if main and kind == "statement" and sub == "press_remarks" else None
             if actor:
                 self.rows["event_actors"].append({"event_id": eid, "actor_id": actor, "role": "initiator", "note": None})
                 self.speech_events.setdefault(actor, eid)
@@ -278,6 +317,40 @@ class TextDraft:
                         st["event_id"] = eid
             out.append(eid)
         return out
+
+    def _remark_event(self, s, main, speech_when) -> None:
+        """A statement event for remarks that are dated, or that deny, admit or warn (acts in themselves)."""
+        verb = main[3].group("verb")
+        if not (speech_when and speech_when.known) and not re.match(r"deni|deny|admit|warn|insist", verb):
+            return
+        w = speech_when if speech_when and speech_when.known else \
+            _dates.When(None, self.pub, "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+        a = s.start + main[3].start()
+        b = max(s.start + main[3].end(), w.char_end if speech_when and speech_when.known and w.char_end > a else 0)
+        eid = self._id("events", "ev")
+        self.rows["events"].append({
+            "event_id": eid, "kind": "statement", "sub_kind": "statement",
+            "summary": f"{self.reg.actors[main[0]].name} {verb}", **self._when(w, "date"), "place_id": None,
+            "place_inferred": False, **self._loc(a, b), "note": None, "confidence": 0.55, "why": f"remarks: '{verb}'"})
+        self.rows["event_actors"].append({"event_id": eid, "actor_id": main[0], "role": "initiator", "note": None})
+        for st in self.rows["statements"]:
+            if st["speaker_id"] == main[0] and st["event_id"] is None and s.start <= st["char_start"] < s.end:
+                st["event_id"] = eid
+
+    def publication(self, author: str | None) -> None:
+        """The text's publication as an event, on its byline."""
+        by = next((p for p in self.t.paragraphs if p.kind == "byline"), None)
+        if by is None or author is None:
+            return
+        w = _dates.When(self.pub, self.pub, "day", False, False) if self.pub else _dates.UNKNOWN
+        eid = self._id("events", "ev")
+        name = self.text[by.start:by.end].strip().lstrip("-—– ").strip()
+        a = by.start + self.text[by.start:by.end].index(name)
+        self.rows["events"].append({
+            "event_id": eid, "kind": "statement", "sub_kind": "publication", "summary": "The text is published",
+            **self._when(w, "date"), "place_id": None, "place_inferred": False, **self._loc(a, a + len(name)), "note": None,
+            "confidence": 0.8, "why": "the byline"})
+        self.rows["event_actors"].append({"event_id": eid, "actor_id": author, "role": "initiator", "note": None})
 
     def _when(self, w: _dates.When, prefix: str) -> dict:
         keys = {"date": ("date_start", "date_end", "date_precision"),
@@ -305,11 +378,14 @@ class TextDraft:
             noun = (nm.group("noun") or "") if nm else ""
             if not nm and not unit:
                 continue
+            if re.search(r"\bthe\s+$", s.text[:c.start], re.I) and any(
+                    c.best in (e["value_best"], e["value_low"], e["value_high"]) for e in self.rows["estimates"]):
+                continue  # "the two men": the count made before, not a new claim
             if c.qualifier.casefold() in ("most", "half", "a third", "a quarter"):
                 unit = "share"
             elif unit is None:
                 unit = "groups" if re.match(r"groups|cells|units", noun) else "families" if noun == "families" else \
-                    "fighters" if re.match(FIGHTER_NOUNS, noun) or re.search(r"\bfight(?:ing|ers)?\b|\bjoin", s.text) else "people"
+                    "fighters" if re.match(FIGHTER_NOUNS, noun) or re.search(r"\bfighting\b|\bto fight\b|\bjoin(?:ed)?\b", s.text, re.I) else "people"
             if c.bound == "vague" and c.qualifier.casefold() in ("some", "many") and not noun:
                 continue
             np_words = s.text[c.number_end:_clause_end(s.text, c.number_end)].strip(" \"”")
@@ -318,18 +394,26 @@ class TextDraft:
             pop = next((v for k, v in DEMONYMS.items() if re.search(rf"\b{k}s?\b", (noun + " " + np_words).casefold())), None)
             if pop is None and nm and nm.group("of"):
                 pop = next((v for k, v in DEMONYMS.items() if re.search(rf"\b{k}s?\b", s.text[:c.start].casefold())), None)
-            origin = next((e for x, y, e, t in ents if t == "place" and re.search(r"\bfrom\s+(?:the\s+)?$", self.text[max(s.start, x - 12):x])
+            origin = next((e for x, y, e, t in ents if t == "place" and re.search(r"(?<!not )\bfrom\s+(?:the\s+)?$", self.text[max(s.start, x - 12):x])
                            and a <= x <= b + 60), None)
             theatres = [e for x, y, e, t in ents if t == "place" and x > a and re.search(r"\bin\s+(?:the\s+)?$|\band\s+$", self.text[max(s.start, x - 8):x])
                         and e != origin and self.reg.places.get(e) and self.reg.places[e].kind == "country"]
+            if main is None:
+                speech_when = next((w for w in when if w.known and w.char_end <= a and w is not speech_when), speech_when)
             claimant, how, conf = (main[0], main[1], main[2]) if main else \
                 (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author", 0.6)
-            period = next((w for w in when if w is not speech_when and w.known and w.char_start >= a), None)
+            period = next((w for w in when if w is not speech_when and w.known and a <= w.char_start < b), None)
             subset = None
             if re.search(r"\b(?:of|among)\s+(?:them|those|these|the\s+\w+)\b", s.text[c.number_end:c.number_end + 20]) or \
                     re.search(r"\bincluding\s+$", s.text[:c.start]):
-                subset = next((e["estimate_id"] for e in reversed(self.rows["estimates"])
-                               if (e["value_best"] or e["value_high"] or e["value_low"] or 0) >= (c.best or c.low or c.high or 0)), None)
+                big = [e for e in reversed(self.rows["estimates"])  # a whole counted just before, of the same people
+                       if (e["value_best"] or e["value_high"] or e["value_low"] or 0) >= (c.best or c.low or c.high or 0)
+                       and a - e["char_end"] < 300 and (pop is None or e["population"] in (None, pop))]
+                of = re.match(r"\s*(?:of|among)\s+the\s+(\w+)", s.text[c.number_end:])
+                named = [e for e in big if of and re.search(rf"\b{re.escape(of.group(1))}\b", e["counted"])] if of else []
+                subset = next((e["estimate_id"] for e in named or big), None)
+            if unit == "share":
+                subset = None  # a share is not a part of a head count (linked rows count the same kind)
             whole = next((e for e in self.rows["estimates"] if e["estimate_id"] == subset), None)
             if whole is not None:  # a part counts what its whole counts
                 unit, pop = whole["unit"], pop or whole["population"]
@@ -374,11 +458,17 @@ class TextDraft:
         for e in ests:
             if e["bound"] == "vague":
                 continue
-            if kinds.get(e["paragraph"]) in ("title", "lede"):
-                body = next((o for o in ests if o is not e and kinds.get(o["paragraph"]) == "body" and key(o) == key(e)), None)
+            if kinds.get(e["paragraph"]) in ("title", "lede"):  # a headline restates a claim, often less hedged
+                num = lambda o: {o["value_low"], o["value_best"], o["value_high"]} - {None}  # noqa: E731
+                body = next((o for o in ests if o is not e and kinds.get(o["paragraph"]) == "body" and o["unit"] == e["unit"]
+                             and num(o) & num(e)), None)
                 if body:
                     e["same_claim_as"] = body["estimate_id"]
-                    e["claimant_id"] = e["claimant_id"] if e["claimant_id"] != self.author else body["claimant_id"]
+                    if e["claimant_id"] in (None, self.author):  # the headline's claim is the body's, dated as it is
+                        e["claimant_id"] = body["claimant_id"]
+                        for k in ("claim_date_start", "claim_date_end", "claim_date_precision", "date_inferred", "year_inferred",
+                                  "period", "period_start", "period_end", "period_precision", "period_inferred"):
+                            e[k] = body[k]
                 continue
             first = next((o for o in ests if o is not e and kinds.get(o["paragraph"]) == "body" and key(o) == key(e)
                           and o["claimant_id"] == e["claimant_id"]), None)
@@ -386,6 +476,12 @@ class TextDraft:
                 e["same_claim_as"] = first["estimate_id"]
 
     def _dispute(self, s, main, st_id) -> None:
+        m = DENY.search(s.text)
+        who, how, _ = self._subject(s, self._ents, s.start, s.start + m.start())
+        if who and who != main[0]:
+            main = (who, how, 0.6, None)
+            st_id = next((st["statement_id"] for st in self.rows["statements"] if st["speaker_id"] == who
+                          and st["paragraph"] == self.t.paragraph_of(s.start)), None) or self._statement(s, main, None)
         others = [st for st in self.rows["statements"] if st["speaker_id"] != main[0]]
         claims = [st_id] + ([others[-1]["statement_id"]] if others else [])
         author = {main[0]} & {self.author}

@@ -168,8 +168,11 @@ def find(sentence: str) -> list[Count]:
             continue
         if re.match(r"\s*(?:of\s+)?(?:years?|times|days|weeks|months|kilomet|miles|percent)", rest, re.I):
             continue
+        if re.search(r"\b(?:twice|three times|as)\s+$", sentence[:m.start()], re.I):
+            continue  # "twice as many": a comparison, no number
         if v.casefold() == "some" and NUMBER.match(rest.lstrip()):
             continue  # "some 200": a hedge, read below
-        out.append(Count(None, None, None, "vague", re.sub(r"\s+of$", "", v), m.start(), m.end(), m.start(), m.end()))
+        word = re.sub(r"\s+of$", "", v)
+        out.append(Count(None, None, None, "vague", word, m.start(), m.start() + len(word), m.start(), m.start() + len(word)))
         taken.append((m.start(), m.end()))
     return sorted(out, key=lambda c: c.start)

@@ -195,6 +195,8 @@ def find(text: str, published: dt.date | None, offset: int = 0) -> list[When]:
             if w is None:
                 continue
             taken.append((m.start(), m.end()))
+            if m.group(0).casefold().startswith("since") and w.known and published and w.start <= published:
+                w = When(w.start, published, "range", w.year_inferred, True)  # "since 2013": from then to publication
             out.append(When(w.start, w.end, w.precision, w.year_inferred, w.date_inferred,
                             offset + m.start(), offset + m.end(), m.group(0)))
     return sorted(out, key=lambda w: w.char_start)

@@ -15,6 +15,14 @@ from toolkit.draft.names import Actor
 from toolkit.draft.places import Place
 
 
+_BODIES = ("government_body", "state")
+GENERIC = {"agency": _BODIES + ("media",), "service": _BODIES, "ministry": _BODIES, "department": _BODIES,
+           "committee": _BODIES, "office": _BODIES, "authoritie": _BODIES, "government": _BODIES,
+           "group": ("armed_group",), "militant": ("armed_group",), "website": ("media",), "newspaper": ("media",),
+           "channel": ("media",), "outlet": ("media",), "organisation": ("ngo", "research_organisation"),
+           "organization": ("ngo", "research_organisation")}  # "the agency" -> the last body of these kinds
+
+
 class Registry:
     def __init__(self, known: Known):
         self.known = known
@@ -155,4 +163,5 @@ class Registry:
             role = (act.row.get("role") if act.row else act.role) or ""
             if rx.search(act.name.casefold()) or rx.search(role.casefold()):
                 return eid
-        return None
+        kinds = GENERIC.get(head.rstrip("s"))
+        return self.last(before, kinds) if kinds else None

@@ -29,7 +29,7 @@ def _cell(v) -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, float):
-        return f"{v:g}" if abs(v) >= 1e-4 or v == 0 else repr(v)
+        return repr(v)
     return str(v)
 
 

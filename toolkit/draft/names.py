@@ -149,9 +149,14 @@ def role_of(sentence: str, a: int, b: int) -> tuple[str, int, int] | None:
     """The apposition or title that gives the role of the name at ``a``..``b`` (offsets in ``sentence``):
     "the region's police chief, NAME", "NAME, the region's police chief," or "police chief NAME"."""
     before, after = sentence[:a], sentence[b:]
-    m = re.search(rf"(?:^|[,;:(]\s*|\b(?:that|and|by|of|to|with)\s+)(?P<role>(?:the|a|an)\s+[^,;\"“]{{0,80}}?\b(?:{_ROLE})s?\b[^,;\"“]{{0,80}}?),\s*$", before)
+    m = re.search(rf"(?:^|[,;:(]\s*|\b(?:that|and|by|of|to|with)\s+)(?P<role>(?:the|a|an|[A-Z][\w-]+['’]s)\s+[^,;\"“]{{0,80}}?\b(?:{_ROLE})s?\b[^,;\"“]{{0,80}}?),\s*$", before)
     if m:
-        return m.group("role").strip(), m.start("role"), m.end("role")
+        role, start = m.group("role").strip(), m.start("role")
+        for d in re.finditer(r"\b(?:the|a|an)\s", role[1:]):  # the last article that still holds the role noun
+            if re.search(rf"\b(?:{_ROLE})s?\b", role[d.start() + 1:]):
+                role, start = role[d.start() + 1:], start + d.start() + 1
+            break
+        return role, start, m.end("role")
     m = re.match(rf",\s*(?P<role>(?:the|a|an|who is the)\s+[^,;.\"“]{{0,90}}?\b(?:{_ROLE})s?\b[^,;.\"“]{{0,60}}?)(?=[,;.]|\s+(?:said|told|says|added|claimed))", after)
     if m:
         return m.group("role").strip(), b + m.start("role"), b + m.end("role")

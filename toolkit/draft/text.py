@@ -129,8 +129,11 @@ class Text:
         for p in self.paragraphs:
             if p.kind in ("furniture", "lede_duplicate", "byline") or not p.text.strip():
                 continue
+            dl = self.dateline if p.kind in ("body", "lede") else None
             for line_start, line in _lines(p.text):
                 for s, e in _sentence_spans(line):
+                    if dl and p.start + line_start + s == dl["start"]:  # a sentence starts after its dateline
+                        s = dl["end"] - p.start - line_start
                     if line[s:e].strip():
                         out.append(Sentence(p.number, p.start + line_start + s, p.start + line_start + e, line[s:e], p.kind))
         return out

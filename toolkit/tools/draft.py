@@ -11,7 +11,9 @@ def cmd_draft(args) -> int:
 
     check_target(args.out)  # refuse before any work
     start = time.perf_counter()
-    d = draft_files(args.texts, known=args.known, published=args.published)
+    if args.source_id and len(args.texts) > 1:
+        raise ValueError("--source-id names one text; with several texts each file's name is its source id")
+    d = draft_files(args.texts, known=args.known, published=args.published, source_id=args.source_id)
     folder = d.write(args.out)
     from toolkit.validate import validate
 
@@ -37,4 +39,5 @@ def add_parser(sub) -> None:
     p.add_argument("--no-known", dest="known", action="store_const", const=[], help="reuse no earlier extraction")
     p.add_argument("--published", default=None, metavar="YYYY-MM-DD",
                    help="publication day of the texts (default: read from each text, else unknown)")
+    p.add_argument("--source-id", default=None, help="id of the text in sources.csv (one text; default: the file's name)")
     p.set_defaults(fn=cmd_draft)
