@@ -167,7 +167,7 @@ def draft_text(text: str, name: str = "text", known: list | None = None, publish
 
 def draft_files(paths: list[str | Path], known: list | None = None, published=None, source_id: str | None = None) -> Draft:
     """:func:`draft` for text files (UTF-8, LF line endings); each file's stem becomes its source id."""
-    from toolkit import article
+    from toolkit.core import text as article
 
     texts = {}
     for p in map(Path, paths):

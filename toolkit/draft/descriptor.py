@@ -29,7 +29,7 @@ OPEN = [("estimates", "population")]  # open vocabularies: any value
 
 
 def descriptor(title: str, name: str) -> dict:
-    from toolkit.create import descriptor as base
+    from toolkit.dataset.create import descriptor as base
 
     d = copy.deepcopy(base(title, name, f"A machine draft of {title!r}: every row to be checked (columns draft, confidence)."))
     for res in d["resources"]:

@@ -44,7 +44,7 @@ def csv_text(header: list[str], rows: list[dict]) -> str:
 
 def mentions(d) -> list[dict]:
     """Every occurrence of every drafted alias in the counted parts of each text (as ``toolkit mentions`` makes them)."""
-    from toolkit import article
+    from toolkit.core import text as article
 
     aliases = pl.DataFrame([{k: r[k] for k in ("alias", "entity_id", "entity_type", "source_id")} for r in d.tables["aliases"]],
                            schema={"alias": pl.String, "entity_id": pl.String, "entity_type": pl.String, "source_id": pl.String})

@@ -1,7 +1,7 @@
 """Cut a text into what the drafter reads: paragraphs, page parts (title, lede, body, byline) and sentences.
 
 Offsets are character offsets into the text exactly as stored (the toolkit's coordinate system), and
-paragraphs are blank-line-separated blocks numbered from 1, as :func:`toolkit.article.paragraph_starts`
+paragraphs are blank-line-separated blocks numbered from 1, as :func:`toolkit.core.text.paragraph_starts`
 counts them.
 
 >>> t = Text("Title here\\n\\nA man said it. He left.")
