@@ -298,6 +298,8 @@ class TextDraft:
                     f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
                 w = next((x for x in when if x is not speech_when), None) or _dates.UNKNOWN
+                if w.known and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):  # "had designated": on or before
+                    w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
             near = [(x, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
             place = near[0][1] if near else None
@@ -398,10 +400,12 @@ class TextDraft:
                            and a <= x <= b + 60), None)
             theatres = [e for x, y, e, t in ents if t == "place" and x > a and re.search(r"\bin\s+(?:the\s+)?$|\band\s+$", self.text[max(s.start, x - 8):x])
                         and e != origin and self.reg.places.get(e) and self.reg.places[e].kind == "country"]
-            if main is None:
-                speech_when = next((w for w in when if w.known and w.char_end <= a and w is not speech_when), speech_when)
             claimant, how, conf = (main[0], main[1], main[2]) if main else \
                 (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author", 0.6)
+            if main is None and claimant is None:  # "the naming this week of nine ...": a claim dated by its sentence
+                speech_when = next((w for w in when if w.known and w.char_end <= a and w is not speech_when), speech_when)
+            elif main is None and self.pub:  # the author's own claim: made when the text was published
+                speech_when = _dates.When(self.pub, self.pub, "day", False, True)
             period = next((w for w in when if w is not speech_when and w.known and a <= w.char_start < b), None)
             subset = None
             if re.search(r"\b(?:of|among)\s+(?:them|those|these|the\s+\w+)\b", s.text[c.number_end:c.number_end + 20]) or \

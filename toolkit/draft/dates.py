@@ -166,6 +166,11 @@ def _resolve(kind: str, g: dict, published: dt.date | None) -> When | None:
         if rel == "the past year":
             return When(P - dt.timedelta(days=365), P, "range", True, True)
         return When(dt.date(P.year, 1, 1), P, "range", True, True)
+    if kind == "recent" and not g.get("n") and g["unit"].casefold() in ("weeks", "months"):
+        # conventions: "in recent weeks" from the first day of the month before; "recent months" five months back
+        back = 1 if g["unit"].casefold() == "weeks" else 5
+        y, m = divmod(P.year * 12 + P.month - 1 - back, 12)
+        return When(dt.date(y, m + 1, 1), P, "range", True, True)
     if kind == "recent":
         unit, n = g["unit"].casefold(), g.get("n")
         count = {"few": 3, "several": 4, None: 3}.get(n, _NUM.get((n or "").casefold(), 3))
