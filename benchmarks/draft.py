@@ -55,7 +55,7 @@ def accuracy(text: str) -> dict:
     src = ref["sources"].filter(pl.col("text_sha256") == sha)
     if src.is_empty():
         raise SystemExit("the article found is not the one the shipped data was extracted from (checksum differs)")
-    sid, published = src["source_id"].item(), src["published_start"].item()
+    sid, published = src["source_id"].item(), (src["published_start"].item(), src["published_end"].item())
     d = draft({sid: text}, published=published)
     out = Path(tempfile.mkdtemp(prefix="draft-bench-")) / "draft"
     d.write(out)
@@ -91,7 +91,7 @@ def accuracy(text: str) -> dict:
     p = dis.filter(table="places")
     placed = [i for i in places if i not in set(p.filter(kind="missing")["ref_id"].to_list())
               and i not in set(p.filter(pl.col("kind") == "value", pl.col("field").is_in(["lat", "lon", "iso_3166"]))["ref_id"].to_list())]
-    dated, dated_ok = 0, 0
+    dated, dated_ok, dates_wrong = 0, 0, []
     for table, fields in (("estimates", ["claim_date_start", "claim_date_end"]), ("events", ["date_start", "date_end"])):
         own = ref[table].filter(pl.col("source_id") == sid)[table[:-1] + "_id" if table == "events" else "estimate_id"].to_list()
         t = dis.filter(table=table)
@@ -100,12 +100,13 @@ def accuracy(text: str) -> dict:
         matched = [i for i in own if i not in gone]
         dated += len(matched)
         dated_ok += sum(i not in bad for i in matched)
+        dates_wrong += [i for i in matched if i in bad]
     return {"source_id": sid, "published": str(published), "summary": summary,
             "estimates": len(est), "values_and_bound": len(values_ok) / len(est), "claimant": len(claimant_ok) / len(est),
             "values_wrong": sorted(set(est) - set(values_ok)), "claimant_wrong": sorted(set(est) - set(claimant_ok)),
             "invented_numbers": len(invented), "places_named": len(places), "places": len(placed) / len(places),
             "places_wrong": sorted(set(places) - set(placed)),
-            "dates_matched_rows": dated, "dates": dated_ok / dated if dated else None}
+            "dates_matched_rows": dated, "dates": dated_ok / dated if dated else None, "dates_wrong": dates_wrong}
 
 
 def _one(text: str) -> int:
@@ -160,7 +161,7 @@ def main(argv=None) -> int:
         print(f"  places named, found and placed:         {acc['places']:.0%} of {acc['places_named']} (target ≥ 90 %)"
               f"  wrong or missing: {', '.join(acc['places_wrong']) or 'none'}")
         print(f"  dates resolved (matched estimates and events, both ends): {acc['dates']:.0%} of {acc['dates_matched_rows']}"
-              " (target ≥ 80 %)")
+              f" (target ≥ 80 %)  wrong: {', '.join(acc['dates_wrong']) or 'none'}")
     out["timings"] = tm = timings(args.texts)
     print(f"Timings: one brief of {tm['brief_chars']} characters {tm['one_brief_s'] * 1000:.0f} ms after imports (target < 2 s); "
           f"{tm['texts']} texts on 2 processes {tm['texts_s']:.1f} s ({tm['texts_per_s']:.0f} texts/s; "

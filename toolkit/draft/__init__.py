@@ -62,15 +62,21 @@ class Draft:
         return f"<Draft of {len(self.texts)} text(s): {counts}>"
 
 
-def _published(value) -> dt.date | None:
+def _published(value) -> tuple[dt.date, dt.date] | None:
+    """(first, last) publication day from YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD (a text known to a range of days)."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.date):
+        return value, value
+    if isinstance(value, tuple):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
+        days = [dt.date.fromisoformat(p.strip()) for p in str(value).split("..")]
     except ValueError:
-        raise ValueError(f"--published {value!r} is not a date (use YYYY-MM-DD)") from None
+        days = []
+    if len(days) not in (1, 2) or days[0] > days[-1]:
+        raise ValueError(f"--published {value!r} is not a date (use YYYY-MM-DD, or YYYY-MM-DD..YYYY-MM-DD for a range)")
+    return days[0], days[-1]
 
 
 def _source_id(name: str, taken: set[str]) -> str:
@@ -97,7 +103,8 @@ def draft(texts: dict[str, str], known: list | None = None, published=None) -> D
         sid = _source_id(name, set(out_texts))
         out_texts[sid] = text
         t = Text(text)
-        pub = pub_all or _dates.published_in(text)
+        found = _dates.published_in(text)
+        pub = pub_all or ((found, found) if found else None)
         written_year = bool(re.search(r"\b(?:19|20)\d\d\b", text))
         title = t.title.text.strip() if t.title else next((p.text.strip()[:200] for p in t.paragraphs if p.text.strip()), name)
         title_all = title_all or title
@@ -110,7 +117,8 @@ def draft(texts: dict[str, str], known: list | None = None, published=None) -> D
         tables["sources"].append({
             "source_id": sid, "kind": "article" if t.byline else "news", "title": title, "author": t.byline,
             "publisher": (dl or {}).get("agency"), "credit": None, "url": None,
-            "published_start": pub, "published_end": pub, "published_precision": "day" if pub else "unknown",
+            "published_start": pub and pub[0], "published_end": pub and pub[1],
+            "published_precision": ("day" if pub[0] == pub[1] else "range") if pub else "unknown",
             "year_inferred": False, "date_inferred": bool(pub and not pub_all), "note": None,
             "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "draft": "publication date " + ("given with --published" if pub_all else "read from the text" if pub else "not found"),

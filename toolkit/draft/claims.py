@@ -79,7 +79,10 @@ def _certainty(s: str, verb: str | None) -> str:
 class TextDraft:
     def __init__(self, text: str, source_id: str, published: dt.date | None, reg: Registry, author_id: str | None,
                  year_written: bool):
-        self.t, self.text, self.sid, self.pub, self.reg = Text(text), text, source_id, published, reg
+        # published: a day, or (first, last) when only a range of days is known
+        self.window = published if isinstance(published, tuple) else (published, published) if published else None
+        self.pub = self.window[1] if self.window else None
+        self.t, self.text, self.sid, self.reg = Text(text), text, source_id, reg
         self.author = author_id
         self.year_written = year_written
         self.rows: dict[str, list[dict]] = {k: [] for k in ("estimates", "statements", "events", "event_actors",
@@ -225,7 +228,7 @@ class TextDraft:
                 after = [e for a, b, e, t in ents if t == "actor" and s.start + main[3].end() <= a <= s.start + main[3].end() + 6]
                 if after and self.reg.actors[after[0]].kind in MEDIA:
                     via = after[0]
-            when = _dates.find(s.text, self.pub, s.start)
+            when = _dates.find(s.text, self.window, s.start)
             speech_when = None
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
@@ -298,7 +301,8 @@ class TextDraft:
                     f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
                 w = next((x for x in when if x is not speech_when), None) or _dates.UNKNOWN
-                if w.known and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):  # "had designated": on or before
+                if w.known and w.char_end <= s.start + m.start() and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):
+                    # "issued a notice on March 26 saying it had designated": the act came on or before that date
                     w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
             near = [(x, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
@@ -344,7 +348,8 @@ class TextDraft:
         by = next((p for p in self.t.paragraphs if p.kind == "byline"), None)
         if by is None or author is None:
             return
-        w = _dates.When(self.pub, self.pub, "day", False, False) if self.pub else _dates.UNKNOWN
+        w = _dates.When(self.window[0], self.pub, "day" if self.window[0] == self.pub else "range", False, False) \
+            if self.pub else _dates.UNKNOWN
         eid = self._id("events", "ev")
         name = self.text[by.start:by.end].strip().lstrip("-—– ").strip()
         a = by.start + self.text[by.start:by.end].index(name)
@@ -378,6 +383,11 @@ class TextDraft:
                 "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrest\b", rest) else \
                 "injuries" if re.search(r"\bwounded\b|\binjured\b", rest) else None
             noun = (nm.group("noun") or "") if nm else ""
+            elided = not nm and not unit and c.bound != "vague" and re.match(
+                r"\s+(?:had|have|has|were|are|was|is|returned|left|went|joined|remain|remained)\b", after)
+            if elided:  # "No more than 10 had returned": the people counted just before
+                prev = next((e for e in reversed(self.rows["estimates"]) if s.start + c.start - e["char_end"] < 400), None)
+                unit = prev["unit"] if prev and prev["unit"] not in ("share", "groups") else "people"
             if not nm and not unit:
                 continue
             if re.search(r"\bthe\s+$", s.text[:c.start], re.I) and any(
@@ -405,17 +415,18 @@ class TextDraft:
             if main is None and claimant is None:  # "the naming this week of nine ...": a claim dated by its sentence
                 speech_when = next((w for w in when if w.known and w.char_end <= a and w is not speech_when), speech_when)
             elif main is None and self.pub:  # the author's own claim: made when the text was published
-                speech_when = _dates.When(self.pub, self.pub, "day", False, True)
+                speech_when = _dates.When(self.window[0], self.pub, "day" if self.window[0] == self.pub else "range", False, True)
             period = next((w for w in when if w is not speech_when and w.known and a <= w.char_start < b), None)
             subset = None
             if re.search(r"\b(?:of|among)\s+(?:them|those|these|the\s+\w+)\b", s.text[c.number_end:c.number_end + 20]) or \
                     re.search(r"\bincluding\s+$", s.text[:c.start]):
-                big = [e for e in reversed(self.rows["estimates"])  # a whole counted just before, of the same people
+                big = [e for e in reversed(self.rows["estimates"])  # a whole counted before, of the same people
                        if (e["value_best"] or e["value_high"] or e["value_low"] or 0) >= (c.best or c.low or c.high or 0)
-                       and a - e["char_end"] < 300 and (pop is None or e["population"] in (None, pop))]
+                       and (pop is None or e["population"] in (None, pop))]
                 of = re.match(r"\s*(?:of|among)\s+the\s+(\w+)", s.text[c.number_end:])
                 named = [e for e in big if of and re.search(rf"\b{re.escape(of.group(1))}\b", e["counted"])] if of else []
-                subset = next((e["estimate_id"] for e in named or big), None)
+                near = [e for e in big if a - e["char_end"] < 300]  # "of them": the count just before
+                subset = next((e["estimate_id"] for e in named or near), None)
             if unit == "share":
                 subset = None  # a share is not a part of a head count (linked rows count the same kind)
             whole = next((e for e in self.rows["estimates"] if e["estimate_id"] == subset), None)

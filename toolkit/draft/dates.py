@@ -186,8 +186,29 @@ def _resolve(kind: str, g: dict, published: dt.date | None) -> When | None:
     return None
 
 
-def find(text: str, published: dt.date | None, offset: int = 0) -> list[When]:
-    """Every date expression in ``text`` (not overlapping, in text order), resolved against ``published``."""
+def find(text: str, published, offset: int = 0) -> list[When]:
+    """Every date expression in ``text`` (not overlapping, in text order), resolved against ``published``: a day, or
+    (first, last) days when the publication is known only to a range; then a relative date spans what it means
+    against either end ("this week" published March 26-31: from the Monday before March 26 to March 31).
+
+    >>> [w.show() for w in find("this week", (dt.date(2015, 3, 26), dt.date(2015, 3, 31)))]
+    ['2015-03-23..2015-03-31 range (year inferred, date inferred)']
+    """
+    if isinstance(published, tuple):
+        first, last = published
+        if first == last:
+            published = first
+        else:
+            early, late = find(text, first, offset), find(text, last, offset)
+            out = []
+            for a, b in zip(early, late):
+                if (a.start, a.end, a.precision) == (b.start, b.end, b.precision) or not (a.known and b.known):
+                    out.append(b)
+                elif a.start is None or b.start is None:
+                    out.append(When(None, b.end, "before", a.year_inferred or b.year_inferred, True, b.char_start, b.char_end, b.words))
+                else:
+                    out.append(When(a.start, b.end, "range", a.year_inferred or b.year_inferred, True, b.char_start, b.char_end, b.words))
+            return out
     taken: list[tuple[int, int]] = []
     out = []
     for kind, rx in _COMPILED:

@@ -22,7 +22,8 @@ ABBREVIATIONS = {
     "e.g", "i.e", "a.m", "p.m", "inc", "co", "corp", "ltd", "approx", "est",
 }
 _END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
-_FURNITURE = re.compile(r"^(accessibility links|breaking news|skip to|share|print|related|latest posts|about this blog|"
+_FURNITURE = re.compile(r"^(accessibility links|breaking news|skip to|share|print|related|latest posts|about this blog|menu|"
+                        r"navigation|search|home|subscribe|sign in|log in|cookies|"
                         r"more from|see also|read more|advertisement|comments?)\b", re.I)
 _BYLINE = re.compile(r"^(--|—|–|by\s)\s*[A-Z]")
 _DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z .'-]{2,40}?)(?:,\s*(?P<region>[A-Z][A-Za-z .'-]{1,30}?))?"

@@ -38,6 +38,7 @@ def add_parser(sub) -> None:
                    help="data folder whose actors, places and aliases are reused (repeatable; default: the shipped data)")
     p.add_argument("--no-known", dest="known", action="store_const", const=[], help="reuse no earlier extraction")
     p.add_argument("--published", default=None, metavar="YYYY-MM-DD",
-                   help="publication day of the texts (default: read from each text, else unknown)")
+                   help="publication day of the texts, or YYYY-MM-DD..YYYY-MM-DD when known only to a range "
+                        "(default: read from each text, else unknown)")
     p.add_argument("--source-id", default=None, help="id of the text in sources.csv (one text; default: the file's name)")
     p.set_defaults(fn=cmd_draft)
