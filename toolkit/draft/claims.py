@@ -97,6 +97,8 @@ class TextDraft:
 
     def _loc(self, a: int, b: int) -> dict:
         b = min(b, a + 200)
+        while 0 < b < len(self.text) and self.text[b - 1].isalnum() and self.text[b].isalnum():
+            b += 1  # never cut a word
         words = list(re.finditer(r"\S+", self.text[a:b]))
         if len(words) > 24:  # the toolkit keeps quotes to a few words: at most 25
             b = a + words[23].end()
@@ -481,6 +483,7 @@ class TextDraft:
                     e["same_claim_as"] = body["estimate_id"]
                     if e["claimant_id"] in (None, self.author):  # the headline's claim is the body's, dated as it is
                         e["claimant_id"] = body["claimant_id"]
+                        e["why"] = f"headline restating {body['estimate_id']}: its claimant and dates"
                         for k in ("claim_date_start", "claim_date_end", "claim_date_precision", "date_inferred", "year_inferred",
                                   "period", "period_start", "period_end", "period_precision", "period_inferred"):
                             e[k] = body[k]
