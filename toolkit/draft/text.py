@@ -112,9 +112,11 @@ class Text:
                     kinds[i] = "furniture"
         if first is None:
             return kinds
-        title = blocks[first].strip()
-        if "\n" not in title and len(title) < 200 and not title.endswith("."):
-            kinds[first] = "title"
+        for i in [c for c in content if c >= first][:2]:  # a headline: short, one line, no full stop (after a note)
+            title = blocks[i].strip()
+            if "\n" not in title and len(title) < 200 and not title.endswith((".", ":")) and kinds[i] == "body":
+                kinds[i] = "title"
+                break
         for i in content:  # a block repeated word for word (a lede printed twice): the first is the lede
             if kinds[i] == "body" and any(kinds[j] in ("body", "lede") and blocks[j].strip() == blocks[i].strip()
                                           for j in content if j < i):
@@ -153,11 +155,11 @@ class Text:
     @cached_property
     def dateline(self) -> dict | None:
         """The dateline of the first body paragraph ("GROZNY, Russia (AP) --"): place, region, agency, date, span."""
-        p = next((p for p in self.paragraphs if p.kind in ("body", "lede")), None)
-        if p is None:
-            return None
-        m = _DATELINE.match(p.text)
-        if not m or not re.search(r"[A-Z]{3}", m.group("place")):
+        for p in [p for p in self.paragraphs if p.kind in ("body", "lede")][:3]:
+            m = _DATELINE.match(p.text)
+            if m and re.search(r"[A-Z]{3}", m.group("place")):
+                break
+        else:
             return None
         return {"place": m.group("place").strip().title(), "region": m.group("region"), "agency": m.group("agency"),
                 "date": m.group("date"), "start": p.start, "end": p.start + m.end(), "paragraph": p.number,
