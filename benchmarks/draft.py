@@ -101,7 +101,7 @@ def accuracy(text: str) -> dict:
         dated += len(matched)
         dated_ok += sum(i not in bad for i in matched)
         dates_wrong += [i for i in matched if i in bad]
-    return {"source_id": sid, "published": str(published), "summary": summary,
+    return {"source_id": sid, "published": "..".join(map(str, dict.fromkeys(published))), "summary": summary,
             "estimates": len(est), "values_and_bound": len(values_ok) / len(est), "claimant": len(claimant_ok) / len(est),
             "values_wrong": sorted(set(est) - set(values_ok)), "claimant_wrong": sorted(set(est) - set(claimant_ok)),
             "invented_numbers": len(invented), "places_named": len(places), "places": len(placed) / len(places),

@@ -118,6 +118,10 @@ class TextDraft:
                 if act is None:
                     continue
                 reg.add_actor(act, surface, a, b)
+                if act.kind == "person" and " " in surface:  # "the leader of X, NAME": a relation hint
+                    r = _names.role_of(s.text, a - s.start, b - s.start)
+                    if r:
+                        self._role_relation(act, r, s, b)
             else:
                 known = reg.known.places.get(eid)
                 plc = reg.places.get(eid) or (_places.Place(eid, known["name"], known["kind"], row=dict(known), confidence=0.95)
@@ -139,11 +143,14 @@ class TextDraft:
             taken.append((a, b))
         return sorted(out)
 
-    def _role_relation(self, act, role, s) -> None:
+    def _role_relation(self, act, role, s, name_end: int | None = None) -> None:
         """A relation hint from a role: "the head of X" -> heads X; "envoy to X" -> envoy_to X."""
         words, a, b = role
         pred = "envoy_to" if "envoy" in words else "heads" if re.search(r"\b(?:head|chief|director|chairman|minister|governor|mayor)\b", words) \
             else "leads" if re.search(r"\b(?:leader|commander|emir)\b", words) else None
+        if pred is None or any(r["subject_id"] == act.actor_id and r["predicate"] in (pred, "heads", "leads")
+                               for r in self.rows["relations"]):
+            return
         if not pred or re.search(r"\bdeputy\b|\bformer\b|\bassistant\b", words):
             return
         spans = self.reg.known_spans(self.text, s.start + a, s.start + b)
@@ -152,12 +159,15 @@ class TextDraft:
             found = _names.find(words, s.start + a, [])
             if found:
                 obj = (self.reg.add_actor(found[-1][2], self.text[found[-1][0]:found[-1][1]], found[-1][0], found[-1][1]), "actor")
+        if obj is not None and pred == "leads" and obj[1] == "place":
+            pred = "heads"  # the leader of a republic heads it; the leader of a group leads it
         if obj is None or pred == "heads" and obj[1] == "place" and not re.search(r"\b(?:head|leader|governor|mayor|president)\s+of\b", words):
             return
         self.rows["relations"].append({
             "relation_id": self._id("relations", "rel"), "subject_id": act.actor_id, "subject_type": "actor",
             "predicate": pred, "object_id": obj[0], "object_type": obj[1], "asserted_by": self.author,
-            **self._loc(s.start + a, s.start + b), "note": None, "confidence": 0.6, "why": f"role '{words}'"})
+            **self._loc(min(s.start + a, name_end or s.start + a), max(s.start + b, name_end or 0)), "note": None,
+            "confidence": 0.6, "why": f"role '{words}'"})
 
     # ------------------------------------------------------------------ speakers
     def _subject(self, s, ents, lo: int, hi: int) -> tuple[str | None, str, float]:
