@@ -317,7 +317,10 @@ class TextDraft:
                     # "issued a notice on March 26 saying it had designated": the act came on or before that date
                     w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
-            near = [(x, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
+            located = [(abs(x - a), e) for x, y, e, t in ents if t == "place" and abs(x - a) < 90
+                       and re.search(r"\b(?:in|near|at|outside|of)\s+(?:the\s+)?(?:village of\s+|town of\s+)?$",
+                                     self.text[max(s.start, x - 20):x])]
+            near = sorted(located) or [(x - a, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
             place = near[0][1] if near else None
             b = max([s.start + m.end()] + ([w.char_end] if w.known and w.char_end > a else []) +
                     ([y for x, y, e, t in ents if t == "place" and e == place] if place else []))
@@ -388,7 +391,7 @@ class TextDraft:
             after = s.text[c.number_end:]
             nm = NOUN.match(after.lstrip(" \"”")) if after.strip() else None
             clause = s.text[c.start:_clause_end(s.text, c.number_end)]
-            rest = s.text[c.start:c.start + 140]
+            rest = s.text[c.start:max(_clause_end(s.text, c.number_end), c.number_end + 40)]  # its own clause
             if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|wounded|injured)\b", rest):
                 rest = s.text[max(0, c.start - 60):c.start]  # "police detained 12 suspects"
             unit = "deaths" if re.search(r"\bkilled\b|\bdied\b|\bdead\b|\bdeaths\b|\bbodies\b", rest) else \
@@ -402,6 +405,8 @@ class TextDraft:
                 unit = prev["unit"] if prev and prev["unit"] not in ("share", "groups") else "people"
             if not nm and not unit:
                 continue
+            if re.search(rf"\b(?:{_names._ROLE})s?\s+(?:for|of)\s+$", s.text[:c.start], re.I):
+                continue  # "a lawyer for three of the men": who someone is, not a claim
             if re.search(r"\bthe\s+$", s.text[:c.start], re.I) and any(
                     c.best in (e["value_best"], e["value_low"], e["value_high"]) for e in self.rows["estimates"]):
                 continue  # "the two men": the count made before, not a new claim
@@ -442,6 +447,8 @@ class TextDraft:
             if unit == "share":
                 subset = None  # a share is not a part of a head count (linked rows count the same kind)
             whole = next((e for e in self.rows["estimates"] if e["estimate_id"] == subset), None)
+            if whole is not None and unit == "deaths" != whole["unit"]:
+                subset = whole = None  # deaths are their own kind: "20 of them were killed" is no head count of fighters
             if whole is not None:  # a part counts what its whole counts
                 unit, pop = whole["unit"], pop or whole["population"]
             conf_row = 0.9 if c.bound != "vague" else 0.7
