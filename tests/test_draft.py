@@ -264,6 +264,15 @@ def test_cli_bad_input_is_one_clear_line(tmp_path, args, message):
     assert not (tmp_path / "g").exists()
 
 
+def test_cli_names_a_bad_known_folder(tmp_path):
+    bad = tmp_path / "notdata"
+    bad.mkdir()
+    (bad / "actors.csv").write_text("x\n")
+    r = _cli(BRIEFS / "gimry.txt", "--out", tmp_path / "o", "--known", bad)
+    assert r.returncode == 1 and f"--known {bad} is not a valid data folder" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
 def test_cli_names_a_bad_file(tmp_path):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("Caf\xe9 news\n\nPolice said 3 men died.".encode("latin-1"))

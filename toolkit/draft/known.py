@@ -33,8 +33,15 @@ def load(folders: list[str | Path] | None) -> Known:
     import toolkit
 
     k = Known()
+    from toolkit.checks.validate import DataError
+
     for folder in folders or []:
-        ds = toolkit.open(folder)
+        try:
+            ds = toolkit.open(folder)
+        except DataError as e:  # one line: which folder, its first problem, how to see them all
+            problems = getattr(e, "problems", None) or [str(e).splitlines()[0]]
+            more = f" (and {len(problems) - 1} more: `python -m toolkit validate {folder}`)" if len(problems) > 1 else ""
+            raise ValueError(f"--known {folder} is not a valid data folder: {problems[0]}{more}") from None
         k.folders.append(str(folder))
         for r in ds["actors"].iter_rows(named=True):
             k.actors.setdefault(r["actor_id"], r)
