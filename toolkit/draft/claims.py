@@ -45,6 +45,7 @@ EVENTS = [  # (pattern, kind, sub_kind)
     (r"\b(?:designated|designation)\b", "strategic_developments", "designation"),
     (r"\b(?:went to|left for|travel(?:l)?ed to|returned (?:to|from|home)|left to (?:fight|join)|joined)\b", "strategic_developments", "travel"),
     (r"\b(?:attack(?:ed)?|bombing|explosion|blast|ambush(?:ed)?|stormed)\b", "attack", None),
+    (r"\b(?:clash(?:es|ed)?|gunfight|shootout|firefight)\b", "battles", "armed_clash"),
     (r"\btold (?:reporters|journalists|a news conference|a press conference)|\bat a (?:news|press) conference\b|\bin an interview\b", "statement", "press_remarks"),
     (r"\bissued a (?:notice|statement)\b", "statement", "notice"),
     (r"\bpledges? of allegiance\b|\bpledged allegiance\b", "strategic_developments", "pledge_of_allegiance"),
@@ -60,7 +61,7 @@ MEDIA = ("media",)
 
 def _clause_end(s: str, at: int) -> int:
     """End of the clause from ``at``: the next comma, semicolon, dash or full stop (not inside a number)."""
-    m = re.compile(r"(?<!\d),(?!\d)|;|\s--\s|\s—\s|\.(?=\s|$|\")|\((?=[a-z])").search(s, at)
+    m = re.compile(r"(?<!\d),(?!\d)|;|\s--\s|\s—\s|\.(?=\s|$|\")|\((?=[a-z])|\s(?:and|but)\s+(?:that|said)\b").search(s, at)
     return m.start() if m else len(s.rstrip())
 
 
@@ -172,7 +173,7 @@ class TextDraft:
     # ------------------------------------------------------------------ speakers
     def _subject(self, s, ents, lo: int, hi: int) -> tuple[str | None, str, float]:
         """The speaker in text[lo:hi] (the words before an attribution verb): (actor_id, how, confidence)."""
-        start = lo
+        full_lo, start = lo, lo
         q = max(self.text.rfind('"', lo, hi), self.text.rfind("”", lo, hi))
         if q >= 0:  # '"...," a local imam said': the speaker comes after the quotation
             start = q + 1
@@ -188,8 +189,11 @@ class TextDraft:
             found = self.reg.describe(head, lo)
             if found:
                 return found, "description", 0.75
-        inside = [(a, b, e) for a, b, e, t in ents if t == "actor" and start <= a and b <= hi
-                  and not re.search(r"[\"”]", self.text[b:hi])]
+        speakers = [(a, b, e, t) for a, b, e, t in ents if t == "actor" and self.reg.actors[e].kind != "population"]
+        inside = [(a, b, e) for a, b, e, t in speakers if start <= a and b <= hi and not re.search(r"[\"”]", self.text[b:hi])]
+        if not inside and start > full_lo and not re.match(r"(?:he|she|they|it)\b", lead, re.I) and not _names.describe(lead):
+            # "X, the minister, on Thursday dismissed": the words after the last comma hold no speaker
+            inside = [(a, b, e) for a, b, e, t in speakers if full_lo <= a and b <= hi and not re.search(r"[\"”]", self.text[b:hi])]
         if inside:  # the nearest name before the verb: "X, the head of Y, said" -> X; "Y's chief X told" -> X
             near = inside[-1]
             people = [x for x in inside if self.reg.actors[x[2]].kind == "person" and x[1] >= near[0] - 90]
@@ -427,7 +431,14 @@ class TextDraft:
                            and a <= x <= b + 60), None)
             theatres = [e for x, y, e, t in ents if t == "place" and x > a and re.search(r"\bin\s+(?:the\s+)?$|\band\s+$", self.text[max(s.start, x - 8):x])
                         and e != origin and self.reg.places.get(e) and self.reg.places[e].kind == "country"]
-            claimant, how, conf = (main[0], main[1], main[2]) if main else \
+            if main and main[3] is not None and re.match(r"deni|deny|dismiss|reject|disput|refut", main[3].group("verb")) \
+                    and s.start + main[3].end() <= a and not re.search(r"\bsaying\b|\bsaid\b|\binstead\b|;",
+                                                                       self.text[s.start + main[3].end():a]):
+                main = None  # "X dismissed a report that nearly 200 ...": the number is what X denies, not X's claim
+                denied = True
+            else:
+                denied = False
+            claimant, how, conf = (main[0], main[1], main[2]) if main else (None, "a denied report", 0.5) if denied else \
                 (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author", 0.6)
             if main is None and claimant is None:  # "the naming this week of nine ...": a claim dated by its sentence
                 speech_when = next((w for w in when if w.known and w.char_end <= a and w is not speech_when), speech_when)
@@ -521,7 +532,7 @@ class TextDraft:
         claims = [st_id] + ([others[-1]["statement_id"]] if others else [])
         author = {main[0]} & {self.author}
         other_speaker = others[-1]["speaker_id"] if others else None
-        kind = "officials_vs_author" if author or other_speaker == self.author else "officials_vs_officials"
+        kind = "officials_vs_author" if author or self.author and other_speaker == self.author else "officials_vs_officials"
         m = DENY.search(s.text)
         self.rows["disputes"].append({
             "dispute_id": self._id("disputes", "dp"), "topic": f"{self.reg.actors[main[0]].name} {m.group(0)}",

@@ -4,7 +4,7 @@ Every table gains two optional columns: ``draft`` (how the row was drafted, in w
 it; a reviewer empties it once the row is checked) and ``confidence`` (0-1: how sure that rule is).
 Vocabularies the shipped schema does not have yet are added here (a folder may add allowed values):
 arrests, injuries, people and families as units, any population, killings, reported deaths, arrests and
-attacks as events, villages as places, NGOs as actors, and a few statement topics.
+attacks as events (and armed clashes among battles), villages as places, NGOs as actors, and a few statement topics.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ DRAFT_FIELDS = [
 ADD = {  # table, column -> values to allow
     ("estimates", "unit"): ["arrests", "injuries", "people", "families"],
     ("events", "kind"): ["killing", "death_reported", "arrest", "attack"],
+    ("events", "sub_kind"): ["armed_clash"],
     ("places", "kind"): ["village"],
     ("actors", "kind"): ["ngo"],
     ("statements", "topic"): ["casualties", "arrests", "denial", "other"],

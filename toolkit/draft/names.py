@@ -119,6 +119,8 @@ def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple
         if any(x < offset + b and offset + a < y for x, y in taken):
             continue
         kind = _org_kind(toks)
+        if re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b", sentence[b:]):
+            kind = "media"  # "the Kavkaz Monitor website"
         if kind and len(toks) < 2:
             continue  # "Police said": a common noun at the start of a sentence
         if kind:

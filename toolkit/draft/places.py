@@ -113,7 +113,7 @@ def gazetteer() -> tuple[dict[str, list[dict]], ...]:
     return (index,)
 
 
-_CAP = re.compile(r"\b[A-Z][a-zʼ'’-]+(?:[- ][A-Z][a-zʼ'’-]+){0,2}\b")
+_CAP = re.compile(r"\b[A-Z][a-zʼ'’]+(?:[- ][A-Z][a-zʼ'’]+){0,2}\b")
 
 
 def find(sentence_text: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple[int, int, Place]]:
