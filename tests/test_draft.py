@@ -330,3 +330,17 @@ def test_shipped_article_against_the_shipped_extraction(article_text, tmp_path):
     for r in d.tables["estimates"]:  # no invented number
         assert {r["value_low"], r["value_best"], r["value_high"]} - {None} <= \
             {counts.value(m.group("num")) for m in counts.NUMBER.finditer(r["quote"])}
+
+
+def test_the_review_exercise_reference_is_what_a_coder_would_write():
+    """Exercise 07 grades students against a draft of its brief: that draft must be right where the exercise
+    plants its four mistakes."""
+    brief = ROOT / "notebooks" / "exercises" / "data" / "review-brief.txt"
+    d = D.draft_files([brief], published="2017-04-14", known=[])
+    est = {e["qualifier"]: e for e in d.tables["estimates"]}
+    assert (est["up to"]["bound"], est["up to"]["value_high"], est["up to"]["value_low"]) == ("upper", 25, None)
+    assert est["at least"]["claimant_id"] == "kavkaz_rights_watch" and est["at least"]["value_low"] == 30
+    assert not any(2014 in (e["value_low"], e["value_best"], e["value_high"]) for e in d.tables["estimates"])
+    week = next(e for e in d.tables["estimates"] if e["quote"].startswith("14 people"))
+    assert (str(week["period_start"]), str(week["period_end"]), week["period_precision"]) == ("2017-04-03", "2017-04-09", "week")
+    assert week["claimant_id"] == "ruslan_omarov"
