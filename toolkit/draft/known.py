@@ -33,7 +33,7 @@ def load(folders: list[str | Path] | None) -> Known:
     import toolkit
 
     k = Known()
-    from toolkit.checks.validate import DataError
+    from toolkit.core.problems import DataError
 
     for folder in folders or []:
         try:

@@ -15,7 +15,7 @@ def cmd_draft(args) -> int:
         raise ValueError("--source-id names one text; with several texts each file's name is its source id")
     d = draft_files(args.texts, known=args.known, published=args.published, source_id=args.source_id)
     folder = d.write(args.out)
-    from toolkit.checks.validate import validate
+    from toolkit.dataset.opening import validate
 
     report = validate(folder)
     counts = ", ".join(f"{len(d.tables[t])} {t}" for t in ("estimates", "statements", "events", "relations", "disputes",
