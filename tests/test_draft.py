@@ -344,3 +344,47 @@ def test_the_review_exercise_reference_is_what_a_coder_would_write():
     week = next(e for e in d.tables["estimates"] if e["quote"].startswith("14 people"))
     assert (str(week["period_start"]), str(week["period_end"]), week["period_precision"]) == ("2017-04-03", "2017-04-09", "week")
     assert week["claimant_id"] == "ruslan_omarov"
+
+
+def _one(text, published="2016-05-16"):
+    return D.draft_text(text, published=published, known=[])
+
+
+def test_including_and_of_them_are_subsets():
+    d = _one("Raids\n\nPolice said 40 people were detained, including 12 women. Officials said 6 of the detained were released.")
+    e = {x["value_best"]: x for x in d.tables["estimates"]}
+    assert e[12]["subset_of"] == e[40]["estimate_id"] and e[6]["subset_of"] == e[40]["estimate_id"]
+
+
+def test_a_figure_restated_later_is_the_same_claim():
+    d = _one("Deaths\n\nThe ministry of health, the Health Ministry, said 31 people died. Later the Health Ministry said "
+             "again that 31 people died.")
+    first, again = d.tables["estimates"]
+    assert again["same_claim_as"] == first["estimate_id"] and first["same_claim_as"] is None
+
+
+def test_pronouns_and_definite_descriptions_carry_the_claimant():
+    d = _one("Counts\n\nThe Interior Ministry said 14 people were arrested. The ministry added that 3 were released. "
+             "Zaur Aliyev, a local imam, said 20 families had left. He added that 5 had returned.")
+    by = {e["value_best"]: _name(d, e["claimant_id"]) for e in d.tables["estimates"]}
+    assert by == {14: "Interior Ministry", 3: "Interior Ministry", 20: "Zaur Aliyev", 5: "Zaur Aliyev"}
+    assert next(a for a in d.tables["actors"] if a["name"] == "Zaur Aliyev")["role"] == "a local imam"
+
+
+def test_an_unnamed_speaker_is_named_by_description():
+    d = _one("Village\n\nRelatives of the men said at least 9 had been taken away.")
+    (e,) = d.tables["estimates"]
+    assert _name(d, e["claimant_id"]) == "Relatives of the men" and e["value_low"] == 9
+
+
+def test_publication_date_read_from_the_text_and_overridden():
+    text = "Raid in Nalchik\n\nNALCHIK, Russia, May 14, 2016 -- Police said on Friday that 4 men were detained."
+    d = D.draft_text(text, known=[])
+    assert str(d.tables["sources"][0]["published_start"]) == "2016-05-14"
+    said = next(v for v in d.tables["events"] if v["quote"] == "said on Friday")
+    assert str(said["date_start"]) == "2016-05-13"  # the Friday before that Saturday
+    arrest = next(v for v in d.tables["events"] if v["kind"] == "arrest")
+    assert arrest["date_precision"] == "unknown"  # the text dates the remarks, not the arrests
+    d = D.draft_text(text, known=[], published="2016-05-20")
+    assert str(d.tables["sources"][0]["published_start"]) == "2016-05-20"
+    assert d.tables["sources"][0]["draft"].endswith("--published")
