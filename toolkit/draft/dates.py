@@ -28,7 +28,7 @@ _WD = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _S = r"(?P<season>spring|summer|fall|autumn|winter)"
 
 PATTERNS = [  # most specific first; each names what it reads
-    ("iso", rf"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
+    ("iso", r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
     ("month_days", rf"\b{_M} (?P<d1>\d{{1,2}})(?:-|–| to | and )(?P<d2>\d{{1,2}})(?:,? {_Y})?\b"),
     ("days_month", rf"\b(?P<d1>\d{{1,2}})(?:-|–| to | and )(?P<d2>\d{{1,2}}) {_M}(?:,? {_Y})?\b"),
     ("month_day", rf"\b{_M} (?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,? {_Y})?\b"),
