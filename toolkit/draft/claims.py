@@ -346,7 +346,7 @@ class TextDraft(EventRows):
             else:
                 denied = False
             claimant, how, conf = (main[0], main[1], main[2]) if main else (None, "a denied report", 0.5) if denied else \
-                (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author", 0.6)
+                (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author" if self.author else "no attribution", 0.6)
             if main is None and claimant is None:  # "the naming this week of nine ...": a claim dated by its sentence
                 speech_when = next((w for w in when if w.known and w.char_end <= a and w is not speech_when), speech_when)
             elif main is None and self.pub:  # the author's own claim: made when the text was published

@@ -64,6 +64,25 @@ def _marks(text: str, spans: list[tuple[int, int, str, str]]) -> str:
     return "".join(out)
 
 
+ENTITIES = {"actors": ("actor_id", "name", "kind", "role", "affiliation_id"),
+            "places": ("place_id", "name", "kind", "iso_3166", "parent_id", "lat", "lon", "where_precision")}
+
+
+def _entities(d) -> str:
+    """New actors and places first (a known folder's rows are already checked), each with how it was found."""
+    out = ["<section style='padding:0 20px 20px'>"]
+    for table, cols in ENTITIES.items():
+        rows = sorted(d.tables[table], key=lambda r: (r.get("confidence") or 0) >= 0.95)
+        out.append(f"<h2 style='--c:#888'>{table} ({len(rows)})</h2><table><tr>"
+                   + "".join(f"<th>{c}</th>" for c in cols) + "<th>drafted by</th><th>confidence</th></tr>")
+        for r in rows:
+            conf = r.get("confidence")
+            out.append("<tr>" + "".join(f"<td>{_e(r.get(c))}</td>" for c in cols) + f"<td><small>{_e(r.get('draft'))}</small></td>"
+                       f"<td class='conf{' low' if conf is not None and conf < 0.6 else ''}'>{'' if conf is None else f'{conf:.2f}'}</td></tr>")
+        out.append("</table>")
+    return "".join(out) + "</section>"
+
+
 def page(d) -> str:
     """One HTML page for a draft: per text, the text with highlights and the drafted rows by table."""
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Review: {_e(d.descriptor.get('title'))}</title>"
@@ -104,5 +123,6 @@ def page(d) -> str:
                              f" · {_e(r.get('draft'))}</small></td></tr>")
             parts.append("</table>")
         parts.append("</div></main>")
+    parts.append(_entities(d))
     parts.append("</body></html>")
     return "".join(parts)
