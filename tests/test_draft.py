@@ -388,3 +388,16 @@ def test_publication_date_read_from_the_text_and_overridden():
     d = D.draft_text(text, known=[], published="2016-05-20")
     assert str(d.tables["sources"][0]["published_start"]) == "2016-05-20"
     assert d.tables["sources"][0]["draft"].endswith("--published")
+
+
+@pytest.mark.parametrize("text", [
+    "Just a title", "Title\n\n", "A\n\nB", 'Title\n\n"Quote only," he said.', "T\n\nHe said 5. She said 6 of them. They said none.",
+    "T\n\nOn March 40 police said 2,000,000 people were 30-40 km away at 5 p.m. in 1999.",
+    "T\n\nBetween 5 and 3 militants were killed. From 10 to 10 people.",
+    "T\n\n<script>alert(1)</script> said at least 3 & more < 5 > 2.",
+    "T\n\nThe Ministry of Defence (MoD) said dozens of fighters were killed. The MoD denied it.",
+    "T\n\nОфициальные лица сказали 5 человек.",
+])
+def test_odd_texts_draft_a_valid_folder(text, tmp_path):
+    out = D.draft_text(text, published="2016-05-16", known=[]).write(tmp_path / "d")
+    assert toolkit.validate(out).ok, toolkit.validate(out)

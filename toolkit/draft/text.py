@@ -169,6 +169,8 @@ class Text:
         """The ``segments`` rows: runs of paragraphs of the same kind."""
         rows, run = [], []
         for p in self.paragraphs:
+            if not p.text.strip():
+                continue  # an empty block (a trailing blank line) is no part of the page
             if run and run[-1].kind != p.kind:
                 rows.append(run)
                 run = []
