@@ -43,6 +43,8 @@ TOPICS = [(r"\bkill|dead|died|death", "casualties"), (r"arrest|detain", "arrests
           (r"ideolog", "ideology"), (r"fight|militant|fighters", "fighter_count"), (r"vulnerab", "vulnerability"),
           (r"prevent", "prevention"), (r"intelligence", "intelligence_sharing"), (r"deni|deny|not true", "denial")]
 MEDIA = ("media",)
+JUDGEMENT = re.compile(r"\b(?:likely|appears? to|is not the case|it is not clear|noticeable|evidence|shift|"
+                       r"there has been no sign|could pose)\b")
 
 
 def _clause_end(s: str, at: int) -> int:
@@ -244,6 +246,9 @@ class TextDraft(EventRows):
                     self.speech_dates.setdefault(main[0], speech_when)
             headline = s.kind == "title"
             st_id = self._statement(s, main, via) if main and not headline else None
+            if st_id is None and not headline and self.author and JUDGEMENT.search(s.text):
+                # the author's own judgement ("likely", "appears to", "this is not the case"): a statement of the author
+                st_id = self._statement(s, (self.author, "the author's judgement", 0.5, None), None)
             if main:
                 self.last_speaker = main[0]
             if not headline:
