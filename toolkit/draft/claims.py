@@ -207,6 +207,9 @@ class TextDraft(EventRows):
         for m in ACCORDING.finditer(s.text):
             a = s.start + m.start("who")
             who = next((e for x, y, e, t in ents if t == "actor" and a <= x < a + len(m.group("who"))), None)
+            desc = None if who else _names.describe(m.group("who"))
+            if desc:  # "according to the regional prosecutor's office"
+                who = self.reg.add_actor(desc, m.group("who"), a, a + len(m.group("who")))
             if who:
                 out.append((who, "according to", 0.9, None))
         for m in VERB.finditer(s.text):
@@ -314,10 +317,14 @@ class TextDraft(EventRows):
                 "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrest\b", rest) else \
                 "injuries" if re.search(r"\bwounded\b|\binjured\b", rest) else None
             noun = (nm.group("noun") or "") if nm else ""
-            elided = not nm and not unit and c.bound != "vague" and re.match(
-                r"\s+(?:had|have|has|were|are|was|is|returned|left|went|joined|remain|remained)\b", after)
+            elided = not nm and not unit and c.bound != "vague" and (re.match(
+                r"\s+(?:had|have|has|were|are|was|is|returned|left|went|joined|remain|remained)\b", after) or re.search(
+                r"\bnumber of\b[^.;]{0,60}\b(?:was|is|at|stood at|reached)\s+$", s.text[:c.start]))
+            # "No more than 10 had returned" / "the real number ... was closer to 100": the people counted before
             if elided:  # "No more than 10 had returned": the people counted just before
-                prev = next((e for e in reversed(self.rows["estimates"]) if s.start + c.start - e["char_end"] < 400), None)
+                near = [e for e in reversed(self.rows["estimates"]) if s.start + c.start - e["char_end"] < 400]
+                said = set(re.findall(r"[a-z]{4,}", s.text[:c.start])) - {"number", "real", "true", "those", "said", "that"}
+                prev = next((e for e in near if said & set(re.findall(r"[a-z]{4,}", e["quote"]))), near[0] if near else None)
                 unit = prev["unit"] if prev and prev["unit"] not in ("share", "groups") else "people"
             if not nm and not unit:
                 continue
@@ -353,7 +360,8 @@ class TextDraft(EventRows):
             claimant, how, conf = (main[0], main[1], main[2]) if main else (None, "a denied report", 0.5) if denied else \
                 (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author" if self.author else "no attribution", 0.6)
             if main is None and claimant is None:  # "the naming this week of nine ...": a claim dated by its sentence
-                speech_when = next((w for w in when if w.known and w.char_end <= a and w is not speech_when), speech_when)
+                speech_when = next((w for w in when if w.known and 0 <= a - w.char_end <= 20 and w is not speech_when
+                                    and not w.words.casefold().startswith("since")), speech_when)
             elif main is None and self.pub:  # the author's own claim: made when the text was published
                 speech_when = _dates.When(self.window[0], self.pub, "day" if self.window[0] == self.pub else "range", False, True)
             period = next((w for w in when if w is not speech_when and w.known and a <= w.char_start < b), None)

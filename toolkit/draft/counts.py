@@ -32,7 +32,7 @@ LOWER = ["at least", "more than", "upward of", "upwards of", "in excess of", "no
 UPPER = ["up to", "no more than", "not more than", "as many as", "at most", "fewer than", "less than", "under",
          "a maximum of", "just under", "nearly as many as"]
 APPROX = ["about", "around", "almost", "approximately", "nearly", "roughly", "some", "an estimated", "estimated",
-          "close to", "or so", "approx."]
+          "close to", "closer to", "or so", "approx."]
 
 _word = "|".join(sorted([*UNITS, *TENS], key=len, reverse=True))
 _WORDNUM = rf"(?:(?:a|one|{_word})(?:[- ](?:{_word}))?(?: (?:hundred|thousand|million)(?: (?:and )?(?:{_word})(?:[- ](?:{_word}))?)?)*)"

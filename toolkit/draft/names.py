@@ -173,9 +173,19 @@ _SPEAKER = re.compile(rf"^(?P<np>(?:(?:the|a|an|some|two|three|several|many|loca
                       rf"(?:{_ROLE}|{'|'.join(PLURAL_PEOPLE)})s?(?:\s+(?:of|for|from|in|at)\s+(?:the\s+)?[\w'’ -]{{1,40}}?)?)\s*$", re.I)
 
 
+BODY_HEADS = r"office|ministry|committee|service|department|police|authorities|court|administration|government"
+_BODY = re.compile(rf"^(?:the\s+)?(?P<np>(?:[\w'’-]+\s+){{0,4}}?(?:{BODY_HEADS}))(?:\s+(?:of|for|in)\s+[\w'’ -]{{1,40}})?$", re.I)
+
+
 def describe(np: str) -> Actor | None:
-    """An unnamed speaker named by its description ("a local imam", "relatives of the men"), or None."""
+    """An unnamed speaker named by its description ("a local imam", "relatives of the men", "the regional
+    prosecutor's office"), or None."""
     np = np.strip().strip(",")
+    body = _BODY.match(np)
+    if body and not re.match(r"(?:the\s+)?(?:office|ministry|committee|service|department|court|administration)$", np, re.I):
+        text = re.sub(r"^the\s+", "", np, flags=re.I)
+        return Actor(slug(text), text[0].upper() + text[1:], "government_body", role=np, confidence=0.5,
+                     note="A body named by the text's description")
     m = _SPEAKER.match(np)
     if not m or len(np) > 80:
         return None
