@@ -143,3 +143,14 @@ def test_the_command_line(old, tmp_path):
     assert ok.returncode == 0, ok.stderr + ok.stdout
     again = subprocess.run([*env_py, "upgrade", str(old), "--out", str(tmp_path / "new")], capture_output=True, text=True, cwd=ROOT)
     assert again.returncode == 1 and len(again.stderr.strip().splitlines()) == 1 and "exists" in again.stderr
+
+
+@pytest.mark.parametrize("folder", ["tests/data/ledger", "tests/fixtures/brief_arrests", "tests/fixtures/brief_designation"])
+def test_the_example_folders_follow_the_current_schema(folder):
+    """Their own descriptors declare every column of the shipped schema with its type (a corpus with the shipped
+    article unions them), and the current version."""
+    own = json.loads((ROOT / folder / "datapackage.json").read_text(encoding="utf-8"))
+    shipped = json.loads((Path(toolkit.SHIPPED) / "datapackage.json").read_text(encoding="utf-8"))
+    assert own["x-schema-version"] == CURRENT
+    types = lambda d: {(r["name"], f["name"]): f["type"] for r in d["resources"] for f in r["schema"]["fields"]}  # noqa: E731
+    assert types(own) == types(shipped)
