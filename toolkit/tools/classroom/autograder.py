@@ -94,9 +94,11 @@ def make_self_contained(archive: str | Path, wheel: str | Path, extras: list[str
     requires = ["toolkit", "polars", *[m for e in extras for m in _EXTRA_MODULES.get(e, [])]]
     config["plugins"] = [p for p in config.get("plugins", []) if GUARD not in (p if isinstance(p, str) else list(p))]
     config["plugins"].append({GUARD: {"requires": requires}})
-    # no "Public Tests" row without a score; students see every test's message once grades are published
+    # Gradescope: the public tests' results are visible on submission (the "Public Tests" summary);
+    # the hidden tests, and each question's score, only once grades are published
     config["show_hidden"] = True
-    config["force_public_test_summary"] = False
+    config["force_public_test_summary"] = True
+    config["show_all_public"] = False
     entries["otter_config.json"] = json.dumps(config, indent=2).encode()
     entries["environment.yml"] = yaml.safe_dump(env, sort_keys=False).encode()
     entries["requirements.txt"] = ("\n".join(requirements(wheel.name, extras)) + "\n").encode()

@@ -311,9 +311,16 @@ def _manifest_entry(master: Path, target: Path) -> dict:
         "student": str(Path(master.stem) / "student" / master.name),
         "student_zip": str(Path(master.stem) / f"{master.stem}-student.zip"),
         "autograder": str(Path(master.stem) / "autograder" / zips[-1].name) if zips else None,
+        "autograder_sha256": _sha256(zips[-1]) if zips else None,  # checked before every grading
         "questions": info["questions"],
         "fingerprint": fingerprint(master),
     }
+
+
+def _sha256(path: Path) -> str:
+    from toolkit.tools.classroom.grading import sha256
+
+    return sha256(path)
 
 
 def _title(master: Path) -> str:
@@ -341,6 +348,7 @@ def build(out: str | Path = DEFAULT_OUT, src: str | Path | None = None, *, only:
         entry = manifest.get(master.stem) or {}
         fresh = (not force and run_tests and entry.get("fingerprint") == fingerprint(master)
                  and entry.get("autograder") and (out / entry["autograder"]).is_file()
+                 and entry.get("autograder_sha256")
                  and (out / entry.get("student_zip", "-")).is_file())
         if fresh:
             outcomes.append(Outcome(master.stem, True, 0.0, "  unchanged: reused the previous build"))
@@ -388,13 +396,14 @@ def build(out: str | Path = DEFAULT_OUT, src: str | Path | None = None, *, only:
 def grade(submission: str | Path, autograder: str | Path, *, env: dict | None = None,
           executed: str | Path | None = None, timeout: int = ASSIGN_TIMEOUT) -> dict:
     """Grade one notebook with an autograder zip, as ``otter run`` does (every public and hidden test),
-    in a new process and a fresh working folder (see :func:`toolkit.gradebook.grade_one`). Returns
+    in a new process and a fresh working folder, *not sandboxed*: for the teacher's own notebooks
+    (students' submissions go through :func:`toolkit.tools.classroom.grading.grade_one`). Returns
     ``{"total", "possible", "error", "guard", "questions": {name: {"score", "possible",
     "test_case_results": [{"passed", "message", "test_case": {"hidden", ...}}]}}}``; ``executed``
     saves the executed notebook."""
-    from toolkit.tools.classroom.gradebook import grade_one
+    from toolkit.tools.classroom.grading import otter_run
 
-    return grade_one(submission, autograder, env=env, executed=executed, timeout=timeout)
+    return otter_run(submission, autograder, env=env, executed=executed, timeout=timeout)
 
 
 def failed_cases(result: dict, question: str) -> list[dict]:

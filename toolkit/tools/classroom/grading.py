@@ -257,3 +257,61 @@ def _code_answers(answers: Path) -> list[str]:
     from toolkit.tools.classroom.checking import read_answers
 
     return list(read_answers(answers)["code"])
+
+
+# ----------------------------------------------------------------------------- otter's own path
+
+_MARK = "@@TOOLKIT-GRADE@@"
+# Runs in a fresh process, in a fresh working folder: otter's own grading (`otter run`), unsandboxed.
+_SCRIPT = f"""
+import json, sys
+import nbformat
+from otter.run import capture_run_output, main
+with capture_run_output():
+    try:
+        r = main(sys.argv[1], autograder=sys.argv[2], output_dir=None, no_logo=True)
+    except Exception as e:
+        print({_MARK!r} + json.dumps({{"error": f"{{type(e).__name__}}: {{e}}"}}))
+        raise SystemExit(0)
+out = {{"total": r.total, "possible": r.possible, "questions": r.to_dict(),
+       "error": None if r.catastrophic_error is None else repr(r.catastrophic_error),
+       "guard": r.get_plugin_data("toolkit.autograder.Guard")}}
+if len(sys.argv) > 3:
+    nbformat.write(r.notebook, sys.argv[3])
+print({_MARK!r} + json.dumps(out, default=str))
+"""
+
+
+def otter_run(submission: str | Path, autograder: str | Path, *, env: dict | None = None,
+              executed: str | Path | None = None, timeout: int = 900) -> dict:
+    """Grade one notebook exactly as ``otter run`` (and Gradescope) do, in a new process and a fresh
+    folder, **without the sandbox**: for the teacher's own notebooks (solutions, a student copy) and
+    for seeing what students see (``executed`` saves the executed notebook). Same result shape as
+    :func:`grade_one`, without ``sandbox``/``cells``."""
+    from toolkit.tools.classroom.places import kernel_env
+
+    with tempfile.TemporaryDirectory(prefix="toolkit-otter-") as work:
+        work = Path(work)
+        (work / "tmp").mkdir()
+        sub = work / Path(submission).name
+        shutil.copy(submission, sub)
+        archive = work / "autograder.zip"
+        shutil.copy(autograder, archive)
+        run_env = dict(env or kernel_env())
+        run_env["TMPDIR"] = str(work / "tmp")
+        cmd = [sys.executable, "-c", _SCRIPT, str(sub.resolve()), str(archive.resolve())]
+        if executed:
+            cmd.append(str(Path(executed).resolve()))
+        try:
+            proc = subprocess.run(cmd, env=run_env, capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL, cwd=work)
+        except subprocess.TimeoutExpired:
+            raise GradingError(f"{submission}: grading took longer than {timeout} s") from None
+        for line in proc.stdout.splitlines():
+            if line.startswith(_MARK):
+                result = json.loads(line[len(_MARK):])
+                if set(result) == {"error"}:
+                    raise GradingError(f"{submission}: {result['error']}")
+                return result
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise GradingError(f"{submission}: grading failed (exit {proc.returncode}):\n{tail}")

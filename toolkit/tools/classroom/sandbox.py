@@ -45,7 +45,7 @@ class Limits:
 
     def prlimit(self) -> list[str]:
         return ["prlimit", f"--as={self.memory}", f"--cpu={self.cpu}", f"--fsize={self.file_size}",
-                f"--nofile={self.open_files}", f"--core=0", "--"]
+                f"--nofile={self.open_files}", "--core=0", "--"]
 
 
 class SandboxUnavailable(RuntimeError):
