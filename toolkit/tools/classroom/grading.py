@@ -125,6 +125,17 @@ _PATCH = re.compile(r"\b(Checker|TestFile|ExceptionTestFile|TestCaseResult|Gradi
                     r"__toolkit_dump|audithook)")
 
 
+def _without_comments(src: str) -> str:
+    import io
+    import tokenize
+
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type != tokenize.COMMENT]
+        return tokenize.untokenize(tokens)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return "\n".join(ln for ln in src.splitlines() if not ln.lstrip().startswith("#"))
+
+
 def tampering(notebook: Path) -> list[str]:
     """Cells of the notebook that reach for the grader: otter's checker, test files or results,
     ``grader.check`` replaced, the answer dump. (The scores never come from the notebook's process;
@@ -136,8 +147,7 @@ def tampering(notebook: Path) -> list[str]:
             continue
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else str(src)
-        code = "\n".join(ln for ln in src.splitlines() if not ln.lstrip().startswith("#"))
-        m = _PATCH.search(code)
+        m = _PATCH.search(_without_comments(src))
         if m:
             found.append(f"cell {i} reaches for the grader ({m.group(0).strip()[:40]!r})")
     return found
