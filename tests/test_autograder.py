@@ -127,7 +127,9 @@ def _gradescope(config: dict, tmp_path: Path) -> dict:
         "from otter.test_files import test_case\nOK_FORMAT = False\nname = 'q1'\npoints = 2\n"
         "@test_case(points=1, hidden=False, failure_message='PUBLIC-SENTENCE')\ndef test_pub(x):\n    assert x == 1, 'public detail'\n"
         "@test_case(points=1, hidden=True, failure_message='HIDDEN-SENTENCE')\ndef test_hid(x):\n    assert x == 2, 'hidden detail'\n")
-    tf = ExceptionTestFile.from_file(str(tmp_path / "q1.py"))
+    path = tmp_path / "q1.py"
+    path.write_text(autograder.conceal_hidden(path.read_text()))
+    tf = ExceptionTestFile.from_file(str(path))
     tf.run({"x": 0})
     return GradingResults([tf]).to_gradescope_dict(AutograderConfig(config))
 
@@ -151,6 +153,8 @@ def test_gradescope_shows_public_results_on_submission_and_hides_hidden_tests(tm
     assert "PUBLIC-SENTENCE" in shown and "HIDDEN" not in shown and "hidden detail" not in shown
     later = [t for t in results["tests"] if t["name"] == "q1"]
     assert later and later[0]["visibility"] == "after_published" and later[0]["max_score"] == 2
+    published = json.dumps(later)  # the hidden test's sentence, never its details or its code
+    assert "HIDDEN-SENTENCE" in published and "hidden detail" not in published and "x == 2" not in published
 
 
 def test_scores_as_a_gradebook_shows_them():
