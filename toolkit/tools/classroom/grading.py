@@ -285,7 +285,7 @@ with capture_run_output():
         raise SystemExit(0)
 out = {{"total": r.total, "possible": r.possible, "questions": r.to_dict(),
        "error": None if r.catastrophic_error is None else repr(r.catastrophic_error),
-       "guard": r.get_plugin_data("toolkit.autograder.Guard")}}
+       "guard": r.get_plugin_data("toolkit.tools.classroom.autograder.Guard")}}
 if len(sys.argv) > 3:
     nbformat.write(r.notebook, sys.argv[3])
 print({_MARK!r} + json.dumps(out, default=str))
