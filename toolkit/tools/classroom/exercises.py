@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.tools.classroom.masters import (  # noqa: F401 - re-exported for callers and tests
-    _read, _source, _statements, audit_student, describe_master,
+    _MARKERS, _RAW_BLOCK, _TEST_CONFIG, _read, _source, _statements, audit_student, describe_master,
 )
 from toolkit.tools.classroom.places import (  # noqa: E402,F401 - re-exported for callers and tests
     DEFAULT_OUT, MANIFEST, PACKAGE_PARENT, PATTERN, SOURCE_DIR, kernel_env,
