@@ -307,9 +307,10 @@ def test_summary_means_and_most_failed_checks():
 
 @pytest.mark.slow
 def test_class_gradebook_and_tampering(built_exercises, tmp_path):
-    """A class of three: the solution gets full marks, a submission that rewrites the tests gets 0
-    and is flagged (the same submission without the guard would get full marks), a broken file is
-    reported and makes the command exit 1; the gradebook has one row per student and question."""
+    """A class of three, graded in the sandbox: the solution gets full marks, a submission that
+    rewrites the tests gets 0 and is flagged (the same submission graded by otter alone, without the
+    guard, would get full marks), a broken file is reported and makes the command exit 1; the
+    gradebook has one row per student and question."""
     built, outcomes = built_exercises
     assert all(o.ok for o in outcomes), [str(o) for o in outcomes if not o.ok]
     name = "01-bounds"
@@ -330,11 +331,12 @@ def test_class_gradebook_and_tampering(built_exercises, tmp_path):
     assert [(r["student"], r["question"]) for r in rows] == [(s, q) for s in ("alice", "eve", "mallory") for q in questions]
     by = {(r["student"], r["question"]): r for r in rows}
     assert all(float(by["alice", q]["score"]) == float(by["alice", q]["possible"]) > 0 for q in questions)
-    assert all(by["eve", q]["status"] == "tampered" and float(by["eve", q]["score"]) == 0 for q in questions)
+    assert all(by["eve", q]["status"].startswith("tampered") and float(by["eve", q]["score"]) == 0 for q in questions)
+    assert all(by["alice", q]["status"] == "graded" for q in questions)
     assert all(by["mallory", q]["status"].startswith("error: ") for q in questions)
-    # the attack is real: without the guard the same submission scores
+    # the attack is real: otter alone, without the guard, lets the same submission score
     unguarded = _without_guard(_archive(built, name), tmp_path / "unguarded.zip")
-    result = gradebook.grade_one(subs / "eve.ipynb", unguarded)
+    result = ex.grade(subs / "eve.ipynb", unguarded)
     assert result["total"] > 0, "the tampering cell no longer works; this test cannot show that the guard matters"
 
 
