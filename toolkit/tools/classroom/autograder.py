@@ -112,7 +112,7 @@ def make_self_contained(archive: str | Path, wheel: str | Path, extras: list[str
     os.replace(tmp, archive)
 
 
-HIDDEN_FAILED = "This hidden check failed; its sentence above says what to look at."
+HIDDEN_FAILED = "The hidden check {name} failed."
 
 
 def _is_hidden(node) -> bool:
@@ -139,10 +139,11 @@ def conceal_hidden(source: str) -> str:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and _is_hidden(node):
             body = node.body
+            message = HIDDEN_FAILED.format(name=node.name)
             if (len(body) == 1 and isinstance(body[0], ast.Try) and body[0].handlers
-                    and ast.unparse(body[0].handlers[0]).find(repr(HIDDEN_FAILED)) >= 0):
+                    and ast.unparse(body[0].handlers[0]).find(repr(message)) >= 0):
                 continue
-            handler = ast.parse(f"try:\n    pass\nexcept Exception:\n    raise AssertionError({HIDDEN_FAILED!r}) from None").body[0]
+            handler = ast.parse(f"try:\n    pass\nexcept Exception:\n    raise AssertionError({message!r}) from None").body[0]
             handler.body = body
             node.body = [handler]
             changed = True
