@@ -211,8 +211,10 @@ def grade_one(submission: str | Path, autograder: str | Path, *, sandbox: bool =
         except (OSError, zipfile.BadZipFile) as e:
             raise GradingError(f"{autograder}: cannot read the autograder archive ({e})") from None
         notebook = read_submission(submission, run_dir)
-        names = answer_names(tests)
         flags = tampering(notebook)
+        if any("OK_FORMAT = True" in p.read_text(encoding="utf-8") for p in tests.glob("*.py")):
+            return _beside(notebook, autograder, run_dir, flags, sandbox=sandbox, timeout=timeout, limits=limits)
+        names = answer_names(tests)
         every = sorted({n for ns in names.values() for n in ns})
         argv = [sys.executable, "-m", "toolkit.tools.classroom.execute", str(notebook), str(run_dir),
                 "--names", ",".join(every), "--cell-timeout", str(cell_timeout)]
@@ -261,6 +263,41 @@ def grade_one(submission: str | Path, autograder: str | Path, *, sandbox: bool =
     return {"total": total, "possible": possible, "questions": questions, "error": result.get("error"),
             "sandbox": sandbox, "guard": {"tampered": flags}, "cells": report.get("cells", []),
             "gave_up": report.get("gave_up"), "unreadable": result.get("unreadable", {})}
+
+
+def _beside(notebook: Path, autograder: Path, run_dir: Path, flags: list[str], *, sandbox: bool, timeout: float,
+            limits: sb.Limits) -> dict:
+    """Exercises whose tests are otter's OK format (doctests that read any variable and the files the
+    notebook wrote) cannot be run apart from the notebook: otter grades a copy of the archive inside
+    the sandbox, beside the notebook. The sandbox still holds it (files, processes, network, limits),
+    but the scores come from the notebook's process: tampering is flagged by the code scan and the
+    archive's Guard, not prevented. The result says ``"beside": True``."""
+    nonce = secrets.token_hex(16)
+    archive = run_dir / ".autograder.zip"
+    shutil.copyfile(autograder, archive)
+    script = _SCRIPT.replace("print(" + repr(_MARK), "print(NONCE_MARK").replace(
+        "import json, sys\n", "import json, sys\nNONCE_MARK = '@@RESULT-' + sys.stdin.readline().strip() + '@@'\n", 1)
+    argv = [sys.executable, "-c", script, str(notebook), str(archive)]
+    try:
+        proc = sb.run(argv, writable=run_dir, timeout=timeout, sandbox=sandbox, env=_env(sandbox), limits=limits,
+                      input=nonce + "\n")
+    except subprocess.TimeoutExpired:
+        raise GradingError(f"{notebook.name}: grading took longer than {timeout:g} s") from None
+    mark = f"@@RESULT-{nonce}@@"
+    found = [ln[len(mark):] for ln in proc.stdout.splitlines() if ln.startswith(mark)]
+    if len(found) != 1:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
+        raise GradingError(f"{notebook.name}: grading failed (exit {proc.returncode}): {tail[-500:]}")
+    result = json.loads(found[0])
+    if set(result) == {"error"}:
+        raise GradingError(f"{notebook.name}: {result['error']}")
+    guard = result.get("guard") or {}
+    flags = flags + [f"changed the tests: {t}" for t in guard.get("tampered") or []]
+    questions = {q: {"score": v["score"], "possible": v["possible"], "test_case_results": v.get("test_case_results", [])}
+                 for q, v in (result.get("questions") or {}).items()}
+    return {"total": round(result["total"], 6), "possible": round(result["possible"], 6), "questions": questions,
+            "error": result.get("error"), "sandbox": sandbox, "beside": True, "guard": {"tampered": flags},
+            "cells": [], "gave_up": None, "unreadable": {}}
 
 
 def _code_answers(answers: Path) -> list[str]:
