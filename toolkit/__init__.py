@@ -19,10 +19,11 @@ from toolkit.dataset.lookup import Entity, UnknownName, lookup
 from toolkit.core.descriptor import dictionary
 from toolkit.dataset.shortcuts import cite, list_tables, load
 from toolkit.checks.validate import DataError, Problem, Report, validate
+from toolkit.core.errors import CannotDraw, InputError, ToolkitError
 
 __version__ = "0.2.0"
 
-for _cls in (DataError, Dataset, Entity, Problem, Report, UnknownName):  # shown as toolkit.X in tracebacks
+for _cls in (CannotDraw, DataError, Dataset, Entity, InputError, Problem, Report, ToolkitError, UnknownName):  # shown as toolkit.X in tracebacks
     _cls.__module__ = "toolkit"
 
 for _name in _tables.__all__:
@@ -82,7 +83,7 @@ def save(chart, path, scale: float = 2.0):
 
 
 __all__ = [
-    "SHIPPED", "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary",
+    "SHIPPED", "CannotDraw", "DataError", "Dataset", "InputError", "ToolkitError", "Entity", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary",
     "list_tables", "load", "lookup", "open", "save", "source_line", "validate",
     *(n for n in _tables.__all__ if n.startswith("load_")),
 ]

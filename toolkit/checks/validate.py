@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core import text as article
+from toolkit.core.errors import ToolkitError
 from toolkit.core import descriptor as schema
 from toolkit.checks.fileform import ANY_ODD, ID_ODD, ROUGH_ID, TEXT_ODD, Problem, decode, odd_char, parse, ragged, show
 
@@ -28,7 +29,7 @@ _FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9999, 12, 31)  # Python's dates
 
 
 
-class DataError(ValueError):
+class DataError(ToolkitError, ValueError):
     """Raised by the loaders when a data folder has problems; ``.problems`` lists them all."""
 
     def __init__(self, problems: list[Problem], folder: Path):

@@ -38,6 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core import descriptor as schema
+from toolkit.core.errors import InputError, UnknownTable
 
 LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
 PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
@@ -221,13 +222,13 @@ def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | N
     (16, 0, 0)
     """
     if not others:
-        raise ValueError("compare needs a reference and at least one other extraction")
+        raise InputError("compare needs a reference and at least one other extraction")
     coders = [_read(s, i) for i, s in enumerate((ref, *others))]
     _labels(coders)
     names = [n for n in schema.table_names() if tables is None or n in tables]
     unknown = set(tables or ()) - set(schema.table_names())
     if unknown:
-        raise KeyError(f"no table called {sorted(unknown)}; tables are: {', '.join(schema.table_names())}")
+        raise UnknownTable(f"no table called {sorted(unknown)}; tables are: {', '.join(schema.table_names())}")
     plan, units, rows = {}, {}, {}
     for name in names:
         compared = [(f, lv) for f in schema.fields(name) if (lv := level(name, f, text))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.core.errors import ToolkitError
 from toolkit.dataset.value import Dataset, coerce, describe_source
 
 
@@ -24,7 +25,7 @@ def normalize(name: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", s).split())
 
 
-class UnknownName(LookupError):
+class UnknownName(ToolkitError, LookupError):
     """No actor or place has this name; ``.suggestions`` holds the closest known names."""
 
     def __init__(self, name: str, suggestions: list[str], kind: str | None = None, note: str = ""):

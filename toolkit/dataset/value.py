@@ -44,6 +44,8 @@ def data_folder(data_dir: str | Path | None = None) -> Path:
 
 def descriptor_of(folder: Path) -> tuple[dict, list[Problem]]:
     """The folder's own ``datapackage.json`` (checked against the toolkit's tables), else the toolkit's."""
+    from toolkit.checks.declaration import check_descriptor
+
     path = folder / "datapackage.json"
     if not path.is_file():
         return schema.shipped(), []
@@ -51,12 +53,10 @@ def descriptor_of(folder: Path) -> tuple[dict, list[Problem]]:
         own = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         return schema.shipped(), [Problem("datapackage.json", None, None, f"cannot be read as JSON: {e}")]
-    names = [r.get("name") for r in own.get("resources", []) if isinstance(r, dict)]
-    broken = [r.get("name") for r in own.get("resources", [])
-              if not isinstance(r, dict) or not isinstance(r.get("schema", {}).get("fields"), list) or "path" not in r]
-    if broken:
-        return schema.shipped(), [Problem("datapackage.json", None, None, f"table(s) {broken} lack a path or schema "
-                                          "fields (compare with `python -m toolkit new`)")]
+    shape = check_descriptor(own)
+    if shape:  # not shaped as the toolkit reads it: say where, and read nothing with it
+        return schema.shipped(), shape
+    names = [r["name"] for r in own["resources"]]
     missing = [n for n in schema.table_names() if n not in names] if not own.get("x-format") else []
     if missing:  # a folder made before a table existed: the table is empty, as the toolkit declares it
         own = dict(own, resources=[*own["resources"], *({**schema.resource(n), "x-absent": True} for n in missing)])
@@ -158,6 +158,8 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
     folder = data_folder(path)
     desc, problems = descriptor_of(folder)
     notes: list[str] = []
+    if problems:  # a descriptor that cannot be used: its problems alone, not a flood read with another one
+        return Dataset({}, desc, folders=(folder,)), problems
     if desc.get("x-format") == PARQUET_FORMAT:
         tables, texts = _read_parquet(folder, desc)
         return Dataset(tables, desc, texts, folders=(folder,), notes=["read from Parquet (checked when written)"]), problems

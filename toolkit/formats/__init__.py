@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core import descriptor as schema
+from toolkit.core.errors import ToolkitError
 
 FORMATS = ("frictionless", "parquet", "geojson", "acled", "ged")
 DEFAULT_OUT = {"frictionless": "{name}.zip", "parquet": "{name}-parquet", "geojson": "places.geojson",
@@ -47,7 +48,7 @@ _GED_WHERE = {"exact point": 1, "near point": 2, "admin-2": 3, "admin-1": 4, "na
               "international": 7}
 
 
-class ExportError(ValueError):
+class ExportError(ToolkitError, ValueError):
     """An export that cannot be written (unknown format, unsafe output path)."""
 
 

@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from toolkit.core.errors import InputError
+
 FORMATS = (".html", ".png", ".svg", ".pdf", ".json")
 
 
@@ -48,12 +50,12 @@ def save(chart, path: str | os.PathLike, scale: float = 2.0) -> Path:
 
     >>> save({"mark": "point"}, "chart.docx")
     Traceback (most recent call last):
-    ValueError: cannot save chart.docx: unknown extension '.docx'; use one of .html, .png, .svg, .pdf, .json
+    toolkit.InputError: cannot save chart.docx: unknown extension '.docx'; use one of .html, .png, .svg, .pdf, .json
     """
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in FORMATS:
-        raise ValueError(f"cannot save {path}: unknown extension {ext or '(none)'!r}; use one of {', '.join(FORMATS)}")
+        raise InputError(f"cannot save {path}: unknown extension {ext or '(none)'!r}; use one of {', '.join(FORMATS)}")
     spec = _spec(chart)
     import vl_convert
 

@@ -26,6 +26,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from toolkit.core.errors import ToolkitError
+
 _MARK = "@@TOOLKIT-GRADE@@"
 # Runs in a fresh process, in the submission's own working folder: otter's own grading (`otter run`).
 _SCRIPT = f"""
@@ -47,7 +49,7 @@ print({_MARK!r} + json.dumps(out, default=str))
 """
 
 
-class GradingError(RuntimeError):
+class GradingError(ToolkitError, RuntimeError):
     """Grading itself failed (not the student's answers): the environment, the archive or the file."""
 
 

@@ -81,6 +81,7 @@ def _locate_table(fname: str, raw: bytes, texts: dict[str, str]) -> tuple[bytes 
     """(new bytes or None when nothing changed, rows changed, problems) for one fact table; each row is
     located in the text of its own source (rows of sources without a text are left as they are)."""
     from toolkit.core import text as article
+    from toolkit.core.errors import QuoteError
     from toolkit.checks.fileform import Problem, parse, ragged, show
 
     body, header, problems = parse(fname, raw)
@@ -105,10 +106,11 @@ def _locate_table(fname: str, raw: bytes, texts: dict[str, str]) -> tuple[bytes 
         if para and not para.isdigit():
             failed.append(str(Problem(fname, i, "paragraph", f"{show(para)} is not a paragraph number")))
             continue
-        try:
-            found = article.locate(text, quote, int(para) if para else None)
-        except ValueError as e:
-            failed.append(str(Problem(fname, i, "quote", show(str(e), 200)[1:-1])))
+        start = cell("char_start").strip()
+        try:  # several equal quotes: the row's paragraph (or its current char_start) must say which
+            found = article.locate(text, quote, int(para) if para else None, int(start) if start.isdigit() else None)
+        except QuoteError as e:
+            failed.append(str(Problem(fname, i, "quote", show(str(e), 300)[1:-1])))
             continue
         new = dict(zip(LOCATORS, map(str, found)))
         if all(cell(c) == v for c, v in new.items()):
@@ -128,34 +130,37 @@ def _locate_table(fname: str, raw: bytes, texts: dict[str, str]) -> tuple[bytes 
 def cmd_locate(args) -> int:
     """Fill paragraph/char_start/char_end of every fact row from its quote (and paragraph hint).
 
-    Every table is checked first; on any problem nothing is written; otherwise the changed tables are
-    replaced together, each keeping its line endings, and unchanged rows keep their exact bytes.
+    Every table of the folder is read first: on any problem (a file that cannot be read, a value of the
+    wrong type, a quote not found or found more than once where the row's paragraph does not say which)
+    nothing is written. Otherwise the changed tables are replaced together, each keeping its line
+    endings, and unchanged rows keep their exact bytes.
     """
     from toolkit.core import descriptor as schema
+    from toolkit.checks.validate import read
     from toolkit.dataset.shortcuts import data_folder
 
     texts, folder = _texts(args), data_folder(args.dir)
     new, failed, changed = {}, [], 0
     for name in schema.table_names():
         res = schema.resource(name)
-        if not res.get("x-evidence"):
+        # the other files too: locate is one step of a folder, and writes nothing into a folder with problems
+        _, problems = read(name, folder)
+        evidence = bool(res.get("x-evidence"))
+        failed += [str(p) for p in problems if not (evidence and p.column in LOCATORS)]
+        if not evidence or not (folder / res["path"]).is_file():
             continue
-        path = folder / res["path"]
-        if not path.is_file():
-            failed.append(f"{res['path']}: file is missing from {folder}")
-            continue
-        data, n, problems = _locate_table(res["path"], path.read_bytes(), texts)
-        failed += problems
+        data, n, problems = _locate_table(res["path"], (folder / res["path"]).read_bytes(), texts)
+        failed += [p for p in problems if p not in failed]
         changed += n
         if data is not None:
-            new[path] = data
+            new[folder / res["path"]] = data
     if failed:
-        print("\n".join(failed) + "\nnothing was written")
+        print("\n".join(failed) + "\nnothing was written", file=sys.stderr)
         return 1
     try:
         _write_all(new)
     except OSError as e:
-        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed", file=sys.stderr)
         return 1
     print(f"located {changed} changed row(s)" + (f" in {', '.join(p.name for p in new)}" if new else "; nothing to write"))
     return 0
@@ -171,7 +176,7 @@ def cmd_mentions(args) -> int:
     aliases, p1 = read("aliases", folder)
     segments, p2 = read("segments", folder)
     if p1 or p2:
-        print("\n".join(str(p) for p in p1 + p2) + "\nnothing was written")
+        print("\n".join(str(p) for p in p1 + p2) + "\nnothing was written", file=sys.stderr)
         return 1
     found = article.find_all_mentions(texts, aliases, segments)
     path = folder / "mentions.csv"
@@ -189,7 +194,7 @@ def cmd_mentions(args) -> int:
     try:
         _write_all({path: data})
     except OSError as e:
-        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed", file=sys.stderr)
         return 1
     print(f"wrote {summary} to {path}")
     return 0

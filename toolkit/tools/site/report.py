@@ -37,6 +37,7 @@ from toolkit.views import embed
 from toolkit.tools.site import pages
 from toolkit.tools.site import runner
 from toolkit.core import descriptor as schema
+from toolkit.core.errors import ToolkitError
 from toolkit.tools.site import sitefolder
 from toolkit.tools.site.pages import slim_css as _slim_css  # noqa: F401  (tests and older callers)
 from toolkit.tools.site.runner import BUILD_TIMEOUT, CELL_TIMEOUT
@@ -348,7 +349,7 @@ def _extra_pages(tmp: Path, footer: str) -> list[tuple[str, str]]:
 
     try:
         return [exercises.report_page(tmp, footer, _shell)]
-    except ValueError as e:  # a path in exercises.json that leads out of the exercises folder
+    except ToolkitError as e:  # exercises.json damaged, or a path in it that leads out of the exercises folder
         raise BuildError(str(e)) from None
 
 

@@ -30,6 +30,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from toolkit.core.errors import ToolkitError
+
 MARKER = ".toolkit-report"
 VERSION = 1
 HEARTBEAT = 5.0  # seconds between two touches of the lock file by the build holding it
@@ -38,7 +40,7 @@ LEGACY = re.compile(r"(index|dictionary|exercises|\d\d-[^/]*)\.html|build-manife
                     r"|notebooks(/\d\d-[^/]*\.ipynb)?")
 
 
-class BuildError(RuntimeError):
+class BuildError(ToolkitError, RuntimeError):
     """The site cannot be built: one clear message (a notebook and its cell, or the output folder)."""
 
 
