@@ -12,27 +12,11 @@ True
 
 from __future__ import annotations
 
-
-class ToolkitError(Exception):
-    """Base of every error the toolkit raises on purpose: bad input or an impossible request, not a bug."""
-
-    def __str__(self) -> str:  # a KeyError/LookupError subclass would otherwise print its message in quotes
-        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
+from toolkit.core.problems import DataError, ToolkitError  # noqa: F401  (the base and the loaders' error live with Problem)
 
 
 class InputError(ToolkitError, ValueError):
     """A value given to the toolkit cannot be used (a date that is not a date, an unknown extension, ...)."""
-
-
-class DescriptorError(InputError):
-    """A ``datapackage.json`` that cannot be used: not JSON, or not shaped as a data package.
-
-    ``.file`` is the descriptor's path, so the message can name it.
-    """
-
-    def __init__(self, file, message: str):
-        self.file = file
-        super().__init__(f"{file}: {message}")
 
 
 class QuoteError(InputError):
@@ -46,6 +30,9 @@ class QuoteError(InputError):
 
 class UnknownTable(ToolkitError, KeyError):
     """No table of that name in the descriptor (a ``KeyError``, as a missing key of a mapping)."""
+
+    def __str__(self) -> str:  # the message, not KeyError's quoted repr of it
+        return str(self.args[0]) if self.args else ""
 
 
 class CannotDraw(ToolkitError, ValueError):
