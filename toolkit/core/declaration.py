@@ -140,7 +140,8 @@ def _check_fields(fields: list, where: str, bad) -> list[str]:
         elif enum is not None and len(set(enum)) < len(enum):
             bad(at, "constraints.enum lists a value more than once")
         for key in ("minimum", "maximum"):
-            if key in c and (isinstance(c[key], bool) or not isinstance(c[key], (int, float, str))):
+            numeric = f.get("type") in ("integer", "number")
+            if key in c and numeric and (isinstance(c[key], bool) or not isinstance(c[key], (int, float))):
                 bad(at, f"constraints.{key} must be a number, not {c[key]!r}")
         for key in ("minLength", "maxLength"):
             if key in c and (isinstance(c[key], bool) or not isinstance(c[key], int)):

@@ -121,10 +121,11 @@ def _problems(raw, where: str) -> list[Problem]:
         if len(set(names)) < len(names):
             out.append(Problem(where, None, None, f"table {name} declares a column twice"))
         pk = r["schema"].get("primaryKey")
-        for k in ([pk] if isinstance(pk, str) else pk or []):
+        for k in ([pk] if isinstance(pk, str) else pk if isinstance(pk, (list, tuple)) else []):  # other shapes: declaration.py
             if k not in names:
                 out.append(Problem(where, None, str(k), f"table {name}: primary key column {k!r} is not declared"))
-        for fk in r["schema"].get("foreignKeys", []) or []:
+        fks = r["schema"].get("foreignKeys", [])
+        for fk in fks if isinstance(fks, (list, tuple)) else []:
             if not isinstance(fk, Mapping) or fk.get("fields") not in names:
                 out.append(Problem(where, None, None, f"table {name}: a foreign key names an undeclared column"))
     return out
