@@ -19,6 +19,9 @@ import sys
 COMMANDS = ("toolkit.tools.cli.data", "toolkit.tools.cli.authoring", "toolkit.tools.cli.exporting",
             "toolkit.tools.cli.comparing", "toolkit.tools.site.report", "toolkit.tools.classroom.exercises",
             "toolkit.tools.classroom.gradebook")
+DESCRIPTION = ("Data folders of news articles about conflict (CSV or Parquet tables declared by their datapackage.json, "
+               "every record pointing into its text): start, fill, check, export and compare them; build the report "
+               "site and the class exercises.")
 BROKEN_PIPE = 128 + signal.SIGPIPE  # what a shell reports for a tool stopped by a closed pipe
 
 
@@ -26,7 +29,8 @@ def parser() -> argparse.ArgumentParser:
     """The parser of every command whose tools are installed."""
     from toolkit import __version__
 
-    p = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m toolkit", description=DESCRIPTION,
+                                epilog="`python -m toolkit COMMAND --help` says what a command does and what it writes.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     for module in COMMANDS:

@@ -223,15 +223,24 @@ def cmd_new(args) -> int:
 
 
 def add_parser(sub) -> None:
-    for name, fn, help_ in (
-        ("locate", cmd_locate, "fill the offsets of every fact row from its quote"),
-        ("mentions", cmd_mentions, "regenerate mentions.csv from the aliases and the text"),
+    for name, fn, help_, more in (
+        ("locate", cmd_locate, "fill paragraph, char_start and char_end of every row with a quote, from its text",
+         "Finds each quote in the text of the row's own source (in the row's paragraph when it gives one). A quote "
+         "not found, or found more than once where the paragraph does not say which, is a problem naming the file, "
+         "row and candidate paragraphs. Every table is read first: on any problem nothing is written; otherwise "
+         "the changed tables are replaced together, keeping their line endings and unchanged rows."),
+        ("mentions", cmd_mentions, "regenerate mentions.csv: every occurrence of every alias in each text",
+         "Reads aliases.csv, segments.csv and the texts; writes mentions.csv only when it changes, and nothing "
+         "when a table or text has a problem."),
     ):
-        sp = sub.add_parser(name, help=help_)
+        sp = sub.add_parser(name, help=help_, description=more)
         sp.add_argument("dir", nargs="?", default=None, help="data folder (default: the shipped data or $TOOLKIT_DATA_DIR)")
-        sp.add_argument("--text", default=None, help="path to the article's text")
+        sp.add_argument("--text", default=None, help="the text of the folder's one article, when it is not in "
+                        "texts/<source_id>.txt or article.txt")
         sp.set_defaults(fn=fn)
-    p = sub.add_parser("new", help="start a new extraction: a valid, empty dataset around one text")
+    p = sub.add_parser("new", help="start a new extraction: a valid, empty dataset around one text",
+                       description="Creates FOLDER with datapackage.json, every table's header, one sources row and "
+                       "the text in texts/<source_id>.txt. Refuses a folder that exists and is not empty.")
     p.add_argument("folder", help="the new data folder (must not exist or be empty)")
     p.add_argument("--text", required=True, help="the article's text (UTF-8, LF line endings)")
     p.add_argument("--source-id", default=None, help="id of the article in sources.csv (default: from the file name)")

@@ -353,7 +353,11 @@ def _extra_pages(tmp: Path, footer: str) -> list[tuple[str, str]]:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("report", help="execute the notebooks and build the HTML report site")
+    p = sub.add_parser("report", help="execute the notebooks (or, with --data, generic chapters) and build the HTML report site",
+                       description="Runs the numbered notebooks in fresh kernels, or the generic chapters for the "
+                       "dataset(s) given with --data, and writes a site that opens offline: one page per chapter, "
+                       "an index, a data dictionary and the exercises. The site is built aside and replaces --out "
+                       "only when every notebook succeeded.")
     p.add_argument("--out", default="reports",
                    help="output folder: new, empty or an earlier report (default: reports)")
     p.add_argument("--only", action="append", help="build only this notebook (name or number; repeatable)")
