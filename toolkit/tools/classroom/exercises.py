@@ -493,13 +493,14 @@ def add_parser(sub) -> None:
 
 def report_page(site: Path, footer: str, shell, built: str | Path | None = None) -> tuple[str, str]:
     """Write the report site's ``exercises.html``: every exercise with its time and questions, linking
-    the student notebooks (copied into ``site/exercises/``) when ``make exercises`` has built them.
+    the student notebooks (copied into ``site/exercises/``) when ``make exercises`` has built them (in
+    ``built``, else ``$TOOLKIT_EXERCISES_DIR``, else the project's ``build/exercises``).
 
     Raises :class:`~toolkit.InputError` when ``exercises.json`` is damaged or a path in it leads out of ``built``
     (``..``, absolute, a symlink)."""
     from html import escape
 
-    built = Path(built or PACKAGE_PARENT / DEFAULT_OUT).resolve()
+    built = Path(built or os.environ.get("TOOLKIT_EXERCISES_DIR") or PACKAGE_PARENT / DEFAULT_OUT).resolve()
     manifest = {}
     if (built / MANIFEST).is_file():
         try:
