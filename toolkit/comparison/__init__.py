@@ -27,9 +27,7 @@ missing data at the other levels.
 from __future__ import annotations
 
 import bisect
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -461,11 +459,11 @@ class Comparison:
 
         text = page(self)
         if path is not None:
-            path = Path(path)
-            fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
+            from toolkit.core.files import write_atomic
+
+            if Path(path).is_dir():
+                raise InputError(f"--html {path} is a folder; give the page a file name, e.g. {Path(path) / 'compare.html'}")
+            write_atomic(path, text)  # whole or not at all (no temporary file left), with the user's umask
         return text
 
     def _repr_html_(self) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from toolkit.core import text as article
 from toolkit.core.descriptor import Descriptor
 from toolkit.core.errors import InputError
+from toolkit.core.files import by_umask
 
 __all__ = ["new"]
 
@@ -113,6 +114,7 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
         (tmp / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "texts").mkdir()
         shutil.copyfile(text, tmp / "texts" / f"{sid}.txt")
+        by_umask(tmp, directory=True)  # mkdtemp's folder is private; a new dataset is as any folder the user makes
         if folder.exists():
             folder.rmdir()
         tmp.rename(folder)

@@ -59,6 +59,8 @@ def _write_all(files: dict[Path, bytes]) -> None:
     """Replace several files as one step: every new file is written beside its target first, then all are
     swapped in; if a swap fails, the files already replaced get their old bytes back. Raises OSError naming
     the file it could not write."""
+    from toolkit.core.files import by_umask
+
     temps, done, old, path = {}, [], {}, None
     try:
         for path, data in files.items():
@@ -71,6 +73,8 @@ def _write_all(files: dict[Path, bytes]) -> None:
                 os.fsync(fh.fileno())
             if path.exists():
                 os.chmod(tmp, path.stat().st_mode & 0o7777)
+            else:  # a new file (mentions.csv): as the user's umask says, not mkstemp's private mode
+                by_umask(tmp, directory=False)
         for path, tmp in temps.items():
             os.replace(tmp, path)
             done.append(path)
