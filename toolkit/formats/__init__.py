@@ -68,6 +68,9 @@ def _atomic_file(out: Path, write) -> Path:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, out)
+    except OSError as e:  # name the export, not the hidden temporary file beside it
+        Path(tmp).unlink(missing_ok=True)
+        raise type(e)(e.errno, e.strerror or str(e), str(out)) from e
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -87,10 +90,12 @@ def _atomic_dir(out: Path, suffix: str, write) -> Path:
         if out.exists():
             os.replace(out, old)
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not out.exists():
             os.replace(old, out)
+        if isinstance(e, OSError):  # name the export, not the hidden temporary folder beside it
+            raise type(e)(e.errno, e.strerror or str(e), str(out)) from e
         raise
     shutil.rmtree(old, ignore_errors=True)
     return out
