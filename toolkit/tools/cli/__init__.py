@@ -18,7 +18,7 @@ import sys
 # each module registers its own sub-commands with add_parser(sub)
 COMMANDS = ("toolkit.tools.cli.data", "toolkit.tools.cli.authoring", "toolkit.tools.cli.exporting",
             "toolkit.tools.cli.comparing", "toolkit.tools.site.report", "toolkit.tools.classroom.exercises",
-            "toolkit.tools.classroom.gradebook")
+            "toolkit.tools.classroom.gradebook", "toolkit.tools.cli.drafting")
 DESCRIPTION = ("Data folders of news articles about conflict (CSV or Parquet tables declared by their datapackage.json, "
                "every record pointing into its text): start, fill, check, export and compare them; build the report "
                "site and the class exercises.")
