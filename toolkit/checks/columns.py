@@ -182,13 +182,42 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
     except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row number: find it
         return None, ragged(fname, text, len(header)) or [
             Problem(fname, None, None, f"cannot be read as CSV: {show(str(e).splitlines()[0], 200)[1:-1]}")]
+    return check_columns(desc, name, fname, df, text)
+
+
+def check_frame(desc: Descriptor, name: str, fname: str, df: pl.DataFrame) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """The checks of :func:`read` for a table read from elsewhere (a Parquet file): each column is turned into
+    the text a CSV file would hold, then typed and checked the same way, so a Parquet folder is held to the
+    same rules (types, allowed values, required, unique, minimum, primary key) with the same row numbers."""
+    declared = {f["name"]: f for f in desc.fields(name)}
+    cols, problems = [], []
+    for c, dt in df.schema.items():
+        col = pl.col(c)
+        if isinstance(dt, pl.List):
+            col = col.cast(pl.List(pl.String)).list.join(declared.get(c, {}).get("delimiter", ";"))
+        try:
+            df.head(0).select(col.cast(pl.String))
+        except Exception:  # noqa: BLE001 - a struct, binary or other column no CSV holds
+            problems.append(Problem(fname, None, c, f"column has the Parquet type {dt}, which no declared type reads"))
+            continue
+        cols.append(col.cast(pl.String).replace("", None).alias(c))
+    if problems:
+        return None, problems
+    return check_columns(desc, name, fname, df.select(cols), None)
+
+
+def check_columns(desc: Descriptor, name: str, fname: str, df: pl.DataFrame, text: str | None
+                  ) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Type and check the columns of one table given as text (``df``: every column a string, as read from
+    ``fname``; ``text``: the file's text, or None when there is none to scan for odd characters)."""
+    declared, problems = desc.fields(name), []
     for f in declared:
         if f["name"] not in df.columns:
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
     if problems:
         return None, problems
     keys, strict = _key_columns(desc, name)
-    odd_in_file = _any_odd(text)
+    odd_in_file = text is None or _any_odd(text)
     # every column's typed values and every check's mask in one polars query; checks of the form of the values
     # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
     typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
@@ -241,7 +270,7 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
                     *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
     masks = [out.get_column(k) for k in marks]
     typed_df = out.drop(marks)
-    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or "\x1f" in text
+    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or text is None or "\x1f" in text
             for check in group]
     if fine:  # a rough mask hit: the precise check of each column it covers
         checks = checks + [(f, "required" if kind == "blank" else kind, None) for f, kind in fine]
