@@ -37,7 +37,7 @@ STEPS = {
 def make(folder: Path, n: int, text: str) -> dict:
     """Write the synthetic corpus; returns row counts."""
     import toolkit
-    from toolkit import schema
+    from toolkit.core import descriptor as schema
 
     ds = toolkit.open()
     src = ds.articles()["source_id"].item()

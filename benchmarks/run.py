@@ -75,7 +75,7 @@ def bench_import(repeat: int) -> list[dict]:
 def bench_loaders(repeat: int) -> list[dict]:
     """All loaders, warm (the folder was read and checked once already)."""
     import toolkit
-    from toolkit import schema
+    from toolkit.core import descriptor as schema
 
     loaders = [getattr(toolkit, f"load_{n}") for n in schema.table_names()]
     t = time.perf_counter()
@@ -98,7 +98,7 @@ def _jupyter() -> list[str]:
 
 
 def _notebooks() -> list[Path]:
-    from toolkit import report
+    from toolkit.tools.site import report
 
     return report.notebooks()
 
@@ -166,7 +166,7 @@ def bench_page_only() -> list[dict]:
 
 def bench_map() -> list[dict]:
     """The web maps' Vega-Lite specs, as the page embeds them (compact JSON)."""
-    from toolkit import maps
+    from toolkit.views import maps
 
     rows = []
     for name in ("regions", "flows"):
@@ -240,7 +240,8 @@ def profile(folder: Path, figures: set[str]) -> list[str]:
         written.append(str(folder / "importtime.txt"))
     if "loaders" in figures:
         import toolkit
-        from toolkit import schema, tables
+        from toolkit.core import descriptor as schema
+        from toolkit.dataset import shortcuts as tables
 
         tables._cache.clear()
         p = Profiler(interval=0.0001)
@@ -258,7 +259,7 @@ def profile(folder: Path, figures: set[str]) -> list[str]:
         p.stop()
         save(p, "loaders_cold_check")
     if "map" in figures:
-        from toolkit import maps
+        from toolkit.views import maps
 
         p = Profiler(interval=0.001)
         p.start()
@@ -267,7 +268,7 @@ def profile(folder: Path, figures: set[str]) -> list[str]:
         p.stop()
         save(p, "map_specs")
     if figures & {"build", "page"}:
-        from toolkit import report
+        from toolkit.tools.site import report
 
         with tempfile.TemporaryDirectory(prefix="tk-bench-") as tmp:
             p = Profiler(interval=0.001)

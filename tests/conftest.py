@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from toolkit import article
+from toolkit.core import text as article
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT.parent / "shared" / "article" / "article.txt"
@@ -24,7 +24,7 @@ def text() -> str:
 def data_copy(tmp_path) -> Path:
     """A writable copy of the shipped data folder."""
     dst = tmp_path / "data"
-    shutil.copytree(toolkit.tables.SHIPPED, dst)
+    shutil.copytree(toolkit.SHIPPED, dst)
     return dst
 
 
@@ -49,7 +49,7 @@ def browser():
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """The report site, built once per test session from the real notebooks."""
-    from toolkit import report
+    from toolkit.tools.site import report
 
     out = tmp_path_factory.mktemp("site") / "reports"
     report.build(out=out, jobs=2)
@@ -90,7 +90,7 @@ def open_offline(browser, url: str):
 def built_exercises(tmp_path_factory):
     """Every exercise assigned once per session (otter runs the solutions against all tests while
     assigning): (output folder, outcomes). Shared by tests/test_exercises.py and test_autograder.py."""
-    from toolkit import exercises
+    from toolkit.tools.classroom import exercises
 
     out = tmp_path_factory.mktemp("exercises") / "build"
     outcomes = exercises.build(out, exercises.SOURCE_DIR, echo=lambda s: None)

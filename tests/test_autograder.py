@@ -18,7 +18,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from toolkit import autograder, exercises as ex, gradebook
+from toolkit.tools.classroom import autograder
+from toolkit.tools.classroom import exercises as ex
+from toolkit.tools.classroom import gradebook
 
 TAMPER = '''import glob
 for f in glob.glob("tests/*.py"):

@@ -18,7 +18,8 @@ vlc = pytest.importorskip("vl_convert")
 Image = pytest.importorskip("PIL.Image")
 
 import toolkit  # noqa: E402
-from toolkit import charts, theme  # noqa: E402
+from toolkit.views import charts
+from toolkit.views import theme  # noqa: E402
 
 VIEWS = ["estimates", "timeline", "actors", "mentions", "dashboard"]
 EXPRESSION_KEYS = {"test", "filter", "calculate", "expr", "labelExpr", "update"}
@@ -327,7 +328,7 @@ def test_dashboard_preselection_changes_the_picture(built):
 
 def test_views_are_deterministic():
     """The same data gives the same spec (byte-stable report pages; polars' group_by has no order)."""
-    from toolkit import charts
+    from toolkit.views import charts
 
     for view in (charts.mentions, charts.estimates, charts.timeline, charts.actors):
         specs = {view().to_json() for _ in range(5)}
@@ -342,7 +343,8 @@ def test_views_draw_without_vega_warnings_in_the_browser(browser, tmp_path, whic
     """No "Conflicting scale property" or "Infinite extent" (page 04 had both): every view, two datasets."""
     from pathlib import Path
 
-    from toolkit import embed, maps
+    from toolkit.views import embed
+    from toolkit.views import maps
 
     ds = toolkit.open() if which == "shipped" else toolkit.open(Path(__file__).parent / "data" / "ledger")
     views = {"estimates": charts.estimates, "timeline": charts.timeline, "actors": charts.actors,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from toolkit import schema
+from toolkit.core import descriptor as schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -218,7 +218,7 @@ def test_compare_needs_another_folder_and_known_tables():
 
 
 
-@pytest.mark.parametrize("name", ["toolkit.comparison", "toolkit.comparison_html"])
+@pytest.mark.parametrize("name", ["toolkit.comparison", "toolkit.comparison.page"])
 def test_docstring_examples(name):
     import importlib
 

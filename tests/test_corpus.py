@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 import toolkit
-from toolkit import article
+from toolkit.core import text as article
 
 LEDGER = Path(__file__).parent / "data" / "ledger"
 
@@ -104,7 +104,8 @@ def test_a_dispute_across_sources(tmp_path):
 
 
 def test_views_work_on_the_corpus(corpus):
-    from toolkit import charts, maps
+    from toolkit.views import charts
+    from toolkit.views import maps
 
     est = charts.estimates(corpus).to_dict()
     titles = [p.get("title", {}) for p in est["vconcat"]]
@@ -117,7 +118,7 @@ def test_views_work_on_the_corpus(corpus):
 @pytest.mark.slow
 def test_the_report_for_the_corpus(tmp_path, text):
     """`report --data A --data B`: generic chapters for the two articles, their sources and lines, no crash."""
-    from toolkit import report
+    from toolkit.tools.site import report
 
     out = tmp_path / "site"
     pages = report.build(out, only=["01", "02"], jobs=2, data=[toolkit.data_folder(), LEDGER])

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import toolkit
-from toolkit import schema
+from toolkit.core import descriptor as schema
 
 LEDGER = Path(__file__).parent / "data" / "ledger"
 SHIPPED_WORDS = ("RFE/RL", "Paraszczuk", "Radio Free Europe", "rferl_2015", "Kremlin Envoy", "Syria and Iraq")
@@ -97,7 +97,8 @@ def test_a_renamed_copy_of_the_shipped_data_draws_nothing_of_the_original(data_c
     report = toolkit.validate(data_copy)
     assert report.ok, str(report)
     ds = toolkit.open(data_copy)
-    from toolkit import charts, maps
+    from toolkit.views import charts
+    from toolkit.views import maps
 
     specs = {f.__name__: f(ds).to_json() for f in (charts.estimates, charts.timeline, charts.actors, charts.mentions,
                                                     charts.dashboard, maps.regions, maps.flows)}
@@ -111,7 +112,9 @@ def test_a_renamed_copy_of_the_shipped_data_draws_nothing_of_the_original(data_c
 
 
 def test_the_second_dataset_goes_through_every_view_naming_only_itself():
-    from toolkit import charts, geo, maps
+    from toolkit.views import charts
+    from toolkit import geo
+    from toolkit.views import maps
 
     assert toolkit.validate(LEDGER).ok
     ds = toolkit.open(LEDGER)
@@ -135,7 +138,7 @@ def test_the_second_dataset_goes_through_every_view_naming_only_itself():
 
 
 def test_palette_never_runs_out():
-    from toolkit import theme
+    from toolkit.views import theme
 
     many = theme.colours([f"c{i}" for i in range(30)], fixed={"not stated": theme.GREY})
     assert len(set(many.values())) == 31 and list(many.values()).count(theme.GREY) == 1
@@ -167,14 +170,14 @@ def test_parquet_round_trip(tmp_path):
 
 
 def test_views_refuse_a_bare_dataframe_with_a_hint():
-    from toolkit import charts
+    from toolkit.views import charts
 
     with pytest.raises(TypeError, match="estimates=df"):
         charts.estimates(toolkit.load_estimates())
 
 
 def test_a_checked_folder_is_reused_only_while_nothing_changed(tmp_path, monkeypatch):
-    from toolkit import dataset
+    from toolkit.dataset import value as dataset
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     folder = tmp_path / "ledger"

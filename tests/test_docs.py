@@ -5,10 +5,10 @@ import importlib
 
 import pytest
 
-MODULES = ["toolkit", "toolkit.schema", "toolkit.article", "toolkit.lookup", "toolkit.tables", "toolkit.validate",
-           "toolkit.dataset", "toolkit.corpus", "toolkit.create", "toolkit.chapters",
-           "toolkit.rules", "toolkit.export", "toolkit.placement",
-           "toolkit.geo", "toolkit.theme"]
+MODULES = ["toolkit", "toolkit.core.descriptor", "toolkit.core.text", "toolkit.dataset.lookup", "toolkit.dataset.shortcuts",
+           "toolkit.checks.validate", "toolkit.dataset", "toolkit.dataset.value", "toolkit.dataset.corpus",
+           "toolkit.dataset.create", "toolkit.tools.site.chapters", "toolkit.checks.rules", "toolkit.formats",
+           "toolkit.views.maps.placement", "toolkit.geo", "toolkit.views.theme"]
 
 
 @pytest.mark.parametrize("name", MODULES)

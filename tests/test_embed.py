@@ -3,7 +3,7 @@
 import json
 import re
 
-from toolkit import embed
+from toolkit.views import embed
 
 
 def test_spec_json_cannot_close_the_script():

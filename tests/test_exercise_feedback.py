@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import exercises as ex
+from toolkit.tools.classroom import exercises as ex
 
 SRC = Path(__file__).resolve().parents[1] / "notebooks" / "exercises"
 COVERED = ["01-bounds", "02-joins", "03-provenance", "04-disputes", "05-mapping"]

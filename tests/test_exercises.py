@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import exercises as ex
+from toolkit.tools.classroom import exercises as ex
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "notebooks" / "exercises"
@@ -97,7 +97,7 @@ def test_extraction_passage_is_labelled_and_invented(request):
     first = text.split("\n\n")[0]
     assert "WRITTEN FOR THIS EXERCISE" in first and "not from the RFE/RL article" in first and "fictional" in first
     assert len(text) < 2000, "keep the passage short"
-    from toolkit import article
+    from toolkit.core import text as article
 
     path = article.find_text()
     if path is None:
@@ -121,7 +121,7 @@ def test_notebooks_do_not_copy_the_article(text):
 
 
 def test_import_toolkit_does_not_import_exercises_or_otter():
-    code = "import sys, toolkit; print([m for m in ('toolkit.exercises', 'otter', 'nbclient') if m in sys.modules])"
+    code = "import sys, toolkit; print([m for m in ('toolkit.tools', 'otter', 'nbclient') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
     assert out == "[]", f"import toolkit pulled in {out}"
 
@@ -281,7 +281,7 @@ def test_provenance_exercise_grades_without_the_article(built, tmp_path):
     env = ex.kernel_env()
     env["PYTHONPATH"] = str(pkg)
     env.pop("TOOLKIT_ARTICLE", None)
-    probe = subprocess.run([sys.executable, "-c", "import toolkit.article as a; print(a.find_text())"],
+    probe = subprocess.run([sys.executable, "-c", "import toolkit.core.text as a; print(a.find_text())"],
                            env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
     assert probe == "None", f"the article is still reachable at {probe}; cannot test its absence"
     executed = tmp_path / "executed.ipynb"

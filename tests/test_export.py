@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 import toolkit
-from toolkit import export as ex
-from toolkit.__main__ import main
+from toolkit import formats as ex
+from toolkit.tools.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -42,7 +42,7 @@ def num(v: str):
 # --- Frictionless -----------------------------------------------------------------------------------
 
 def test_shipped_descriptor_passes_the_real_frictionless_validator():
-    report = frictionless_report(toolkit.tables.SHIPPED / "datapackage.json")
+    report = frictionless_report(toolkit.SHIPPED / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
 
 
@@ -127,7 +127,7 @@ def test_ged_date_precision_codes_follow_the_span():
 # --- Parquet and GeoJSON ----------------------------------------------------------------------------
 
 def test_parquet_round_trips_every_table(exported):
-    for name in toolkit.tables.tables():
+    for name in toolkit.dataset.shortcuts.tables():
         back = pl.read_parquet(exported["parquet"] / f"{name}.parquet")
         assert back.cast({c: pl.String for c, t in back.schema.items() if t == pl.Categorical}).equals(
             toolkit.load(name).cast({c: pl.String for c, t in toolkit.load(name).schema.items() if isinstance(t, pl.Enum)})

@@ -19,9 +19,11 @@ import polars as pl
 import pytest
 
 import toolkit
-from toolkit import embed, schema
-from toolkit.__main__ import _write_all, main
-from toolkit.validate import DataError
+from toolkit.views import embed
+from toolkit.core import descriptor as schema
+from toolkit.tools.cli import main
+from toolkit.tools.cli.authoring import _write_all
+from toolkit.checks.validate import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +52,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 def loader_error(folder: Path) -> str:
     with pytest.raises(DataError) as err:  # a DataError, not a bare ValueError from a date conversion
-        toolkit.dataset._cache.pop(folder.resolve(), None)
+        toolkit.dataset.value._cache.pop(folder.resolve(), None)
         toolkit.load_events(data_dir=folder)
     return str(err.value)
 
@@ -136,7 +138,7 @@ def test_a_required_text_of_only_spaces_is_missing(blank, data_copy):
 def test_u2028_never_blanks_a_chart(browser, tmp_path):
     """Vega's expression parser rejects U+2028 in the sort lists Vega-Lite writes: the chart drew nothing."""
     from conftest import open_offline
-    from toolkit import charts
+    from toolkit.views import charts
 
     actors = toolkit.load_actors().with_columns(
         pl.when(pl.col("actor_id") == "kadyrov").then(pl.lit("Ramzan\u2028Kadyrov")).otherwise(pl.col("name")).alias("name"))

@@ -24,8 +24,10 @@ import psutil
 import pytest
 
 from conftest import finish_build
-from toolkit import exercises, report, sitefolder
-from toolkit.__main__ import main
+from toolkit.tools.classroom import exercises
+from toolkit.tools.site import report
+from toolkit.tools.site import sitefolder
+from toolkit.tools.cli import main
 
 HANG = "import os, time\nwhile os.path.exists('HANG'):\n    time.sleep(0.05)\n1 + 1"
 

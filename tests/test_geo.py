@@ -197,7 +197,7 @@ def _uncovered(top: dict, drop=()) -> list:
 def test_flows_map_backdrop_has_no_holes_in_its_window(data):
     """The backdrop drawn under a flows map covers its whole window (shipped and invented data)."""
     pytest.importorskip("altair")
-    from toolkit import maps
+    from toolkit.views import maps
 
     ds = toolkit.open(ROOT / data) if data else toolkit.open()
     top = maps.flows(ds).to_dict()["vconcat"][0]

@@ -36,11 +36,13 @@ from hypothesis import strategies as st
 
 import toolkit
 from conftest import finish_build, open_offline
-from toolkit import report, schema, sitefolder
-from toolkit import dataset as tk_dataset
-from toolkit.validate import check as tk_check
-from toolkit import tables as tk_tables
-from toolkit.validate import DataError, Problem
+from toolkit.tools.site import report
+from toolkit.core import descriptor as schema
+from toolkit.tools.site import sitefolder
+from toolkit.dataset import value as tk_dataset
+from toolkit.checks.validate import check as tk_check
+from toolkit.dataset import shortcuts as tk_tables
+from toolkit.checks.validate import DataError, Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV_FILES = {schema.resource(n)["path"]: n for n in schema.table_names()}
@@ -394,7 +396,9 @@ def _assert_tooltip_literal_and_inert(page, dialogs, foreign) -> None:
 
 @pytest.mark.browser
 def test_markup_in_the_data_shows_literally_in_charts(data_copy, browser, tmp_path, monkeypatch):
-    from toolkit import charts, embed, maps
+    from toolkit.views import charts
+    from toolkit.views import embed
+    from toolkit.views import maps
 
     folder = _inject(data_copy)
     monkeypatch.setenv("TOOLKIT_DATA_DIR", str(folder))
@@ -448,7 +452,8 @@ def test_page_loads_the_shared_bundle_once_nav_on_top_and_slim_css():
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from toolkit import embed, pages
+    from toolkit.views import embed
+    from toolkit.tools.site import pages
 
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"a": 1}]},
             "mark": "bar", "encoding": {"y": {"field": "a", "type": "quantitative"}}}

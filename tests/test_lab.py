@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import report
+from toolkit.tools.site import report
 
 pytestmark = pytest.mark.slow
 CHARTS = "Array.from(document.querySelectorAll('.jp-RenderedVegaCommon5'))"  # JupyterLab's own Vega renderer

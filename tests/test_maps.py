@@ -23,7 +23,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 import toolkit  # noqa: E402
-from toolkit import geo, maps  # noqa: E402
+from toolkit import geo
+from toolkit.views import maps  # noqa: E402
 
 MAX_SPEC = 150_000
 HOSTILE = "$x^$ <img src=x onerror=alert(1)>"  # invalid mathtext: drawing fails if it were parsed

@@ -61,7 +61,7 @@ def test_wheel_carries_data_and_geo(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    import toolkit.schema as schema
+    import toolkit.core.descriptor as schema
 
     for name in schema.table_names():
         assert f"toolkit/data/{name}.csv" in names
@@ -71,7 +71,7 @@ def test_wheel_carries_data_and_geo(tmp_path):
     # installed into a fresh target, the wheel's loaders find their data
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)], check=True)
-    code = "import toolkit; print(toolkit.load_places().height, toolkit.tables.SHIPPED)"
+    code = "import toolkit; print(toolkit.load_places().height, toolkit.SHIPPED)"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert res.returncode == 0, res.stderr

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import open_offline
-from toolkit import embed, report
+from toolkit.views import embed
+from toolkit.tools.site import report
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -29,7 +30,7 @@ def test_site_has_every_notebook_index_and_dictionary(site):
 
 
 def test_one_shared_vega_bundle_per_site_and_no_cdn(site):
-    from toolkit import pages
+    from toolkit.tools.site import pages
 
     assert (site / pages.BUNDLE_FILE).read_text(encoding="utf-8") == embed.site_bundle()
     for page in site.glob("*.html"):
@@ -137,7 +138,7 @@ def test_cli_failure_exit_code(tmp_path):
 
 
 def test_exercises_page_lists_every_exercise(site):
-    from toolkit import exercises
+    from toolkit.tools.classroom import exercises
 
     page = (site / "exercises.html").read_text()
     masters = exercises.find_notebooks()

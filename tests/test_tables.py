@@ -4,7 +4,8 @@ import polars as pl
 import pytest
 
 import toolkit
-from toolkit import article, schema
+from toolkit.core import text as article
+from toolkit.core import descriptor as schema
 
 TABLES = schema.table_names()
 EVIDENCE = [n for n in TABLES if schema.resource(n).get("x-evidence")]

@@ -16,7 +16,9 @@ import pytest
 import toolkit
 from conftest import open_offline
 from test_lab import CHARTS, lab  # noqa: F401  (the JupyterLab fixture)
-from toolkit import embed, pages, report
+from toolkit.views import embed
+from toolkit.tools.site import pages
+from toolkit.tools.site import report
 
 ROOT = Path(__file__).resolve().parents[1]
 SIX = ["charts.estimates()", "charts.timeline()", "charts.actors()", "charts.mentions()", "charts.dashboard()",
@@ -183,7 +185,7 @@ def test_pages_have_a_toc_a_notebook_download_and_the_version(site):
 
 @pytest.mark.browser
 def test_saved_html_draws_from_file_with_the_network_blocked(browser, tmp_path):
-    from toolkit import charts
+    from toolkit.views import charts
 
     path = toolkit.save(charts.estimates(), tmp_path / "estimates.html")
     page, foreign, errors, _ = open_offline(browser, path.as_uri())
@@ -208,7 +210,7 @@ def test_save_writes_png_svg_pdf_json_and_refuses_unknown_extensions(tmp_path):
     assert (tmp_path / "c.docx").read_text() == "keep me" and not list(tmp_path.glob(".*.tmp"))
 
 
-@pytest.mark.parametrize("name", ["toolkit.saving", "toolkit.pages", "toolkit.embed"])
+@pytest.mark.parametrize("name", ["toolkit.views.saving", "toolkit.tools.site.pages", "toolkit.views.embed"])
 def test_docstring_examples(name):
     import importlib
 

@@ -126,7 +126,7 @@ def test_all_problems_reported_at_once(data_copy):
 
 
 def test_cli_exit_codes(data_copy):
-    ok = subprocess.run([sys.executable, "-m", "toolkit", "validate", str(toolkit.tables.SHIPPED)], capture_output=True, text=True)
+    ok = subprocess.run([sys.executable, "-m", "toolkit", "validate", str(toolkit.SHIPPED)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     edit(data_copy, "estimates.csv", ",1700,upper,", ",1700,uper,")
     bad = subprocess.run([sys.executable, "-m", "toolkit", "validate", str(data_copy)], capture_output=True, text=True)
@@ -139,7 +139,7 @@ def test_extraction_of_another_article_validates(tmp_path):
     import shutil
 
     d = tmp_path / "mine"
-    shutil.copytree(toolkit.tables.SHIPPED, d)
+    shutil.copytree(toolkit.SHIPPED, d)
     text = "Headline\n\nOfficial X said 300 fighters left Daghestan.\n"
     (d / "article.txt").write_text(text, encoding="utf-8")
     report = toolkit.validate(d)

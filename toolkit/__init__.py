@@ -13,14 +13,17 @@ article; ``toolkit.open(folder, ...)`` opens any other, or several as a corpus. 
 True
 """
 
-from toolkit import tables as _tables
-from toolkit.dataset import Dataset, data_folder, open
-from toolkit.lookup import Entity, UnknownName, lookup
-from toolkit.schema import dictionary
-from toolkit.tables import cite, list_tables, load
-from toolkit.validate import DataError, Problem, Report, validate
+from toolkit.dataset import shortcuts as _tables
+from toolkit.dataset.value import SHIPPED, Dataset, data_folder, open
+from toolkit.dataset.lookup import Entity, UnknownName, lookup
+from toolkit.core.descriptor import dictionary
+from toolkit.dataset.shortcuts import cite, list_tables, load
+from toolkit.checks.validate import DataError, Problem, Report, validate
 
 __version__ = "0.2.0"
+
+for _cls in (DataError, Dataset, Entity, Problem, Report, UnknownName):  # shown as toolkit.X in tracebacks
+    _cls.__module__ = "toolkit"
 
 for _name in _tables.__all__:
     if _name.startswith("load_"):
@@ -33,14 +36,25 @@ def source_line(ds=None) -> str:
     >>> source_line().startswith("Source:")
     True
     """
-    from toolkit.dataset import coerce
+    from toolkit.dataset.value import coerce
 
     return coerce(ds).source_line
+
+
+# Modules that moved when the library was split into core, checks, dataset, views, formats and tools;
+# ``from toolkit import article`` keeps working for a release.
+_MOVED = {"article": "toolkit.core.text", "schema": "toolkit.core.descriptor", "tables": "toolkit.dataset.shortcuts",
+          "corpus": "toolkit.dataset.corpus", "theme": "toolkit.views.theme", "embed": "toolkit.views.embed",
+          "saving": "toolkit.views.saving", "export": "toolkit.formats", "create": "toolkit.dataset.create"}
 
 
 def __getattr__(name: str):
     if name == "SOURCE_LINE":  # kept for notebooks written against 0.1: the default dataset's line
         return source_line()
+    if name in _MOVED:
+        import importlib
+
+        return importlib.import_module(_MOVED[name])
     raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
 
 
@@ -62,13 +76,13 @@ def save(chart, path, scale: float = 2.0):
 
     >>> toolkit.save(charts.estimates(), "estimates.html")  # doctest: +SKIP
     """
-    from toolkit.saving import save as _save
+    from toolkit.views.saving import save as _save
 
     return _save(chart, path, scale)
 
 
 __all__ = [
-    "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary",
+    "SHIPPED", "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary",
     "list_tables", "load", "lookup", "open", "save", "source_line", "validate",
     *(n for n in _tables.__all__ if n.startswith("load_")),
 ]

@@ -1,0 +1,106 @@
+"""Cross-row rules declared in ``datapackage.json`` under ``x-`` keys (the Table Schema has no place for them).
+
+``validate.check()`` calls :func:`check_declared` on every table that read cleanly.
+
+>>> import toolkit
+>>> from toolkit.checks.rules import check_declared
+>>> check_declared(toolkit.dataset.shortcuts.tables())
+[]
+"""
+
+from __future__ import annotations
+
+from toolkit.core import descriptor as schema
+from toolkit.checks.validate import Problem
+
+
+def check_declared(tables: dict) -> list[Problem]:
+    """Cross-row rules declared in the descriptor (``x-dates``, ``x-links``, ``x-eventOrder``).
+
+    - ``x-dates``: a precision fits its dates ('before': only an end; 'unknown': none; 'day': one day),
+      start <= end, nothing dated after its source's publication, a period not after its claim;
+    - ``x-links``: a row linked to another (``subset_of``, ``same_claim_as``) counts the same kind, and a
+      subset's lowest value is not above the whole's highest;
+    - ``x-eventOrder``: 'follows'/'result_of' between events: the later event cannot start before the
+      earlier one starts, nor the earlier end after the later ends.
+    """
+    problems: list[Problem] = []
+    sources = tables.get("sources")
+    src_dates = schema.resource("sources").get("x-dates", [{}])[0] if "sources" in schema.resources() else {}
+    published = {}
+    if sources is not None and src_dates.get("end"):
+        published = dict(zip(sources["source_id"].to_list(), sources[src_dates["end"]].to_list()))
+    for name in schema.table_names():
+        res, df = schema.resource(name), tables.get(name)
+        if df is None:
+            continue
+        fname, rows = res["path"], None
+        for spec in res.get("x-dates", []):
+            rows = rows or list(df.iter_rows(named=True))
+            a, b, p = spec["start"], spec["end"], spec.get("precision")
+            for i, r in enumerate(rows, start=1):
+                s, e, prec = r[a], r[b], str(r[p]) if p and r[p] is not None else None
+                if prec == "before" and (s is not None or e is None):
+                    problems.append(Problem(fname, i, a, f"precision 'before' means only {b} is known: leave {a} empty and fill {b}"))
+                elif prec == "unknown" and (s is not None or e is not None):
+                    problems.append(Problem(fname, i, p, f"precision 'unknown' but {a}/{b} are filled"))
+                elif prec not in (None, "before", "unknown") and (s is None or e is None):
+                    problems.append(Problem(fname, i, a if s is None else b, f"precision {prec!r} needs both {a} and {b}"))
+                elif prec == "day" and s != e:
+                    problems.append(Problem(fname, i, b, f"precision 'day' but {a} {s} and {b} {e} differ"))
+                if s is not None and e is not None and s > e and a not in ("claim_date_start", "date_start", "published_start"):
+                    problems.append(Problem(fname, i, b, f"{e} is before {a} {s}"))
+                first = s if s is not None else e
+                limit = published.get(r.get("source_id")) if spec.get("notAfterSource") else None
+                if first is not None and limit is not None and first > limit:
+                    problems.append(Problem(fname, i, a if s is not None else b,
+                                            f"{first} is after its source {r['source_id']} was published ({limit})"))
+                other = spec.get("notAfter")
+                if other and first is not None and r[other] is not None and first > r[other]:
+                    problems.append(Problem(fname, i, a if s is not None else b, f"{first} is after {other} {r[other]}"))
+        for link in res.get("x-links", []):
+            rows = rows or list(df.iter_rows(named=True))
+            key = schema.primary_key(name)[0]
+            by_id = {r[key]: r for r in rows}
+            col = link["field"]
+            for i, r in enumerate(rows, start=1):
+                target = by_id.get(r[col]) if r[col] is not None else None
+                if r[col] is not None and r[col] == r[key]:
+                    problems.append(Problem(fname, i, col, f"{r[col]!r} links the row to itself"))
+                    continue
+                if target is None:
+                    continue  # an unknown id is reported by the foreign-key check
+                for same in link.get("sameFields", []):
+                    if r[same] is not None and target[same] is not None and str(r[same]) != str(target[same]):
+                        problems.append(Problem(fname, i, same, f"{r[same]} differs from {target[same]} of {r[col]} "
+                                                f"({col}): linked rows count the same {same}"))
+                bounds = link.get("notGreater")
+                if bounds:
+                    low_col = next((c for c in bounds["low"] if r[c] is not None), None)
+                    low = r[low_col] if low_col else None
+                    high = next((target[c] for c in bounds["high"] if target[c] is not None), None)
+                    if low is not None and high is not None and low > high:
+                        problems.append(Problem(fname, i, low_col, f"{low} is more than {high}, the most that "
+                                                f"{r[col]} allows: a part cannot exceed the whole ({col})"))
+        order = res.get("x-eventOrder")
+        if order and tables.get(order.get("events", "events")) is not None:
+            ev_name = order.get("events", "events")
+            dates = schema.resource(ev_name).get("x-dates", [{}])[0]
+            evs = {r[schema.primary_key(ev_name)[0]]: r for r in tables[ev_name].iter_rows(named=True)}
+            a, b = dates.get("start"), dates.get("end")
+            for i, r in enumerate(df.iter_rows(named=True), start=1):
+                if str(r["predicate"]) not in order["predicates"]:
+                    continue
+                if str(r["subject_type"]) != "event" or str(r["object_type"]) != "event":
+                    problems.append(Problem(fname, i, "predicate", f"{r['predicate']!r} orders events: subject and object must be events"))
+                    continue
+                later, earlier = evs.get(r["subject_id"]), evs.get(r["object_id"])
+                if later is None or earlier is None or not a:
+                    continue
+                if later[a] is not None and earlier[a] is not None and later[a] < earlier[a]:
+                    problems.append(Problem(fname, i, "subject_id", f"{r['subject_id']} starts {later[a]}, before "
+                                            f"{r['object_id']} starts ({earlier[a]}), but {r['predicate']} puts it after"))
+                if later[b] is not None and earlier[b] is not None and earlier[b] > later[b]:
+                    problems.append(Problem(fname, i, "object_id", f"{r['object_id']} may end {earlier[b]}, after "
+                                            f"{r['subject_id']} ends ({later[b]}): narrow its dates ({r['predicate']})"))
+    return problems

@@ -1,0 +1,482 @@
+"""Compare extractions of the same text: matched, missing and extra rows, field agreement, Krippendorff's alpha.
+
+Two or more data folders in the toolkit's schema (a reference and other coders) are read with the
+toolkit's own loader, which validates them first. Rows are matched table by table: fact rows
+(estimates, events, statements, relations, disputes) and mentions by overlapping evidence spans
+(``char_start``-``char_end``, same ``source_id``; the coders' own ids may differ), rows without a
+span and entity rows (sources, actors, places, aliases) by id. References to matched fact rows
+(``statement_id``, ``same_claim_as``, ``claim_ids`` ...) are translated to the reference's ids
+before values are compared.
+
+Compared fields are the coded ones (allowed values, ids, numbers, dates, booleans, lists); locators
+are the matching key and free-text fields (notes, summaries, names, qualifiers ...) are left out
+unless ``text=True``. Krippendorff's alpha is computed per field across all coders with PyPI
+``krippendorff``, at the level of measurement the field's type implies: nominal for allowed values,
+ids, booleans, lists and text; ratio for counts (numbers with a minimum of 0); interval for other
+numbers and for dates (in days). An empty cell is a value ("(empty)") at the nominal level and
+missing data at the other levels.
+
+>>> import toolkit
+>>> same = toolkit.compare(toolkit.data_folder(), toolkit.data_folder())
+>>> same.disagreements.height
+0
+>>> same.alpha.filter(table="estimates", field="bound")["alpha"].item()
+1.0
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+
+from toolkit.core import descriptor as schema
+
+LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
+PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
+EMPTY = "(empty)"
+SHOW = ("quote", "surface", "name", "alias", "title")  # what a row's "quote" is, in this order
+
+
+@dataclass
+class _Coder:
+    label: str
+    folder: Path | None
+    tables: dict[str, pl.DataFrame]
+
+
+@dataclass
+class _Unit:
+    """One thing the coders extracted: at most one row per coder (coder index -> row index)."""
+
+    key: str
+    rep: dict
+    rows: dict[int, int] = field(default_factory=dict)
+
+
+def _read(source, i: int) -> _Coder:
+    if isinstance(source, dict):
+        return _Coder(f"coder {i + 1}", None, source)
+    from toolkit.dataset.shortcuts import data_folder, tables
+
+    folder = data_folder(source)
+    return _Coder(folder.name or str(folder), folder, tables(folder))
+
+
+def _labels(coders: list[_Coder]) -> None:
+    """Folder names, or paths, or numbered names when two coders would read the same."""
+    names, paths = [c.label for c in coders], [str(c.folder) for c in coders]
+    for i, c in enumerate(coders):
+        if names.count(c.label) > 1:
+            c.label = paths[i] if paths.count(paths[i]) == 1 else f"{c.label} ({i + 1})"
+
+
+def level(table: str, f: dict, text: bool = False) -> str | None:
+    """The level of measurement of a field for comparison, or None when it is not compared.
+
+    >>> level("estimates", schema.field("estimates", "value_low"))
+    'ratio'
+    >>> level("estimates", schema.field("estimates", "bound"))
+    'nominal'
+    """
+    name, kind, c = f["name"], f["type"], f.get("constraints", {})
+    if name in LOCATORS or name in schema.primary_key(table):
+        return None
+    if _spans(table) and name == "source_id":
+        return None  # part of the matching key
+    if name in PROSE and not c.get("enum"):
+        return "nominal" if text else None
+    if kind in ("integer", "number"):
+        return "ratio" if c.get("minimum", -1) >= 0 else "interval"
+    if kind == "date":
+        return "interval"
+    return "nominal"
+
+
+def _spans(table: str) -> bool:
+    return {"char_start", "char_end"} <= {f["name"] for f in schema.fields(table)}
+
+
+def _targets(table: str) -> dict[str, list[str]]:
+    """Fields of ``table`` that refer to rows of span-matched tables: field -> target tables."""
+    res, out = schema.resource(table), {}
+    for fk in res["schema"].get("foreignKeys", []):
+        out.setdefault(fk["fields"], []).append(fk["reference"]["resource"])
+    for mk in res.get("x-multiKeys", []):
+        out.setdefault(mk["field"], []).extend(mk["references"])
+    return {k: [t for t in v if _spans(t)] for k, v in out.items() if any(_spans(t) for t in v)}
+
+
+def _quote(row: dict) -> str | None:
+    return next((row[k] for k in SHOW if row.get(k)), None)
+
+
+def _span(row: dict):
+    if row.get("char_start") is None or row.get("char_end") is None:
+        return None
+    return row.get("source_id"), row["char_start"], row["char_end"]
+
+
+def _norm(value, f: dict, text: bool):
+    if value is None or (isinstance(value, list) and not value):
+        return None
+    if isinstance(value, list):
+        return tuple(sorted(str(v) for v in value))
+    if isinstance(value, str) and f["name"] in PROSE:
+        return " ".join(value.split()).casefold()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, (bool, int, float)) else str(value)
+
+
+def _show(value) -> str:
+    if value is None:
+        return EMPTY
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "; ".join(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _match(units: list[_Unit], rows: list[dict], ci: int, table: str, compared: list[dict], text: bool) -> None:
+    """Add coder ``ci``'s rows to the units: by overlapping span (then same id, then most agreeing
+    fields), else by id; rows that match nothing start new units."""
+    pk = schema.primary_key(table)
+    ident = lambda r: tuple(r[k] for k in pk)  # noqa: E731
+    free = set(range(len(units)))
+    todo = set(range(len(rows)))
+    if _spans(table):
+        cands, index = [], {}  # per source: the units' spans sorted by start, and the longest span
+        for ui in free:
+            a = _span(units[ui].rep)
+            if a:
+                index.setdefault(a[0], []).append((a[1], a[2], ui))
+        index = {k: (sorted(v), max(e - s for s, e, _ in v)) for k, v in index.items()}
+        for ri in todo:
+            b = _span(rows[ri])
+            spans, longest = index.get(b[0], ([], 0)) if b else ([], 0)
+            j = bisect.bisect_left(spans, (b[2],)) if b else 0
+            while j > 0 and spans[j - 1][0] > b[1] - longest:  # units starting before b ends, and late enough to reach it
+                j -= 1
+                a, ui = (b[0], spans[j][0], spans[j][1]), spans[j][2]
+                if a[1] < b[2] and b[1] < a[2]:
+                    inter = min(a[2], b[2]) - max(a[1], b[1])
+                    union = max(a[2], b[2]) - min(a[1], b[1])
+                    agree = sum(_norm(units[ui].rep.get(f["name"]), f, text) == _norm(rows[ri].get(f["name"]), f, text)
+                                for f in compared)
+                    cands.append((ident(units[ui].rep) == ident(rows[ri]), inter / union, agree, -ui, -ri))
+        for same, _, _, nui, nri in sorted(cands, reverse=True):
+            if -nui in free and -nri in todo:
+                units[-nui].rows[ci] = -nri
+                free.discard(-nui)
+                todo.discard(-nri)
+    by_id = {}
+    for ui in sorted(free):
+        u = units[ui]
+        by_id.setdefault((u.rep.get("source_id"), ident(u.rep)), ui)
+    for ri in sorted(todo):
+        r = rows[ri]
+        ui = by_id.get((r.get("source_id"), ident(r)))
+        if ui is not None and ui in free and (not _spans(table) or _span(r) is None or _span(units[ui].rep) is None):
+            units[ui].rows[ci] = ri
+            free.discard(ui)
+            todo.discard(ri)
+    if _spans(table) and compared:  # rows without a span (other publications): the same source, most fields alike
+        cands = []
+        for ui in free:
+            for ri in todo:
+                a, b = units[ui].rep, rows[ri]
+                if _span(a) is None and _span(b) is None and a.get("source_id") == b.get("source_id"):
+                    agree = sum(_norm(a.get(f["name"]), f, text) == _norm(b.get(f["name"]), f, text) for f in compared)
+                    if 2 * agree > len(compared):
+                        cands.append((agree, -ui, -ri))
+        for _, nui, nri in sorted(cands, reverse=True):
+            if -nui in free and -nri in todo:
+                units[-nui].rows[ci] = -nri
+                free.discard(-nui)
+                todo.discard(-nri)
+    for ri in sorted(todo):
+        units.append(_Unit("", rows[ri], {ci: ri}))
+
+
+def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | None = None, text: bool = False) -> Comparison:
+    """Compare the extraction in ``ref`` (a data folder, or a dict of tables) with one or more others.
+
+    ``tables`` and ``fields`` restrict what is compared (``fields=[]`` only matches rows);
+    ``text=True`` also compares free-text fields (case and spacing ignored).
+
+    >>> import toolkit
+    >>> c = toolkit.compare(toolkit.data_folder(), toolkit.data_folder())
+    >>> c.summary.filter(table="estimates").select("matched", "missing", "extra").row(0)
+    (16, 0, 0)
+    """
+    if not others:
+        raise ValueError("compare needs a reference and at least one other extraction")
+    coders = [_read(s, i) for i, s in enumerate((ref, *others))]
+    _labels(coders)
+    names = [n for n in schema.table_names() if tables is None or n in tables]
+    unknown = set(tables or ()) - set(schema.table_names())
+    if unknown:
+        raise KeyError(f"no table called {sorted(unknown)}; tables are: {', '.join(schema.table_names())}")
+    plan, units, rows = {}, {}, {}
+    for name in names:
+        compared = [(f, lv) for f in schema.fields(name) if (lv := level(name, f, text))
+                    and (fields is None or f["name"] in fields)]
+        plan[name] = compared
+        units[name] = []
+        rows[name] = [list(c.tables[name].iter_rows(named=True)) if c.tables.get(name) is not None else [] for c in coders]
+        for ci in range(len(coders)):
+            _match(units[name], rows[name][ci], ci, name, [f for f, _ in compared], text)
+        pk = schema.primary_key(name)
+        for u in units[name]:
+            first = min(u.rows)
+            key = ",".join(str(rows[name][first][u.rows[first]][k]) for k in pk)
+            u.key = key if first == 0 else f"{coders[first].label}:{key}"
+    # coders' ids of span-matched rows -> the unit's key (the reference's id when it has the row)
+    idmap = {(n, ci, rows[n][ci][ri][schema.primary_key(n)[0]]): u.key
+             for n in names if _spans(n) for u in units[n] for ci, ri in u.rows.items()}
+    return Comparison(coders, names, plan, units, rows, idmap, text)
+
+
+class Comparison:
+    """The result of :func:`compare`: polars frames ``summary`` (per table and coder), ``fields`` (per
+    field and coder), ``disagreements`` (one row per differing value, missing or extra row, each with
+    file, row and quote) and ``alpha`` (Krippendorff's alpha per field across all coders)."""
+
+    def __init__(self, coders, names, plan, units, rows, idmap, text):
+        self.coders = [c.label for c in coders]
+        self._c, self._names, self._plan, self._units, self._rows = coders, names, plan, units, rows
+        self._idmap, self._text = idmap, text
+        self._build()
+
+    # ------------------------------------------------------------------ values
+    def _value(self, table: str, ci: int, ri: int, f: dict):
+        v = self._rows[table][ci][ri].get(f["name"])
+        targets = _targets(table).get(f["name"])
+        if targets and v is not None:
+            def tr(x):
+                return next((self._idmap[(t, ci, x)] for t in targets if (t, ci, x) in self._idmap), x)
+            v = [tr(x) for x in v] if isinstance(v, list) else tr(v)
+        return _norm(v, f, self._text)
+
+    def _where(self, table: str, ci: int, ri: int) -> dict:
+        c, row = self._c[ci], self._rows[table][ci][ri]
+        fname = schema.resource(table)["path"]
+        pk = schema.primary_key(table)
+        return {"file": str(c.folder / fname) if c.folder is not None else fname, "row": ri + 1,
+                "id": ",".join(str(row[k]) for k in pk), "quote": _quote(row)}
+
+    def _build(self) -> None:
+        summary, per_field, dis = [], [], []
+        for ti, name in enumerate(self._names):
+            plan, units = self._plan[name], self._units[name]
+            order = {id(u): i for i, u in enumerate(units)}
+            for ci in range(1, len(self._c)):
+                both = [u for u in units if 0 in u.rows and ci in u.rows]
+                missing = [u for u in units if 0 in u.rows and ci not in u.rows]
+                extra = [u for u in units if 0 not in u.rows and ci in u.rows]
+                cells = agree = 0
+                for fi, (f, lv) in enumerate(plan):
+                    same = 0
+                    for u in both:
+                        a, b = self._value(name, 0, u.rows[0], f), self._value(name, ci, u.rows[ci], f)
+                        if a == b:
+                            same += 1
+                            continue
+                        ref, mine = self._where(name, 0, u.rows[0]), self._where(name, ci, u.rows[ci])
+                        dis.append(((ti, ci, order[id(u)], fi),
+                                    self._dis(name, ci, "value", f["name"], u.key, ref, mine, _show(a), _show(b))))
+                    per_field.append({"table": name, "field": f["name"], "level": lv, "coder": self.coders[ci],
+                                      "compared": len(both), "agree": same,
+                                      "agreement": same / len(both) if both else None})
+                    cells += len(both)
+                    agree += same
+                for u in missing:
+                    dis.append(((ti, ci, order[id(u)], -1),
+                                self._dis(name, ci, "missing", None, u.key, self._where(name, 0, u.rows[0]), {}, None, None)))
+                for u in extra:
+                    dis.append(((ti, ci, order[id(u)], -1),
+                                self._dis(name, ci, "extra", None, u.key, {}, self._where(name, ci, u.rows[ci]), None, None)))
+                summary.append({"table": name, "coder": self.coders[ci], "reference_rows": len(self._rows[name][0]),
+                                "rows": len(self._rows[name][ci]), "matched": len(both), "missing": len(missing),
+                                "extra": len(extra), "fields": len(plan), "cells": cells, "cells_agree": agree,
+                                "agreement": agree / cells if cells else None})
+        self.summary = pl.DataFrame(summary, schema={
+            "table": pl.String, "coder": pl.String, "reference_rows": pl.Int64, "rows": pl.Int64, "matched": pl.Int64,
+            "missing": pl.Int64, "extra": pl.Int64, "fields": pl.Int64, "cells": pl.Int64, "cells_agree": pl.Int64,
+            "agreement": pl.Float64})
+        self.fields = pl.DataFrame(per_field, schema={
+            "table": pl.String, "field": pl.String, "level": pl.String, "coder": pl.String, "compared": pl.Int64,
+            "agree": pl.Int64, "agreement": pl.Float64})
+        cols = ["table", "coder", "kind", "field", "unit", "ref_file", "ref_row", "ref_id", "ref_quote", "ref_value",
+                "file", "row", "id", "quote", "value"]
+        dis = [d for _, d in sorted(dis, key=lambda x: x[0])]  # table, coder, row, field: as one reads the files
+        self.disagreements = pl.DataFrame(dis, schema={c: pl.Int64 if c in ("row", "ref_row") else pl.String for c in cols})
+
+    def _dis(self, table, ci, kind, fname, unit, ref, mine, a, b) -> dict:
+        return {"table": table, "coder": self.coders[ci], "kind": kind, "field": fname, "unit": unit,
+                "ref_file": ref.get("file"), "ref_row": ref.get("row"), "ref_id": ref.get("id"), "ref_quote": ref.get("quote"),
+                "ref_value": a, "file": mine.get("file"), "row": mine.get("row"), "id": mine.get("id"),
+                "quote": mine.get("quote"), "value": b}
+
+    # ------------------------------------------------------------------ reliability
+    @cached_property
+    def alpha(self) -> pl.DataFrame:
+        """Krippendorff's alpha per table and field across all coders (units = matched rows), with the
+        level of measurement, the number of units coded by two or more coders, and a note when alpha
+        is undefined."""
+        import numpy as np
+        try:
+            import krippendorff
+        except ImportError as e:  # the matching and agreement work without it
+            raise ImportError("Krippendorff's alpha needs the `krippendorff` package: "
+                              "pip install 'nc-fighters-toolkit[compare]'") from e
+        out = []
+        for name in self._names:
+            for f, lv in self._plan[name]:
+                matrix = []
+                for ci in range(len(self._c)):
+                    line = []
+                    for u in self._units[name]:
+                        v = self._value(name, ci, u.rows[ci], f) if ci in u.rows else np.nan
+                        if lv == "nominal" and ci in u.rows:
+                            v = EMPTY if v is None else v
+                        elif v is None:
+                            v = np.nan
+                        elif isinstance(v, str):  # a date, at the interval level
+                            v = date.fromisoformat(v).toordinal()
+                        line.append(v)
+                    matrix.append(line)
+                present = [[not (isinstance(v, float) and np.isnan(v)) for v in line] for line in matrix]
+                pairable = [j for j in range(len(self._units[name])) if sum(p[j] for p in present) >= 2]
+                values = {repr(matrix[i][j]) for j in pairable for i in range(len(matrix)) if present[i][j]}
+                alpha, note = None, ""
+                if not pairable:
+                    note = ("undefined: no row was coded by two coders" if lv == "nominal" else
+                            "undefined: no row has a value from two coders (an empty cell is missing data at this level)")
+                elif len(values) < 2:
+                    note = "undefined: every coder gave the same single value (no variation)"
+                else:
+                    if lv == "nominal":
+                        codes = {}
+                        data = [[codes.setdefault(repr(v), len(codes)) if p else np.nan for v, p in zip(line, pl_)]
+                                for line, pl_ in zip(matrix, present)]
+                    else:
+                        data = matrix
+                    alpha = float(krippendorff.alpha(reliability_data=np.array(data, dtype=float), level_of_measurement=lv))
+                out.append({"table": name, "field": f["name"], "level": lv, "coders": len(self._c),
+                            "units": len(pairable), "alpha": alpha, "note": note})
+        return pl.DataFrame(out, schema={"table": pl.String, "field": pl.String, "level": pl.String, "coders": pl.Int64,
+                                         "units": pl.Int64, "alpha": pl.Float64, "note": pl.String})
+
+    # ------------------------------------------------------------------ reading
+    def sentences(self, limit: int | None = None) -> list[str]:
+        """Every disagreement as one plain sentence naming the file, row, id and quote."""
+        out = []
+        for d in self.disagreements.head(limit).iter_rows(named=True) if limit else self.disagreements.iter_rows(named=True):
+            ref = f"{Path(d['ref_file'] or '').name} row {d['ref_row']}, {d['ref_id']}"
+            mine = f"{d['coder']}/{Path(d['file'] or '').name} row {d['row']} ({d['id']}{_q(d['quote'])})"
+            if d["kind"] == "value":
+                out.append(f"{mine}: {d['field']} is {_say(d['value'])}; the reference ({ref}) has {_say(d['ref_value'])}.")
+            elif d["kind"] == "missing":
+                out.append(f"{d['coder']} has no {d['table']} row for the reference's {ref}{_q(d['ref_quote'])}.")
+            else:
+                out.append(f"{mine} matches no {d['table']} row of the reference.")
+        return out
+
+    def __str__(self) -> str:
+        lines = [f"Reference: {self.coders[0]}; compared: {', '.join(self.coders[1:])}"]
+        for r in self.summary.filter(pl.col("reference_rows") + pl.col("rows") > 0).iter_rows(named=True):
+            pct = "" if r["agreement"] is None else f", {r['agreement']:.0%} of {r['cells']} values agree"
+            lines.append(f"  {r['table']} ({r['coder']}): {r['matched']} matched, {r['missing']} missing, {r['extra']} extra{pct}")
+        n = self.disagreements.height
+        lines.append(f"{n} disagreement(s)" + (":" if n else ""))
+        lines += [f"  - {s}" for s in self.sentences(20)]
+        if n > 20:
+            lines.append(f"  ... and {n - 20} more (see .disagreements)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def print(self, console=None, limit: int = 30) -> None:
+        """A terminal summary with rich: rows per table, alpha per field, the first disagreements."""
+        from rich.console import Console
+        from rich.table import Table
+
+        console = console or Console()
+        t = Table(title=f"Reference {self.coders[0]} vs {', '.join(self.coders[1:])}")
+        for col in ("table", "coder", "ref rows", "rows", "matched", "missing", "extra", "values agree"):
+            t.add_column(col, justify="left" if col in ("table", "coder") else "right")
+        for r in self.summary.filter(pl.col("reference_rows") + pl.col("rows") > 0).iter_rows(named=True):
+            t.add_row(r["table"], r["coder"], str(r["reference_rows"]), str(r["rows"]), str(r["matched"]),
+                      _red(r["missing"]), _red(r["extra"]), "" if r["agreement"] is None else f"{r['agreement']:.0%}")
+        console.print(t)
+        try:
+            alpha = self.alpha
+        except ImportError as e:
+            console.print(f"[yellow]{e}[/]")
+        else:
+            below = alpha.filter(pl.col("alpha") < 1)
+            if below.height:
+                a = Table(title="Krippendorff's alpha across all coders: fields below 1")
+                for col in ("table", "field", "level", "units", "alpha"):
+                    a.add_column(col, justify="right" if col in ("units", "alpha") else "left")
+                for r in below.iter_rows(named=True):
+                    colour = "green" if r["alpha"] >= 0.8 else "yellow" if r["alpha"] >= 0.667 else "red"
+                    a.add_row(r["table"], r["field"], r["level"], str(r["units"]), f"[{colour}]{r['alpha']:.3f}[/]")
+                console.print(a)
+            perfect, undefined = alpha.filter(pl.col("alpha") == 1).height, alpha.filter(pl.col("alpha").is_null()).height
+            console.print(f"Krippendorff's alpha: 1.000 for {perfect} field(s); undefined for {undefined} "
+                          "(no variation, or no value from two coders); levels of measurement in .alpha and the HTML page.")
+        n = self.disagreements.height
+        console.print(f"[bold]{n} disagreement(s)[/]")
+        for s in self.sentences(limit):
+            console.print(f"  - {s}", markup=False, highlight=False)
+        if n > limit:
+            console.print(f"  ... and {n - limit} more")
+
+    def to_html(self, path: str | Path | None = None) -> str:
+        """The comparison as an HTML page in the report's style (written atomically to ``path`` if given)."""
+        from toolkit.comparison.page import page
+
+        text = page(self)
+        if path is not None:
+            path = Path(path)
+            fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        return text
+
+    def _repr_html_(self) -> str:
+        from toolkit.comparison.page import STYLE, body
+
+        return f'{STYLE}<div class="tk-page" style="margin:0;max-width:none">{body(self, limit=30, top=3)}</div>'
+
+
+def _q(quote) -> str:
+    if not quote:
+        return ""
+    quote = " ".join(str(quote).split())
+    return f', "{quote[:57] + "..." if len(quote) > 60 else quote}"'
+
+
+def _say(value: str | None) -> str:
+    if value in (None, EMPTY):
+        return "empty"
+    return value if re.fullmatch(r"-?\d+(\.\d+)?", value) else repr(value)
+
+
+def _red(n: int) -> str:
+    return f"[red]{n}[/]" if n else "0"

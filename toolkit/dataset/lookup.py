@@ -1,0 +1,133 @@
+"""Resolve any name, spelling or abbreviation to its actor or place, forgivingly.
+
+>>> lookup("Dagestan").entity_id == lookup("Daghestan").entity_id == "daghestan"
+True
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from toolkit.dataset.value import Dataset, coerce, describe_source
+
+
+def normalize(name: str) -> str:
+    """Case-, accent-, dash- and spacing-insensitive form: ``'North Ossetia–Alania'`` → ``'north ossetia alania'``."""
+    s = unicodedata.normalize("NFKD", str(name)).casefold()
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = re.sub(r"['’`]s\b", "", s)
+    return " ".join(re.sub(r"[^\w]+", " ", s).split())
+
+
+class UnknownName(LookupError):
+    """No actor or place has this name; ``.suggestions`` holds the closest known names."""
+
+    def __init__(self, name: str, suggestions: list[str], kind: str | None = None, note: str = ""):
+        self.name, self.suggestions = name, suggestions
+        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        hint += f"; {note}" if note else ""
+        super().__init__(f"no {kind or 'actor or place'} called {name!r}{hint}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A resolved actor or place: its id, type, canonical name and full record."""
+
+    entity_id: str
+    entity_type: str
+    name: str
+    record: dict = field(compare=False, repr=False)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in self.record.items())
+        return f"<b>{escape(self.name)}</b> ({escape(self.entity_type)})<table>{rows}</table>"
+
+
+def _index(ds: Dataset) -> dict[str, list[tuple[str, str]]]:
+    index: dict[str, list[tuple[str, str]]] = {}
+
+    def add(name, kind, eid):
+        key = normalize(name)
+        if (kind, eid) not in index.setdefault(key, []):
+            index[key].append((kind, eid))
+
+    for kind, tab, key in (("actor", "actors", "actor_id"), ("place", "places", "place_id")):
+        for r in ds[tab].select(key, "name").iter_rows():
+            add(r[1], kind, r[0])
+            add(r[0], kind, r[0])
+    for r in ds["aliases"].select("alias", "entity_type", "entity_id").iter_rows():
+        add(r[0], str(r[1]), r[2])
+    return index
+
+
+def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = None, *, ds: Dataset | None = None) -> Entity:
+    """The actor or place a name refers to; ``kind='actor'`` or ``'place'`` narrows the search.
+
+    >>> lookup("FSB").name
+    'Federal Security Service (FSB)'
+    >>> lookup("Daghestn")
+    Traceback (most recent call last):
+    ...
+    toolkit.UnknownName: no actor or place called 'Daghestn'; did you mean 'Daghestan' or 'Daghestanis'?
+    >>> lookup("Pyatigorsk", kind="actor")
+    Traceback (most recent call last):
+    ...
+    toolkit.UnknownName: no actor called 'Pyatigorsk'; it is a place: pyatigorsk (pass kind='place')
+    """
+    ds = coerce(ds if ds is not None else data_dir)
+    index = _index(ds)
+    found = index.get(normalize(name), [])
+    hits = [h for h in found if kind in (None, h[0])]
+    if not hits:
+        if found:  # the name exists, as the other kind
+            other = ", ".join(f"{i}" for _, i in found)
+            raise UnknownName(name, [], kind=kind, note=f"it is a {found[0][0]}: {other} (pass kind={found[0][0]!r})")
+        canonical = {(k, i): n for k, tab, key in (("actor", "actors", "actor_id"), ("place", "places", "place_id"))
+                     for i, n in ds[tab].select(key, "name").iter_rows()}
+        import difflib
+
+        close = difflib.get_close_matches(normalize(name), list(index), n=5, cutoff=0.75)
+        suggestions = [canonical[h] for c in close for h in index[c] if kind in (None, h[0]) and h in canonical]
+        raise UnknownName(name, list(dict.fromkeys(suggestions))[:3], kind=kind)
+    if len(hits) > 1:
+        raise LookupError(f"{name!r} is ambiguous: " + ", ".join(f"{k} {i}" for k, i in hits) + "; pass kind='actor' or kind='place'")
+    etype, eid = hits[0]
+    tab, key = ("actors", "actor_id") if etype == "actor" else ("places", "place_id")
+    record = ds[tab].row(by_predicate=pl.col(key) == eid, named=True)
+    return Entity(eid, etype, record["name"], record)
+
+
+def cite(ds: Dataset | None, record_id: str) -> str:
+    """A citation for any fact row by its id: the source (author, title, publisher, date, address) and,
+    for a fact from a text, its paragraph, characters and quote."""
+    from toolkit.core import descriptor as schema
+
+    ds = coerce(ds)
+    with schema.using(ds.descriptor):
+        names = [n for n in schema.table_names() if schema.resource(n).get("x-evidence") and n in ds]
+        keys = {n: schema.primary_key(n)[0] for n in names}
+    for name in names:
+        df = ds[name].filter(pl.col(keys[name]) == record_id)
+        if df.height:
+            r = df.row(0, named=True)
+            src = ds["sources"].filter(pl.col("source_id") == r["source_id"])
+            if src.is_empty():
+                return f"{record_id}: source {r['source_id']!r} is not in the sources table"
+            s = src.row(0, named=True)
+            head = describe_source(s) + (f", {s['url']}" if s["url"] else "")
+            if r["char_start"] is None:
+                return head
+            return head + f", paragraph {r['paragraph']}, characters {r['char_start']}-{r['char_end']}: \"{r['quote']}\""
+    qualified = [i for n in names for i in ds[n][keys[n]].to_list() if isinstance(i, str) and i.endswith(f":{record_id}")]
+    hint = f"; in this corpus it is qualified by source: {', '.join(map(repr, qualified))}" if qualified else ""
+    raise KeyError(f"no fact with id {record_id!r} in {', '.join(names)}{hint}")

@@ -1,0 +1,227 @@
+"""Commands that make or fill a data folder: ``new``, ``locate``, ``mentions``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+def _texts(args) -> dict[str, str]:
+    """source_id -> text for every source of the folder whose text is found (see dataset.find_texts)."""
+    from toolkit.dataset.value import data_folder, find_texts
+    from toolkit.checks.validate import read
+
+    folder = data_folder(args.dir)
+    sources, problems = read("sources", folder)
+    texts, _, notes, more = find_texts(folder, sources, args.text, unused=" (nothing was written)")
+    if problems or more:
+        sys.exit("\n".join(str(p) for p in problems + more))
+    if not texts:
+        sys.exit("no text found: put it in texts/<source_id>.txt or article.txt in the folder, or pass --text PATH\n"
+                 + "\n".join(notes))
+    return texts
+
+
+def _records(text: str) -> list[tuple[list[str], str]]:
+    """Every CSV record of a file with its exact source text (header first), so unchanged rows keep their bytes."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    reader, out, at = csv.reader(lines), [], 0
+    for rec in reader:
+        out.append((rec, "".join(lines[at:reader.line_num])))
+        at = reader.line_num
+    return out
+
+
+def _csv_line(values: list[str], like: str) -> str:
+    """One record written as CSV, ending like the record it replaces (CRLF, LF or nothing at the end of the file)."""
+    end = "\r\n" if like.endswith("\r\n") else "\n" if like.endswith("\n") else ""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=end).writerow(values)
+    return buf.getvalue()
+
+
+def _write_all(files: dict[Path, bytes]) -> None:
+    """Replace several files as one step: every new file is written beside its target first, then all are
+    swapped in; if a swap fails, the files already replaced get their old bytes back. Raises OSError naming
+    the file it could not write."""
+    temps, done, old, path = {}, [], {}, None
+    try:
+        for path, data in files.items():
+            old[path] = path.read_bytes() if path.exists() else None
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            temps[path] = tmp
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if path.exists():
+                os.chmod(tmp, path.stat().st_mode & 0o7777)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+            done.append(path)
+    except OSError as e:
+        for back in done:  # put back what was already replaced
+            if old[back] is not None:
+                back.write_bytes(old[back])
+        raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+    finally:
+        for path, tmp in temps.items():
+            if path not in done and os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+LOCATORS = ("paragraph", "char_start", "char_end")
+
+
+def _locate_table(fname: str, raw: bytes, texts: dict[str, str]) -> tuple[bytes | None, int, list[str]]:
+    """(new bytes or None when nothing changed, rows changed, problems) for one fact table; each row is
+    located in the text of its own source (rows of sources without a text are left as they are)."""
+    from toolkit.core import text as article
+    from toolkit.checks.fileform import Problem, parse, ragged, show
+
+    body, header, problems = parse(fname, raw)
+    if body is None or problems:
+        return None, 0, [str(p) for p in problems]
+    missing = [c for c in ("quote", "source_id", *LOCATORS) if c not in header]
+    if missing:
+        return None, 0, [str(Problem(fname, None, c, "column is missing")) for c in missing]
+    extra = ragged(fname, body, len(header))
+    if extra:
+        return None, 0, [str(p) for p in extra]
+    col = {c: header.index(c) for c in ("quote", "source_id", *LOCATORS)}
+    records, out, changed, failed = _records(body), [], 0, []
+    out.append(records[0][1])
+    for i, (rec, src) in enumerate(records[1:], start=1):
+        cell = lambda c: rec[col[c]] if col[c] < len(rec) else ""  # noqa: E731 (a short row: the rest is empty)
+        quote, para = cell("quote"), cell("paragraph").strip()
+        text = texts.get(cell("source_id")) or (next(iter(texts.values())) if len(texts) == 1 and not cell("source_id") else None)
+        if not quote or text is None:
+            out.append(src)
+            continue
+        if para and not para.isdigit():
+            failed.append(str(Problem(fname, i, "paragraph", f"{show(para)} is not a paragraph number")))
+            continue
+        try:
+            found = article.locate(text, quote, int(para) if para else None)
+        except ValueError as e:
+            failed.append(str(Problem(fname, i, "quote", show(str(e), 200)[1:-1])))
+            continue
+        new = dict(zip(LOCATORS, map(str, found)))
+        if all(cell(c) == v for c, v in new.items()):
+            out.append(src)
+            continue
+        values = rec + [""] * (len(header) - len(rec))
+        for c, v in new.items():
+            values[col[c]] = v
+        out.append(_csv_line(values, src))
+        changed += 1
+    if failed or not changed:
+        return None, changed, failed
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    return bom + "".join(out).encode("utf-8"), changed, []
+
+
+def cmd_locate(args) -> int:
+    """Fill paragraph/char_start/char_end of every fact row from its quote (and paragraph hint).
+
+    Every table is checked first; on any problem nothing is written; otherwise the changed tables are
+    replaced together, each keeping its line endings, and unchanged rows keep their exact bytes.
+    """
+    from toolkit.core import descriptor as schema
+    from toolkit.dataset.shortcuts import data_folder
+
+    texts, folder = _texts(args), data_folder(args.dir)
+    new, failed, changed = {}, [], 0
+    for name in schema.table_names():
+        res = schema.resource(name)
+        if not res.get("x-evidence"):
+            continue
+        path = folder / res["path"]
+        if not path.is_file():
+            failed.append(f"{res['path']}: file is missing from {folder}")
+            continue
+        data, n, problems = _locate_table(res["path"], path.read_bytes(), texts)
+        failed += problems
+        changed += n
+        if data is not None:
+            new[path] = data
+    if failed:
+        print("\n".join(failed) + "\nnothing was written")
+        return 1
+    try:
+        _write_all(new)
+    except OSError as e:
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
+        return 1
+    print(f"located {changed} changed row(s)" + (f" in {', '.join(p.name for p in new)}" if new else "; nothing to write"))
+    return 0
+
+
+def cmd_mentions(args) -> int:
+    """Regenerate mentions.csv from the aliases, the segments and the text (kept as is when nothing changed)."""
+    from toolkit.core import text as article
+    from toolkit.dataset.shortcuts import data_folder
+    from toolkit.checks.validate import read
+
+    texts, folder = _texts(args), data_folder(args.dir)
+    aliases, p1 = read("aliases", folder)
+    segments, p2 = read("segments", folder)
+    if p1 or p2:
+        print("\n".join(str(p) for p in p1 + p2) + "\nnothing was written")
+        return 1
+    found = article.find_all_mentions(texts, aliases, segments)
+    path = folder / "mentions.csv"
+    old = path.read_bytes() if path.is_file() else b""
+    newline = "\r\n" if b"\r\n" in old.split(b"\n", 1)[0] + b"\n" else "\n"
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=newline)
+    w.writerow(found.columns)
+    w.writerows(found.cast({c: str for c in found.columns}).rows())
+    data = (b"\xef\xbb\xbf" if old.startswith(b"\xef\xbb\xbf") else b"") + buf.getvalue().encode("utf-8")
+    summary = f"{found.height} mentions of {found['entity_id'].n_unique()} entities"
+    if data == old:
+        print(f"{path} is up to date ({summary}); nothing written")
+        return 0
+    try:
+        _write_all({path: data})
+    except OSError as e:
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
+        return 1
+    print(f"wrote {summary} to {path}")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from toolkit.dataset.create import new
+
+    folder = new(args.folder, args.text, source_id=args.source_id, title=args.title, author=args.author,
+                 publisher=args.publisher, url=args.url, published=args.published)
+    print(f"created {folder}: every table's header, one source ({folder / 'sources.csv'}), the text in "
+          f"{folder / 'texts'}.\nNext: add rows (see `python -m toolkit dictionary`), then "
+          f"`python -m toolkit locate {folder}`, `python -m toolkit mentions {folder}`, `python -m toolkit validate {folder}`.")
+    return 0
+
+
+def add_parser(sub) -> None:
+    for name, fn, help_ in (
+        ("locate", cmd_locate, "fill the offsets of every fact row from its quote"),
+        ("mentions", cmd_mentions, "regenerate mentions.csv from the aliases and the text"),
+    ):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("dir", nargs="?", default=None, help="data folder (default: the shipped data or $TOOLKIT_DATA_DIR)")
+        sp.add_argument("--text", default=None, help="path to the article's text")
+        sp.set_defaults(fn=fn)
+    p = sub.add_parser("new", help="start a new extraction: a valid, empty dataset around one text")
+    p.add_argument("folder", help="the new data folder (must not exist or be empty)")
+    p.add_argument("--text", required=True, help="the article's text (UTF-8, LF line endings)")
+    p.add_argument("--source-id", default=None, help="id of the article in sources.csv (default: from the file name)")
+    p.add_argument("--title", default=None, help="the article's title (default: its first paragraph)")
+    p.add_argument("--author", default="")
+    p.add_argument("--publisher", default="")
+    p.add_argument("--url", default="")
+    p.add_argument("--published", default="", metavar="YYYY-MM-DD", help="publication day (default: unknown)")
+    p.set_defaults(fn=cmd_new)

@@ -1,0 +1,104 @@
+"""The toolkit's look: an Okabe–Ito palette, an Altair theme, and the title + source line of every view.
+
+Importing ``toolkit.charts`` or ``toolkit.maps`` enables the theme (``use()`` does it again after you
+switched to another one). Colours are also written into each chart's scales, so a view keeps its
+meaning under any theme.
+
+>>> from toolkit.views import theme
+>>> theme.colours(["melikov", "bortnikov"])
+{'melikov': '#E69F00', 'bortnikov': '#56B4E9'}
+"""
+from __future__ import annotations
+
+import colorsys
+import textwrap
+
+import altair as alt
+
+__all__ = ["FONT", "GREY", "INK", "LIGHT", "MORE", "NAME", "PALETTE", "SEQUENTIAL", "colours", "finish", "palette", "use"]
+
+NAME = "toolkit"
+# Okabe & Ito (2008), colour-blind safe; yellow (#F0E442) left out: too faint on white for thin marks.
+PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#000000"]
+# Paul Tol's "muted" scheme, colour-blind safe too: the next nine categories.
+MORE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
+GREY = "#9A9A9A"   # "not stated", "no data"
+LIGHT = "#E4E4E4"  # backgrounds, not-mentioned regions
+INK = "#333333"    # text and neutral marks
+SEQUENTIAL = "blues"  # counts (mentions): a single-hue ramp reads in every colour vision
+FONT = "Liberation Sans, Helvetica, Arial, sans-serif"
+
+
+def palette(n: int) -> list[str]:
+    """``n`` distinct colours, never the grey kept for "not stated": Okabe–Ito, then Tol's muted,
+    then evenly spaced hues (beyond 16 categories colour alone cannot tell them apart; labels must).
+
+    >>> len(set(palette(40))) == 40 and GREY not in palette(40)
+    True
+    """
+    base = PALETTE + MORE
+    extra = n - len(base)
+    hues = [colorsys.hls_to_rgb((i / max(extra, 1) + 0.05) % 1, 0.42 + 0.16 * (i % 2), 0.55) for i in range(max(extra, 0))]
+    return (base + ["#%02X%02X%02X" % tuple(round(c * 255) for c in rgb) for rgb in hues])[:n]
+
+
+def colours(keys, fixed: dict | None = None) -> dict:
+    """Map keys to distinct colours in order; ``fixed`` pins some (e.g. ``{"not stated": GREY}``).
+
+    >>> c = colours([f"claimant {i}" for i in range(9)], fixed={"not stated": GREY})
+    >>> c["claimant 0"], c["claimant 8"] != GREY, len(set(c.values())) == 10
+    ('#E69F00', True, True)
+    """
+    fixed = dict(fixed or {})
+    keys = [k for k in dict.fromkeys(keys) if k not in fixed]
+    return dict(zip(keys, palette(len(keys)))) | {k: v for k, v in fixed.items()}
+
+
+def _config() -> alt.theme.ThemeConfig:
+    label = {"labelFont": FONT, "titleFont": FONT, "labelColor": INK, "titleColor": INK}
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "padding": 12,
+            "view": {"stroke": None, "continuousWidth": 520, "continuousHeight": 320},
+            "title": {"anchor": "start", "fontSize": 16, "fontWeight": "bold", "color": "#111111",
+                      "subtitleFontSize": 11, "subtitleColor": "#555555", "subtitlePadding": 4,
+                      "offset": 10},
+            "axis": {**label, "labelFontSize": 11, "titleFontSize": 12, "gridColor": "#EBEBEB",
+                     "domainColor": "#888888", "tickColor": "#888888", "titleFontWeight": "normal"},
+            "legend": {**label, "labelFontSize": 11, "titleFontSize": 11, "orient": "bottom",
+                       "direction": "horizontal", "columns": 4, "symbolStrokeWidth": 1.5,
+                       "labelLimit": 260},
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 12, "labelColor": INK},
+            "text": {"font": FONT, "fontSize": 11, "color": INK},
+            "range": {"category": PALETTE, "ramp": {"scheme": SEQUENTIAL}},
+            "concat": {"spacing": 24},
+        }
+    }
+
+
+alt.theme.register(NAME, enable=False)(_config)
+
+
+def use() -> str:
+    """Enable the toolkit's Altair theme and its offline renderer (no CDN); returns the theme's name.
+
+    >>> use()
+    'toolkit'
+    """
+    from toolkit.views import embed
+
+    alt.theme.enable(NAME)
+    embed.enable()
+    return NAME
+
+
+def finish(chart, title: str, *notes: str, source: str = ""):
+    """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines.
+
+    >>> finish(alt.Chart().mark_point(), "A title", source="Source: a paper").to_dict()["title"]["subtitle"][-1]
+    'Source: a paper'
+    """
+    lines = [part for n in notes if n for part in textwrap.wrap(n, 130)] + ([source] if source else [])
+    return chart.properties(title=alt.Title(title, subtitle=lines, anchor="start"))
