@@ -57,7 +57,7 @@ def read_table(folders: list[Path], path: str, columns: list[str]) -> pl.DataFra
     mark = first.str.starts_with(MARK).fill_null(False)
     df = df.with_columns(_folder=pl.when(mark).then(first.str.slice(1).cast(pl.Int32)).forward_fill(),
                          _mark=mark)
-    df = df.with_columns(_row=pl.int_range(pl.len()).over("_folder").cast(pl.Int32))
+    df = df.with_columns(_row=pl.int_range(pl.len()).over("_folder").cast(pl.Int32))  # the marker is row 0
     return df.filter(~pl.col("_mark")).drop("_mark")
 
 
@@ -92,7 +92,7 @@ class Checker:
 
     def hit(self, df: pl.DataFrame, mask: pl.Expr, file: str, column: str | None) -> None:
         rows = df.filter(mask.fill_null(False)).select("_folder", "_row")
-        self.problems += [(f, file, r + 1, column) for f, r in rows.iter_rows()]
+        self.problems += [(f, file, r, column) for f, r in rows.iter_rows()]
 
     def pk(self, name: str) -> list[str]:
         pk = self.res[name]["schema"]["primaryKey"]
@@ -339,7 +339,7 @@ class Checker:
         missing = expected.join(have, on=key, how="anti")
         self.problems += [(fi, "mentions.csv", None, None) for fi in missing["_folder"].to_list()]
         extra = have.join(expected, on=key, how="anti")
-        self.problems += [(fi, "mentions.csv", r + 1, "char_start") for fi, r in extra.select("_folder", "_row").iter_rows()]
+        self.problems += [(fi, "mentions.csv", r, "char_start") for fi, r in extra.select("_folder", "_row").iter_rows()]
 
     def run(self) -> list[tuple]:
         self.read()
