@@ -126,3 +126,58 @@ def find_mentions(texts: pl.DataFrame, aliases: pl.DataFrame, segments: pl.DataF
 def python_needed(texts: pl.DataFrame) -> bool:
     """Texts holding the marker character: :func:`find_mentions` cannot cut them (the checks flag it anyway)."""
     return bool(texts["text"].str.contains(MARK, literal=True).any())
+
+
+# --- the checks, with the messages of toolkit.checks.evidence ------------------------------------------
+
+def text_problems(fname: str, df: pl.DataFrame, texts: pl.DataFrame, paras: pl.DataFrame | None = None) -> list:
+    """:func:`toolkit.checks.evidence.check_text` for a table of many sources: rows are looked at only where a
+    query found a span past its text, a quote unlike its slice or a paragraph that does not hold the offset."""
+    from toolkit.checks.fileform import Problem
+
+    cols = set(df.columns)
+    if not {"char_start", "char_end", "source_id"} <= cols or texts.is_empty():
+        return []
+    quote = "quote" if "quote" in cols else "surface" if "surface" in cols else None
+    para = "paragraph" if "paragraph" in cols else "paragraph_start" if "paragraph_start" in cols else None
+    found = spans(df, texts, paras, quote=quote, paragraph=para)
+    bad = found.filter(pl.col("__past") | pl.col("__bad_quote") | (pl.col("__bad_paragraph") if para else False))
+    if bad.is_empty():
+        return []
+    text_of = dict(texts.filter(pl.col("source_id").is_in(bad["source_id"].implode())).iter_rows())
+    problems = []
+    for r in bad.iter_rows(named=True):
+        i, s, e, text = r["__row"] + 1, r["char_start"], r["char_end"], text_of[r["source_id"]]
+        if r["__past"]:
+            problems.append(Problem(fname, i, "char_end", f"{e} is past the end of the text ({len(text)} characters)", kind="text"))
+            continue
+        expect = r.get(quote) if quote else None
+        if expect is not None and text[s:e] != expect:
+            hint = ""
+            at = text.find(expect)
+            if at >= 0:
+                hint = f"; the quote is at {at}-{at + len(expect)} (run `python -m toolkit locate`)"
+            problems.append(Problem(fname, i, quote, f"does not match the text at {s}-{e} ({text[s:e][:40]!r}){hint}", kind="text"))
+        if para and r["__bad_paragraph"]:
+            problems.append(Problem(fname, i, para, f"offset {s} is in paragraph {r['__actual']}, not {r[para]}", kind="text"))
+    return problems
+
+
+def mention_problems(mentions: pl.DataFrame, expected: pl.DataFrame) -> list:
+    """:func:`toolkit.checks.evidence.check_mentions` given the mentions of the texts checked and the
+    occurrences :func:`find_mentions` found; an extra mention's row is its row in ``mentions``."""
+    from toolkit.checks.fileform import Problem, show
+
+    key = ["source_id", "entity_id", "entity_type", "char_start", "char_end"]
+    have = mentions.with_columns(pl.col("source_id").cast(pl.String), pl.col("entity_type").cast(pl.String))
+    problems = []
+    for r in expected.join(have, on=key, how="anti").iter_rows(named=True):
+        problems.append(Problem("mentions.csv", None, None, f"no mention of {show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
+                                f"at {r['char_start']}-{r['char_end']}, paragraph {r['paragraph']}; regenerate with `python -m toolkit mentions`",
+                                kind="mention"))
+    extra = have.with_row_index("__i", offset=1).join(expected.select(key), on=key, how="anti")
+    for r in extra.iter_rows(named=True):
+        problems.append(Problem("mentions.csv", r["__i"], "char_start", f"{show(r['surface'])} at {r['char_start']}-{r['char_end']} "
+                                "is not an alias occurrence in a counted segment; regenerate with `python -m toolkit mentions`",
+                                kind="mention"))
+    return problems
