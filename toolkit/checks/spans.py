@@ -163,16 +163,17 @@ def text_problems(fname: str, df: pl.DataFrame, texts: pl.DataFrame, paras: pl.D
     return problems
 
 
-def mention_problems(mentions: pl.DataFrame, expected: pl.DataFrame) -> list:
+def mention_problems(mentions: pl.DataFrame, expected: pl.DataFrame, file_of: dict | None = None) -> list:
     """:func:`toolkit.checks.evidence.check_mentions` given the mentions of the texts checked and the
-    occurrences :func:`find_mentions` found; an extra mention's row is its row in ``mentions``."""
+    occurrences :func:`find_mentions` found; an extra mention's row is its row in ``mentions``; a missing one
+    names ``file_of[source_id]`` (in a corpus: its folder's mentions.csv)."""
     from toolkit.checks.fileform import Problem, show
 
     key = ["source_id", "entity_id", "entity_type", "char_start", "char_end"]
     have = mentions.with_columns(pl.col("source_id").cast(pl.String), pl.col("entity_type").cast(pl.String))
     problems = []
     for r in expected.join(have, on=key, how="anti").iter_rows(named=True):
-        problems.append(Problem("mentions.csv", None, None, f"no mention of {show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
+        problems.append(Problem((file_of or {}).get(r["source_id"], "mentions.csv"), None, None, f"no mention of {show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
                                 f"at {r['char_start']}-{r['char_end']}, paragraph {r['paragraph']}; regenerate with `python -m toolkit mentions`",
                                 kind="mention"))
     extra = have.with_row_index("__i", offset=1).join(expected.select(key), on=key, how="anti")
