@@ -19,6 +19,7 @@ Folders whose descriptors declare different tables or columns are opened the one
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -164,9 +165,28 @@ def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str]
     return texts, where, of, notes, problems
 
 
-def open_many(folders: list[Path]) -> Dataset | None:
-    """The corpus of ``folders`` (resolved data folders), checked as a whole; None when their descriptors differ
-    (the caller merges them one by one). Raises :class:`~toolkit.DataError` naming every problem of every folder."""
+@dataclass
+class Corpus:
+    """A corpus read and checked but not judged: its merged tables (with ``__folder`` and ``__row``), descriptor,
+    texts and every problem. :func:`open_many` raises on the problems; the engines' checks start from here."""
+
+    tables: dict[str, pl.DataFrame]
+    descriptor: Descriptor
+    texts: dict[str, str]
+    text_paths: dict[str, Path]
+    notes: list[str]
+    problems: list[Problem]
+    folders: list[Path]
+
+    def provenance(self) -> dict[str, pl.DataFrame]:
+        """The tables with ``_folder`` (the folder's name) and ``_row`` (the row in its file) instead of indices."""
+        names = pl.Series([f.name for f in self.folders], dtype=pl.String)
+        return {n: df.with_columns(_folder=names.gather(df["__folder"]), _row=pl.col("__row")).drop(HIDDEN)
+                for n, df in self.tables.items()}
+
+
+def read_corpus(folders: list[Path]) -> Corpus | None:
+    """Read, merge and check ``folders`` (resolved data folders); None when their descriptors differ."""
     descs, dproblems = descriptors(folders)
     desc = one_schema(descs)
     if desc is None:
@@ -183,10 +203,19 @@ def open_many(folders: list[Path]) -> Dataset | None:
                          description=f"A corpus of {len(folders)} datasets, opened together: "
                          + "; ".join(titles[:6]) + (" ..." if len(titles) > 6 else "") + ".")
     problems += check_corpus(cdesc, merged, texts, text_folder, flawed, labels)
-    if problems:
-        raise DataError(problems, Path(corpus_label(folders)))
-    return Dataset({n: df.drop(HIDDEN) for n, df in merged.items()}, cdesc, texts, folders=tuple(folders),
-                   text_paths=text_paths, notes=notes)
+    return Corpus(merged, cdesc, texts, text_paths, notes, problems, list(folders))
+
+
+def open_many(folders: list[Path]) -> Dataset | None:
+    """The corpus of ``folders`` as a checked Dataset; None when their descriptors differ (the caller merges
+    them one by one). Raises :class:`~toolkit.DataError` naming every problem of every folder."""
+    c = read_corpus(folders)
+    if c is None:
+        return None
+    if c.problems:
+        raise DataError(c.problems, Path(corpus_label(folders)))
+    return Dataset({n: df.drop(HIDDEN) for n, df in c.tables.items()}, c.descriptor, c.texts, folders=tuple(folders),
+                   text_paths=c.text_paths, notes=c.notes)
 
 
 def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[str, str], text_folder: dict[str, int],
