@@ -1,15 +1,16 @@
 """A corpus as hive-partitioned Parquet (one partition per source), for engines that read it as it is.
 
-    out/estimates/source_id=a00001/00000000.parquet     every table with a source_id, one folder per source
+    out/estimates/_source=a00001/00000000.parquet       every table with a source_id, one folder per source
     out/places/00000000.parquet                         tables without one, in one piece
-    out/texts/source_id=a00001/00000000.parquet         each text (column ``text``)
+    out/texts/_source=a00001/00000000.parquet           each text (columns ``source_id``, ``text``)
     out/datapackage.json, out/schema.duckdb.sql, out/schema.spark.sql
 
 Spark (``spark.read.parquet("out/estimates")``), DuckDB (``read_parquet('out/estimates/**/*.parquet',
 hive_partitioning = true)``) or a warehouse's external tables read it directly; the descriptor is translated to
-each engine's ``CREATE TABLE`` (sqlglot). Partition values are strings: tell the reader not to guess their
-type (Spark: ``spark.sql.sources.partitionColumnTypeInference.enabled=false``; DuckDB: ``hive_types_autocast =
-false``). When the tables carry ``_folder`` and ``_row`` (where each row came from), the checks of
+each engine's ``CREATE TABLE`` (sqlglot). The partition column ``_source`` is a copy of ``source_id`` (which stays
+in the files, typed; rows without one, such as an alias for every source, are in ``_source=_shared``); read it
+as a string (Spark: ``spark.sql.sources.partitionColumnTypeInference.enabled=false``; DuckDB:
+``hive_types_autocast = false``). When the tables carry ``_folder`` and ``_row`` (where each row came from), the checks of
 :mod:`toolkit.checks.sql` name the file, row and column of each problem.
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-PARTITION = "source_id"
+PARTITION = "_source"
 _SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
               "list": "VARCHAR[]"}
 
@@ -42,8 +43,8 @@ def ddl(desc, dialect: str = "duckdb") -> str:
 
 def _write(df: pl.DataFrame, where: Path) -> None:
     df = df.with_columns(pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, (pl.Enum, pl.Categorical)))
-    if PARTITION in df.columns and not df.is_empty():
-        df.with_columns(pl.col(PARTITION).cast(pl.String).fill_null("__HIVE_DEFAULT_PARTITION__")).write_parquet(
+    if "source_id" in df.columns and not df.is_empty():
+        df.with_columns(pl.col("source_id").cast(pl.String).fill_null("_shared").alias(PARTITION)).write_parquet(
             where, partition_by=PARTITION)
     else:
         where.mkdir(parents=True, exist_ok=True)
@@ -56,8 +57,8 @@ def write(tables: dict[str, pl.DataFrame], desc, texts: dict[str, str], out: str
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         _write(df, out / name)
-    _write(pl.DataFrame({PARTITION: list(texts), "text": list(texts.values())},
-                        schema={PARTITION: pl.String, "text": pl.String}), out / "texts")
+    _write(pl.DataFrame({"source_id": list(texts), "text": list(texts.values())},
+                        schema={"source_id": pl.String, "text": pl.String}), out / "texts")
     (out / "datapackage.json").write_text(json.dumps(desc.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
     for dialect in ("duckdb", "spark"):
         try:
