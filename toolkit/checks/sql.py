@@ -132,3 +132,52 @@ def run(desc, execute, dialect: str = "duckdb") -> set[tuple]:
         for folder, row in execute(transpile(c.sql, dialect)):
             found.add((folder, c.file, row, c.column))
     return found
+
+
+def views(engine: str, where) -> object:
+    """A connection to ``engine`` (``duckdb`` or ``spark``, local) with every table of a
+    :mod:`toolkit.formats.partitioned` folder as a view; returns a function running one query."""
+    from pathlib import Path
+
+    from toolkit.core.descriptor import Descriptor
+
+    where = Path(where)
+    desc = Descriptor.load(where / "datapackage.json")
+    names = [*desc.table_names(), TEXTS]
+    if engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect()
+        for name in names:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{where / name}/**/*.parquet', "
+                        "hive_partitioning = true, hive_types_autocast = false)")
+        return desc, lambda q: con.execute(q).fetchall()
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        spark = (SparkSession.builder.master("local[*]").appName("toolkit-checks").config("spark.ui.enabled", "false")
+                 .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false").getOrCreate())
+        for name in names:
+            spark.read.parquet(str(where / name)).createOrReplaceTempView(name)
+        return desc, lambda q: [tuple(r) for r in spark.sql(q).collect()]
+    raise ValueError(f"engine {engine!r}: duckdb or spark")
+
+
+def main(argv=None) -> int:
+    """``python -m toolkit.checks.sql FOLDER --engine duckdb|spark``: the SQL checks of a partitioned corpus."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("folder", help="a folder written by `python -m toolkit.formats.partitioned`")
+    ap.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
+    args = ap.parse_args(argv)
+    desc, execute = views(args.engine, args.folder)
+    found = sorted(run(desc, execute, "spark" if args.engine == "spark" else "duckdb"), key=str)
+    for folder, file, row, column in found:
+        print(f"{folder}/{file} row {row}, column {column}")
+    print(f"{len(found)} problem(s)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

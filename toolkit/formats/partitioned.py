@@ -66,3 +66,26 @@ def write(tables: dict[str, pl.DataFrame], desc, texts: dict[str, str], out: str
         except ImportError:  # sqlglot is optional (the `scale` extra): the DuckDB schema needs none
             pass
     return out
+
+
+def main(argv=None) -> int:
+    """``python -m toolkit.formats.partitioned OUT FOLDER...``: a corpus of folders as hive-partitioned Parquet,
+    every row with ``_folder`` and ``_row`` (problems are not fixed here: the engines' checks name them)."""
+    import argparse
+
+    from toolkit.dataset.many import read_corpus
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("out")
+    ap.add_argument("folders", nargs="+")
+    args = ap.parse_args(argv)
+    corpus = read_corpus([Path(f).resolve() for f in args.folders])
+    if corpus is None:
+        raise SystemExit("the folders declare different tables: open them with toolkit.open and write ds.to_parquet")
+    write(corpus.provenance(), corpus.descriptor, corpus.texts, args.out)
+    print(f"{args.out}: {len(args.folders)} folders, {len(corpus.problems)} problem(s) found while reading")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
