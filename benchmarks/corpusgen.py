@@ -241,7 +241,7 @@ def generate(root: Path, n: int, *, broken_every: int = 50, seed: int = 25) -> d
     for i in range(1, n + 1):
         t = temps[0] if len(temps) == 1 or rng.random() < 0.6 else temps[1]
         sid = f"a{i:05d}"
-        fault = FAULTS[(i // broken_every) % len(FAULTS)] if broken_every and i % broken_every == 7 else None
+        fault = FAULTS[(i // broken_every) % len(FAULTS)] if broken_every and i % broken_every == 7 % broken_every else None
         folder = root / sid
         for file, row, col in make_folder(folder, t, sid, rng, fault):
             broken.append((sid, file, row, col))

@@ -70,7 +70,7 @@ def _engine_corpus(broken, tmp_path):
     from toolkit.dataset.many import read_corpus
     from toolkit.formats import partitioned
 
-    corpus = read_corpus([f.resolve() for f in broken["folders"]])
+    corpus = read_corpus([f.resolve() for f in broken["folders"]], keep_rows=True)
     out = partitioned.write(corpus.provenance(), corpus.descriptor, corpus.texts, tmp_path / "hive")
     covered = {(c.file, c.column) for c in sql.checks(corpus.descriptor)}
     expected = {_where(p) for p in corpus.problems if p.kind in ("reference", "rule", "text", "key")

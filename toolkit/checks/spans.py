@@ -67,6 +67,20 @@ def spans(df: pl.DataFrame, texts: pl.DataFrame, paras: pl.DataFrame | None = No
     return out.sort("__row")
 
 
+class TextFrames:
+    """The texts of a dataset as a frame, and their paragraphs (made once, when first asked for)."""
+
+    def __init__(self, texts: dict[str, str]):
+        self.texts = texts_frame(texts)
+        self._paragraphs = None
+
+    @property
+    def paragraphs(self) -> pl.DataFrame:
+        if self._paragraphs is None:
+            self._paragraphs = paragraphs(self.texts)
+        return self._paragraphs
+
+
 _SCHEMA = {"source_id": pl.String, "entity_id": pl.String, "entity_type": pl.String, "surface": pl.String,
            "paragraph": pl.Int64, "char_start": pl.Int64, "char_end": pl.Int64}
 

@@ -95,7 +95,7 @@ def checks(desc) -> list[Check]:
                 rules.append((f"{a} >= {b} + {gap}", b))
         if res.get("x-evidence"):
             rules += [(f"source_id IN ({articles}) AND {c} IS NULL", c) for c in ("paragraph", "char_start", "char_end", "quote")]
-            rules.append((f"SIZE(REGEXP_EXTRACT_ALL(quote, '\\S+')) > {limit}", "quote"))
+            rules.append((f"ARRAY_LENGTH(REGEXP_EXTRACT_ALL(quote, '\\S+')) > {limit}", "quote"))
         out += [Check(file, col, "rule", f"SELECT _folder, _row FROM {name} WHERE {cond}") for cond, col in rules]
         if {"char_start", "char_end", "source_id"} <= cols:
             quote = "quote" if "quote" in cols else "surface" if "surface" in cols else None

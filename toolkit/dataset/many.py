@@ -177,16 +177,19 @@ class Corpus:
     notes: list[str]
     problems: list[Problem]
     folders: list[Path]
+    rows: dict[str, pl.DataFrame] | None = None  # every folder's rows as read, before merging (keep_rows=True)
 
     def provenance(self) -> dict[str, pl.DataFrame]:
-        """The tables with ``_folder`` (the folder's name) and ``_row`` (the row in its file) instead of indices."""
+        """Every folder's rows as read (not merged: a row twice in a file is there twice), with ``_folder`` (the
+        folder's name) and ``_row`` (the row in its file): what an engine's checks see."""
         names = pl.Series([f.name for f in self.folders], dtype=pl.String)
         return {n: df.with_columns(_folder=names.gather(df["__folder"]), _row=pl.col("__row")).drop(HIDDEN)
-                for n, df in self.tables.items()}
+                for n, df in (self.rows or self.tables).items()}
 
 
-def read_corpus(folders: list[Path]) -> Corpus | None:
-    """Read, merge and check ``folders`` (resolved data folders); None when their descriptors differ."""
+def read_corpus(folders: list[Path], keep_rows: bool = False) -> Corpus | None:
+    """Read, merge and check ``folders`` (resolved data folders); None when their descriptors differ.
+    ``keep_rows``: keep every folder's rows as read too (for :meth:`Corpus.provenance`)."""
     descs, dproblems = descriptors(folders)
     desc = one_schema(descs)
     if desc is None:
@@ -203,7 +206,7 @@ def read_corpus(folders: list[Path]) -> Corpus | None:
                          description=f"A corpus of {len(folders)} datasets, opened together: "
                          + "; ".join(titles[:6]) + (" ..." if len(titles) > 6 else "") + ".")
     problems += check_corpus(cdesc, merged, texts, text_folder, flawed, labels)
-    return Corpus(merged, cdesc, texts, text_paths, notes, problems, list(folders))
+    return Corpus(merged, cdesc, texts, text_paths, notes, problems, list(folders), tables if keep_rows else None)
 
 
 def open_many(folders: list[Path]) -> Dataset | None:

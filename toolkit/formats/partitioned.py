@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     ap.add_argument("out")
     ap.add_argument("folders", nargs="+")
     args = ap.parse_args(argv)
-    corpus = read_corpus([Path(f).resolve() for f in args.folders])
+    corpus = read_corpus([Path(f).resolve() for f in args.folders], keep_rows=True)
     if corpus is None:
         raise SystemExit("the folders declare different tables: open them with toolkit.open and write ds.to_parquet")
     write(corpus.provenance(), corpus.descriptor, corpus.texts, args.out)
