@@ -50,7 +50,7 @@ def corpus_label(folders: list[Path]) -> str:
 
 def descriptors(folders: list[Path]) -> tuple[list[Descriptor | None], list[list[Problem]]]:
     """Each folder's descriptor (each distinct file parsed once) and its problems."""
-    raws = scan.read_bytes([f / FILE for f in folders])
+    raws = scan.read_bytes([f"{f}/{FILE}" for f in folders])  # strings: 10,000 Paths cost 0.1 s
     parse = scan.Descriptors(lambda raw, folder: descriptor_of(folder))
     per = [parse(raw, f) for raw, f in zip(raws, folders)]
     return [d for d, _ in per], [list(p) for _, p in per]
@@ -98,7 +98,7 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str]) -> tup
     tables, problems, flawed, notes = {}, [], set(), []
     for name in desc.table_names():
         path, absent = desc.path(name), desc.resource(name).get("x-absent")
-        raws = scan.read_bytes([f / path for f in folders])
+        raws = scan.read_bytes([f"{f}/{path}" for f in folders])
         df, alone = scan.concat(raws, desc.columns(name))
         parts = []
         if df is not None:
@@ -131,11 +131,10 @@ def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str]
     rows = sources.select("__folder", pl.col("source_id").cast(pl.String), pl.col("kind").cast(pl.String),
                           (pl.col("text_sha256") if "text_sha256" in sources.columns else pl.lit(None, pl.String)).alias("want"))
     rows = rows.filter(pl.col("source_id").is_not_null()).rows()
-    paths = [folders[i] / TEXTS / f"{sid}.txt" for i, sid, _, _ in rows]
-    raws = scan.read_bytes(paths)
+    raws = scan.read_bytes([f"{folders[i]}/{TEXTS}/{sid}.txt" for i, sid, _, _ in rows])
     texts, where, of, notes, problems, slow = {}, {}, {}, [], [], set()
     fast = []
-    for (i, sid, kind, want), path, raw in zip(rows, paths, raws):
+    for (i, sid, kind, want), raw in zip(rows, raws):
         text = None
         if raw is not None:
             try:
@@ -147,10 +146,11 @@ def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str]
         if text is None or article.form_problem(text):
             slow.add(i)
             continue
-        fast.append((i, sid, want, path, text))
-    for i, sid, want, path, text in fast:
+        fast.append((i, sid, want, text))
+    for i, sid, want, text in fast:
         if i in slow:
             continue
+        path = folders[i] / TEXTS / f"{sid}.txt"
         if want and hashlib.sha256(text.encode("utf-8")).hexdigest() != want:
             notes.append(f"{path} differs from the text {sid} was extracted from (sources.text_sha256)")
         texts[sid], where[sid], of[sid] = text, path, i
