@@ -154,6 +154,7 @@ def main(argv=None) -> int:
     ap.add_argument("--copies", type=int, default=10_000, help="one folder of this many copies (0: skip)")
     ap.add_argument("--sides", default="toolkit,duckdb,polars", help="which checkers to run")
     ap.add_argument("--no-parquet", action="store_true", help="skip to_parquet and reopening it")
+    ap.add_argument("--no-warm", action="store_true", help="skip opening the folders a second time")
     ap.add_argument("--timeout", type=float, default=900, help="stop a step after this many seconds")
     ap.add_argument("--tmp", type=Path, default=None, help="where to write the corpora (default: a new folder in /tmp)")
     ap.add_argument("--profile", type=Path, default=None, help="write a pyinstrument profile of each toolkit step here")
@@ -212,7 +213,7 @@ def main(argv=None) -> int:
                 work = tmp / "work" / "parquet"
                 cache = Path(tempfile.mkdtemp(dir=tmp, prefix="cache-"))
                 extra = {}
-                for step in ("to_parquet", "open parquet", "open again (warm cache)"):
+                for step in ("to_parquet", "open parquet", *(() if args.no_warm else ("open again (warm cache)",))):
                     if step == "open again (warm cache)":  # a first open fills the cache; the figure is the second
                         run_step("toolkit", clean, work, cache=cache, timeout=args.timeout)
                     r = run_step(step, clean, work, cache=cache, timeout=args.timeout,
