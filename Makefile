@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 ARTICLE ?= ../shared/article/article.txt
 
-.PHONY: setup report test check lab lab-student exercises bench validate chromium clean
+.PHONY: setup report test check lab lab-student exercises bench bench-draft validate chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -57,6 +57,9 @@ exercises: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-draft: $(STAMP)
+	$(BIN)/python benchmarks/draft.py
 
 validate: $(STAMP)
 	$(BIN)/python -m toolkit validate --text $(ARTICLE)

@@ -37,6 +37,8 @@ WRONG = {
                    "Colour encodes mentions as nominal data"),
     "06-extraction": ("q2", '"bound": "upper", "qualifier": "as many as"', '"bound": "lower", "qualifier": "as many as"',
                       "a lower bound needs value_low"),
+    "07-review-draft": ("q1", 'fix("estimates", wrong_claimant_id, claimant_id="kavkaz_rights_watch")',
+                        'fix("estimates", wrong_claimant_id, claimant_id="interior_ministry")', "A wrong claimant is left"),
 }
 
 

@@ -12,7 +12,7 @@ import sys
 # each module registers its own sub-commands with add_parser(sub)
 COMMANDS = ("toolkit.tools.cli.data", "toolkit.tools.cli.authoring", "toolkit.tools.cli.exporting",
             "toolkit.tools.cli.comparing", "toolkit.tools.site.report", "toolkit.tools.classroom.exercises",
-            "toolkit.tools.classroom.gradebook")
+            "toolkit.tools.classroom.gradebook", "toolkit.tools.cli.drafting")
 
 
 def main(argv=None) -> int:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit import __version__
+from toolkit.core.descriptor import Descriptor
 from toolkit.views import embed
 from toolkit.tools.site import pages
 from toolkit.tools.site import runner
@@ -204,7 +205,8 @@ def _dictionary_page(footer: str, ds=None) -> str:
             f"<td>{'yes' if d['required'] else ''}</td>"
             f"<td>{esc(('open: ' if d['vocabulary'] == 'open' else '') + d['allowed'])}</td>"
             f"<td>{esc(d['description'])}</td></tr>" for d in dictionary.filter(table=name).iter_rows(named=True))
-        parts.append(f'<h2 id="{esc(name)}">{esc(str(r.get("title", name)))} <small><code>ds[{esc(repr(name))}]</code></small></h2>'
+        load = f"load_{name}()" if Descriptor.shipped().has_table(name) else f"ds[{name!r}]"  # a shortcut exists
+        parts.append(f'<h2 id="{esc(name)}">{esc(str(r.get("title", name)))} <small><code>{esc(load)}</code></small></h2>'
                      f"<p>{esc(str(r.get('description', '')))} Primary key: <code>{esc(', '.join(desc.primary_key(name)))}</code>.</p>"
                      f"<table><tr><th>column</th><th>type</th><th>required</th><th>allowed values</th><th>meaning</th></tr>{rows}</table>")
     return _shell("Data dictionary", "".join(parts), footer)
