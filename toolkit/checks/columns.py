@@ -216,6 +216,19 @@ def check_columns(desc: Descriptor, name: str, fname: str, df: pl.DataFrame, tex
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
     if problems:
         return None, problems
+    typed_df, more = check_frame(desc, name, df, text)
+    return typed_df, problems + more
+
+
+def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group: str | None = None
+                ) -> tuple[pl.DataFrame, list[Problem]]:
+    """Type one table's values (all strings, as read) and check each against its field: (the typed table, its
+    problems, rows counted in ``df``). ``text``: the file's text (a file without an odd character skips the
+    checks for them). ``group``: a column of ``df`` (a corpus's folder) within which values must be unique;
+    columns ``df`` has beyond the declared ones are kept as they are."""
+    fname, problems = desc.resource(name)["path"], []
+    dup = (lambda e: e.is_duplicated().over(group)) if group else (lambda e: e.is_duplicated())  # noqa: E731
+    declared = desc.fields(name)
     keys, strict = _key_columns(desc, name)
     odd_in_file = text is None or _any_odd(text)
     # every column's typed values and every check's mask in one polars query; checks of the form of the values
@@ -250,7 +263,7 @@ def check_columns(desc: Descriptor, name: str, fname: str, df: pl.DataFrame, tex
         if "maxLength" in c:
             checks.append((f, "maxLength", (col.str.len_chars() > c["maxLength"]).fill_null(False)))
         if c.get("unique"):
-            checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
+            checks.append((f, "unique", dup(typed) & typed.is_not_null()))
         typed_cols.append(typed.alias(fname_))
         typed_of[fname_] = typed
     coarse = [([(f, "id_char" if f["name"] in strict else "space") for f in ids], _joined(ids).str.contains(ROUGH_ID)),
@@ -262,7 +275,7 @@ def check_columns(desc: Descriptor, name: str, fname: str, df: pl.DataFrame, tex
         key = pl.struct(*(typed_of[k].alias(k) for k in pk)) if len(pk) > 1 else typed_of[pk[0]]
         needed = [k for k in pk if desc.field(name, k).get("constraints", {}).get("required")] or pk
         # an optional key column (aliases' source_id scope) may be empty; two empty ones are the same key
-        checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in needed)))
+        checks.append((None, "primary key", dup(key) & pl.all_horizontal(typed_of[k].is_not_null() for k in needed)))
     extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
     # Series for extra columns: a name like "*" is no pattern
     marks = [f"\x00check{i}" for i in range(len(checks) + len(coarse))]
@@ -290,6 +303,6 @@ def check_columns(desc: Descriptor, name: str, fname: str, df: pl.DataFrame, tex
                                  tuple(typed_df.row(r - 1, named=True)[k] for k in pk), []).append(r)
             for value, same in where.items():
                 for r in same:
-                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {show(value)}" + _also(same, r)))
+                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {show(value)}" + _also(same, r), kind="key"))
     problems.sort(key=lambda p: (p.row or 0))
     return typed_df, problems
