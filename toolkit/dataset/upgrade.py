@@ -28,6 +28,7 @@ from pathlib import Path
 
 from toolkit.checks.columns import slug
 from toolkit.core.descriptor import FILE, Descriptor, is_open
+from toolkit.core.problems import ToolkitError
 
 __all__ = ["CURRENT", "upgrade", "schema_of", "version_problem", "UpgradeError"]
 
@@ -46,7 +47,7 @@ ADDED = {
 _ARTICLE_META = ("name", "title", "description", "version", "licenses", "x-view", "sources", "contributors")
 
 
-class UpgradeError(ValueError):
+class UpgradeError(ToolkitError, ValueError):
     """A folder that cannot be upgraded; the message names the file (and row or column)."""
 
 

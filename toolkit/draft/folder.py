@@ -97,6 +97,9 @@ def write(d, out: Path) -> Path:
         for sid, text in d.texts.items():
             (tmp / "texts" / f"{sid}.txt").write_text(text, encoding="utf-8")
         (tmp / "review.html").write_text(page(d), encoding="utf-8")
+        from toolkit.core.files import by_umask
+
+        by_umask(tmp, directory=True)  # mkdtemp's folder is private; a draft is as any folder the user makes
         if out.exists():
             old = out.with_name(f".{out.name}.old-{next(tempfile._get_candidate_names())}")
             out.rename(old)

@@ -28,7 +28,10 @@ def cmd_upgrade(args) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("upgrade", help="write a copy of a folder made with an earlier schema in the current one")
+    p = sub.add_parser("upgrade", help="write a copy of a folder made with an earlier schema in the current one",
+                       description="Copies DIR (never changed) into --out, a new folder, with its tables and "
+                       "datapackage.json moved to the toolkit's current schema, lists each change, then validates "
+                       "the copy (exit 1 when it has problems to fix).")
     p.add_argument("dir", help="the data folder to upgrade (never changed)")
     p.add_argument("--out", required=True, help="the new folder (must not exist)")
     p.set_defaults(fn=cmd_upgrade)
