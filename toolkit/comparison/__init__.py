@@ -27,9 +27,7 @@ missing data at the other levels.
 from __future__ import annotations
 
 import bisect
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -38,6 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core import descriptor as schema
+from toolkit.core.output import write_file
 
 LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
 PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
@@ -447,16 +446,17 @@ class Comparison:
             console.print(f"  ... and {n - limit} more")
 
     def to_html(self, path: str | Path | None = None) -> str:
-        """The comparison as an HTML page in the report's style (written atomically to ``path`` if given)."""
+        """The comparison as an HTML page in the report's style, written to ``path`` if given.
+
+        The page is written beside ``path`` and moved into place when complete; a ``path`` inside a
+        compared data folder, or one that is a folder, FIFO or device, is refused
+        (:class:`~toolkit.core.output.OutputError`, naming it).
+        """
         from toolkit.comparison.page import page
 
         text = page(self)
         if path is not None:
-            path = Path(path)
-            fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
+            write_file(path, text, inputs=[c.folder for c in self._c if c.folder is not None])
         return text
 
     def _repr_html_(self) -> str:

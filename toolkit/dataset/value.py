@@ -24,10 +24,11 @@ import polars as pl
 from toolkit.core import text as article
 from toolkit.core import descriptor as schema
 from toolkit.checks.validate import DataError, Problem, Report, check_tables, read_all
+from toolkit.dataset import parquet
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data"
 TEXTS = "texts"  # texts/<source_id>.txt inside a data folder
-PARQUET_FORMAT = "toolkit-parquet"
+PARQUET_FORMAT = parquet.FORMAT
 _KEEP = 16  # checked datasets kept on disk
 _cache: dict = {}
 
@@ -143,26 +144,16 @@ def _stamp(folder: Path) -> tuple:
     return tuple(out) + (env,)
 
 
-def _read_parquet(folder: Path, desc: dict) -> tuple[dict, dict]:
-    tables = {}
-    with schema.using(desc):
-        for name in schema.table_names():
-            df = pl.read_parquet(folder / f"{name}.parquet")
-            tables[name] = df.cast(dict(schema.polars_schema(name)))
-    texts = {p.stem: article.read_text(p) for p in sorted((folder / TEXTS).glob("*.txt"))}
-    return tables, texts
-
-
 def read_folder(path: str | Path | None = None, text_path: str | Path | None = None) -> tuple[Dataset, list[Problem]]:
     """Read and check one folder: (the dataset, every problem). Nothing is written."""
     folder = data_folder(path)
     desc, problems = descriptor_of(folder)
     notes: list[str] = []
-    if desc.get("x-format") == PARQUET_FORMAT:
-        tables, texts = _read_parquet(folder, desc)
-        return Dataset(tables, desc, texts, folders=(folder,), notes=["read from Parquet (checked when written)"]), problems
     with schema.using(desc):
-        tables, more = read_all(folder)
+        if desc.get("x-format") == PARQUET_FORMAT:  # written by to_parquet / export --format parquet
+            tables, more, notes = parquet.read_tables(folder, desc)
+        else:
+            tables, more = read_all(folder)
         absent = {r["path"]: r["name"] for r in desc["resources"] if r.get("x-absent")}
         for path, name in absent.items():
             if tables.get(name) is None and not (folder / path).exists():
@@ -454,38 +445,13 @@ class Dataset:
             return schema.dictionary()
 
     def to_parquet(self, out: str | Path) -> Path:
-        """Write every table as Parquet plus the descriptor and texts; ``toolkit.open(out)`` reads it back.
+        """Write every table as Parquet plus the descriptor (and the texts their licence lets be copied);
+        ``toolkit.open(out)`` reads it back and checks it. See :mod:`toolkit.dataset.parquet`.
 
-        Written into a temporary folder first and moved into place, so a failed write leaves nothing.
+        Written beside ``out`` and moved into place when complete; ``out`` must be new, empty or an
+        earlier export (never the data folder, ``.`` or a parent of the working folder).
         """
-        import shutil
-        import tempfile
-
-        out = Path(out)
-        if out.exists() and any(out.iterdir()) and not (out / "datapackage.json").is_file():
-            raise FileExistsError(f"{out} exists and is not a toolkit Parquet folder; choose an empty or new folder")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-        try:
-            desc = json.loads(json.dumps(self.descriptor))
-            desc["x-format"] = PARQUET_FORMAT
-            for res in desc["resources"]:
-                res["path"], res["format"] = f"{res['name']}.parquet", "parquet"
-                res.pop("encoding", None)
-                self._tables[res["name"]].write_parquet(tmp / res["path"])
-            (tmp / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
-            if self.texts:
-                (tmp / TEXTS).mkdir()
-                for sid, t in self.texts.items():
-                    with (tmp / TEXTS / f"{sid}.txt").open("w", encoding="utf-8", newline="") as fh:
-                        fh.write(t)
-            if out.exists():
-                shutil.rmtree(out)
-            tmp.rename(out)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        return out
+        return parquet.write(self, out)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {df.height}" for n, df in self._tables.items())
