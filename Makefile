@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 ARTICLE ?= ../shared/article/article.txt
 
-.PHONY: setup report test lab lab-student exercises bench validate chromium clean
+.PHONY: setup report test check lab lab-student exercises bench bench-draft validate chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ report: setup
 test: setup chromium
 	$(BIN)/python -m pytest
 
+# The quick tier while working: the library's unit tests (no Chromium, no report or notebook runs), well under 90 s.
+check: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not tools"
+
 # CurveZMQ-encrypted kernel sockets (no "running over TCP without encryption" warning); --allow-root in containers
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ --KernelManager.transport_encryption=auto $$([ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -49,6 +53,9 @@ exercises: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-draft: $(STAMP)
+	$(BIN)/python benchmarks/draft.py
 
 validate: $(STAMP)
 	$(BIN)/python -m toolkit validate --text $(ARTICLE)

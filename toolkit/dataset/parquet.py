@@ -27,9 +27,8 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.checks.fileform import Problem
-from toolkit.core import descriptor as schema
 from toolkit.core.output import OutputError, replace_folder
+from toolkit.core.problems import Problem
 
 FORMAT = "toolkit-parquet"
 TEXTS = "texts"
@@ -49,7 +48,7 @@ def may_copy(descriptor: dict, source_ids) -> set[str]:
 
 def descriptor_for(descriptor: dict, copied: set[str], not_copied: set[str]) -> dict:
     """The dataset's own descriptor, pointing to the Parquet files, with what happened to the texts."""
-    desc = copy.deepcopy(descriptor)
+    desc = descriptor.to_dict() if hasattr(descriptor, "to_dict") else copy.deepcopy(dict(descriptor))
     desc["x-format"] = FORMAT
     for res in desc["resources"]:
         name = res.get("name")
@@ -76,7 +75,10 @@ def write(ds, out: str | Path, *, inputs=()) -> Path:
 
     def fill(tmp: Path) -> None:
         for res in desc["resources"]:
-            ds._tables[res["name"]].write_parquet(tmp / res["path"])
+            table = ds._tables.get(res["name"])
+            if table is None:  # a table declared but not read (an older folder): written empty, as declared
+                table = pl.DataFrame(schema=ds.descriptor.polars_schema(res["name"]))
+            table.write_parquet(tmp / res["path"])
         (tmp / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         if copied:
             (tmp / TEXTS).mkdir()
@@ -90,41 +92,40 @@ def write(ds, out: str | Path, *, inputs=()) -> Path:
 def read_tables(folder: Path, desc: dict) -> tuple[dict, list[Problem], list[str]]:
     """The typed tables of a Parquet folder, every problem (file, column), and notes; nothing raises."""
     tables, problems, notes = {}, [], []
-    with schema.using(desc):
-        for res in desc.get("resources", []):
-            name, path = res.get("name"), res.get("path")
-            if not isinstance(name, str) or not NAME.match(name) or not isinstance(path, str) \
-                    or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.parquet", path):
-                problems.append(Problem("datapackage.json", None, None, f"table {name!r}: path {path!r} must be a "
-                                        "file name ending in .parquet inside the folder"))
-                continue
-            file = folder / path
-            if not file.is_file():
-                problems.append(Problem(path, None, None, "is missing (declared in datapackage.json)"))
-                continue
+    for res in desc.get("resources", []):
+        name, path = res.get("name"), res.get("path")
+        if not isinstance(name, str) or not NAME.match(name) or not isinstance(path, str) \
+                or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.parquet", path):
+            problems.append(Problem("datapackage.json", None, None, f"table {name!r}: path {path!r} must be a "
+                                    "file name ending in .parquet inside the folder", kind="file"))
+            continue
+        file = folder / path
+        if not file.is_file():
+            problems.append(Problem(path, None, None, f"file is missing from {folder} (declared in datapackage.json)",
+                                    kind="file"))
+            continue
+        try:
+            df = pl.read_parquet(file)
+        except Exception as e:  # noqa: BLE001 - any damage to the file is the same problem to the user
+            problems.append(Problem(path, None, None, f"cannot be read as Parquet ({str(e).splitlines()[0][:120]})",
+                                    kind="file"))
+            continue
+        want = desc.polars_schema(name)
+        missing = [c for c in want if c not in df.columns]
+        extra = [c for c in df.columns if c not in want]
+        problems += [Problem(path, None, c, "column is missing", kind="file") for c in missing]
+        problems += [Problem(path, None, c, "column is not declared in datapackage.json", kind="file") for c in extra]
+        if missing or extra:
+            continue
+        bad = False
+        for c, dtype in want.items():
             try:
-                df = pl.read_parquet(file)
-            except Exception as e:  # noqa: BLE001 - any damage to the file is the same problem to the user
-                problems.append(Problem(path, None, None, f"cannot be read as Parquet ({str(e).splitlines()[0][:120]})"))
-                continue
-            want = schema.polars_schema(name)
-            missing = [c for c in want if c not in df.columns]
-            extra = [c for c in df.columns if c not in want]
-            for c in missing:
-                problems.append(Problem(path, None, c, "column is missing"))
-            for c in extra:
-                problems.append(Problem(path, None, c, "column is not declared in datapackage.json"))
-            if missing or extra:
-                continue
-            bad = False
-            for c, dtype in want.items():
-                try:
-                    df = df.with_columns(pl.col(c).cast(dtype, strict=True))
-                except Exception:  # noqa: BLE001
-                    problems.append(Problem(path, None, c, f"holds {df.schema[c]} values that are not {dtype}"))
-                    bad = True
-            if not bad:
-                tables[name] = df.select(list(want))
+                df = df.with_columns(pl.col(c).cast(dtype, strict=True))
+            except Exception:  # noqa: BLE001
+                problems.append(Problem(path, None, c, f"holds {df.schema[c]} values, not {dtype}", kind="file"))
+                bad = True
+        if not bad:
+            tables[name] = df.select(list(want))
     left_out = (desc.get("x-texts") or {}).get("not_included") or []
     if left_out:
         notes.append(f"texts not included in this export (their licence does not allow copying): {', '.join(left_out)}; "

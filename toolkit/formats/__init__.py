@@ -46,7 +46,7 @@ class Written:
 
 def _dataset(data):
     """A Dataset from a Dataset, a folder, several folders (a corpus) or None (the default dataset)."""
-    from toolkit.dataset.value import Dataset, open as open_dataset
+    from toolkit.dataset import Dataset, open as open_dataset
 
     if isinstance(data, Dataset):
         return data

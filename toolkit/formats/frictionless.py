@@ -38,7 +38,7 @@ def _cells(df: pl.DataFrame, fields: list[dict]) -> list[dict]:
 
 def package_bytes(ds) -> bytes:
     """The zip as bytes: ``datapackage.json``, ``TABLE.csv`` for each table, ``texts/`` where allowed."""
-    desc = copy.deepcopy(ds.descriptor)
+    desc = ds.descriptor.to_dict() if hasattr(ds.descriptor, "to_dict") else copy.deepcopy(dict(ds.descriptor))
     desc.pop("x-format", None)
     sources = ds._tables.get("sources")
     copied = may_copy(desc, sources["source_id"].to_list() if sources is not None else []) & set(ds.texts)

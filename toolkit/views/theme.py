@@ -1,8 +1,9 @@
 """The toolkit's look: an Okabe–Ito palette, an Altair theme, and the title + source line of every view.
 
-Importing ``toolkit.charts`` or ``toolkit.maps`` enables the theme (``use()`` does it again after you
-switched to another one). Colours are also written into each chart's scales, so a view keeps its
-meaning under any theme.
+Importing a view changes no global setting: every chart the toolkit returns carries the theme and the
+offline renderer itself (they apply while it is drawn or saved, then Altair's own settings are back).
+``use()`` enables both for every chart of the session, yours included. Colours are also written into
+each chart's scales, so a view keeps its meaning under any theme.
 
 >>> from toolkit.views import theme
 >>> theme.colours(["melikov", "bortnikov"])
@@ -94,11 +95,43 @@ def use() -> str:
     return NAME
 
 
+_THEMED: dict[type, type] = {}
+
+
+def themed(chart):
+    """The chart, drawn and saved with the toolkit's theme and offline renderer whatever is enabled globally.
+
+    >>> before = alt.theme.active
+    >>> themed(alt.Chart().mark_point()).to_dict()["config"]["font"] == FONT and alt.theme.active == before
+    True
+    """
+    cls = type(chart)
+    if cls in _THEMED.values():
+        return chart
+    if cls not in _THEMED:
+        def to_dict(self, *args, **kwargs):
+            with alt.theme.enable(NAME):
+                return cls.to_dict(self, *args, **kwargs)
+
+        def _repr_mimebundle_(self, *args, **kwargs):
+            from toolkit.views import embed
+
+            with alt.theme.enable(NAME), alt.renderers.enable(embed.register()):
+                return cls._repr_mimebundle_(self, *args, **kwargs)
+
+        _THEMED[cls] = type(cls.__name__, (cls,), {"to_dict": to_dict, "_repr_mimebundle_": _repr_mimebundle_,
+                                                   "__module__": cls.__module__, "__doc__": cls.__doc__})
+    chart = chart.copy(deep=False)
+    object.__setattr__(chart, "__class__", _THEMED[cls])  # Altair keeps plain attributes in the spec
+    return chart
+
+
 def finish(chart, title: str, *notes: str, source: str = ""):
-    """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines.
+    """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines; the
+    chart carries the toolkit's theme (see :func:`themed`).
 
     >>> finish(alt.Chart().mark_point(), "A title", source="Source: a paper").to_dict()["title"]["subtitle"][-1]
     'Source: a paper'
     """
     lines = [part for n in notes if n for part in textwrap.wrap(n, 130)] + ([source] if source else [])
-    return chart.properties(title=alt.Title(title, subtitle=lines, anchor="start"))
+    return themed(chart.properties(title=alt.Title(title, subtitle=lines, anchor="start")))

@@ -31,7 +31,7 @@ import zipfile
 from pathlib import Path
 
 from toolkit.tools.classroom.places import PACKAGE_PARENT  # noqa: E402
-GUARD = "toolkit.autograder.Guard"
+GUARD = "toolkit.tools.classroom.autograder.Guard"
 SOURCE = "/autograder/source"  # where otter's images and Gradescope unpack the archive
 _EXTRA_MODULES = {"charts": ["altair", "matplotlib"], "geo": ["geopandas", "pyproj", "shapely"]}
 
@@ -131,7 +131,7 @@ def _plugin_base():
 
 
 class Guard(_plugin_base()):
-    """Otter plugin (``plugins: [toolkit.autograder.Guard]``): environment check, no log, tests
+    """Otter plugin (``plugins: [toolkit.tools.classroom.autograder.Guard]``): environment check, no log, tests
     guarded against the submission. Runs in otter's grading process, in ``<grading dir>/submission``."""
 
     def __init__(self, submission_path=None, submission_metadata=None, plugin_config=None):

@@ -241,7 +241,7 @@ def assign(master: Path, dest: Path, *, run_tests: bool = True, timeout: int = A
            wheel: Path | None = None) -> Outcome:
     """Run ``otter assign`` on one instructor notebook into ``dest`` (a fresh folder), audit the student
     copy, zip the student folder (notebook and data files) and, given the toolkit ``wheel``, make the
-    autograder archive self-contained (:func:`toolkit.autograder.make_self_contained`)."""
+    autograder archive self-contained (:func:`toolkit.tools.classroom.autograder.make_self_contained`)."""
     master, dest = Path(master).resolve(), Path(dest).resolve()
     cmd = [sys.executable, "-m", "otter", "assign", "--no-pdfs", *([] if run_tests else ["--no-run-tests"]),
            str(master), str(dest)]
@@ -388,7 +388,7 @@ def build(out: str | Path = DEFAULT_OUT, src: str | Path | None = None, *, only:
 def grade(submission: str | Path, autograder: str | Path, *, env: dict | None = None,
           executed: str | Path | None = None, timeout: int = ASSIGN_TIMEOUT) -> dict:
     """Grade one notebook with an autograder zip, as ``otter run`` does (every public and hidden test),
-    in a new process and a fresh working folder (see :func:`toolkit.gradebook.grade_one`). Returns
+    in a new process and a fresh working folder (see :func:`toolkit.tools.classroom.gradebook.grade_one`). Returns
     ``{"total", "possible", "error", "guard", "questions": {name: {"score", "possible",
     "test_case_results": [{"passed", "message", "test_case": {"hidden", ...}}]}}}``; ``executed``
     saves the executed notebook."""

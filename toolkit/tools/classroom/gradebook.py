@@ -4,7 +4,7 @@
 ``SUBMISSIONS`` (a folder, or one file; a sub-folder holding one notebook or zip counts as one
 student, named after the folder) with the exercise's autograder from ``build/exercises/``, two at a
 time. Each submission gets its own new folder with a fresh copy of the autograder archive (so of the
-tests), and otter runs there with the toolkit's :class:`~toolkit.autograder.Guard` plugin: a
+tests), and otter runs there with the toolkit's :class:`~toolkit.tools.classroom.autograder.Guard` plugin: a
 submission that rewrites the tests scores 0 and is reported as tampering. The gradebook has one row
 per student and question (``student, question, score, possible, status, failed_checks``); the
 command prints the mean per question and the checks failed most often.
@@ -40,7 +40,7 @@ with capture_run_output():
         raise SystemExit(0)
 out = {{"total": r.total, "possible": r.possible, "questions": r.to_dict(),
        "error": None if r.catastrophic_error is None else repr(r.catastrophic_error),
-       "guard": r.get_plugin_data("toolkit.autograder.Guard")}}
+       "guard": r.get_plugin_data("toolkit.tools.classroom.autograder.Guard")}}
 if len(sys.argv) > 3:
     nbformat.write(r.notebook, sys.argv[3])
 print({_MARK!r} + json.dumps(out, default=str))

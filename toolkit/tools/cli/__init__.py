@@ -12,7 +12,7 @@ import sys
 # each module registers its own sub-commands with add_parser(sub)
 COMMANDS = ("toolkit.tools.cli.data", "toolkit.tools.cli.authoring", "toolkit.tools.cli.exporting",
             "toolkit.tools.cli.comparing", "toolkit.tools.site.report", "toolkit.tools.classroom.exercises",
-            "toolkit.tools.classroom.gradebook")
+            "toolkit.tools.classroom.gradebook", "toolkit.tools.cli.drafting")
 
 
 def main(argv=None) -> int:
@@ -26,7 +26,7 @@ def main(argv=None) -> int:
                 continue
             raise
     args = p.parse_args(argv)
-    from toolkit.checks.validate import DataError
+    from toolkit.checks import DataError
 
     try:
         return args.fn(args)

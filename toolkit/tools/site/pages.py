@@ -1,6 +1,6 @@
 """Parts of the report site's pages: charts drawn by one shared ``vega.js``, a table of contents, downloads.
 
-The report builder (``toolkit.report``) executes the notebooks; this module turns their chart outputs into
+The report builder (``toolkit.tools.site.report``) executes the notebooks; this module turns their chart outputs into
 page HTML and writes what the pages share.
 
 - One ``vega.js`` per site (:func:`write_bundle`): Vega, Vega-Lite and vega-embed, scoped so that only

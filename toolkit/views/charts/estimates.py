@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 
 from toolkit.views import theme
-from toolkit.dataset.value import Dataset, coerce, describe_source
+from toolkit.dataset import Dataset, coerce, describe_source
 from toolkit.views.charts.common import _BOUND, _ELSEWHERE, _EST_TIPS, _FADED, _NOT_STATED, _WIDTH, _data, _names, _tips, _wrap
 
 
