@@ -1,5 +1,6 @@
 """Shared fixtures: the article text (skipped clearly when absent) and scratch copies of the data."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import toolkit
 from toolkit.core import text as article
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTICLE = ROOT.parent / "shared" / "article" / "article.txt"
+# the article beside the project, or where $TOOLKIT_ARTICLE points (a worktree elsewhere, as the loaders allow)
+ARTICLE = Path(os.environ.get("TOOLKIT_ARTICLE") or ROOT.parent / "shared" / "article" / "article.txt")
 
 
 # Tests of the tools (report builder, classroom, JupyterLab) rather than the library: `make check` leaves them out.

@@ -33,6 +33,21 @@ def _suggest(word: str, options) -> str:
     return f"; did you mean {show(close[0])}?" if close else ""
 
 
+def slug(value: str) -> str:
+    """The lower-case slug a value most likely means (``'Ethnic Avars'`` -> ``'ethnic_avars'``); '' when none.
+
+    >>> slug("Ethnic Avars"), slug("1,500")
+    ('ethnic_avars', '')
+    """
+    s = re.sub(r"[^a-z0-9]+", "_", str(value).strip().casefold()).strip("_")
+    return s if re.match(SLUG, s) else ""
+
+
+def _anchored(pattern: str) -> str:
+    """A Table Schema pattern matches the whole value."""
+    return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
+
+
 def _row_numbers(mask: pl.Series) -> list[int]:
     return [i + 1 for i in mask.arg_true().to_list()]
 
@@ -89,9 +104,12 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
             msg = (f"{show(col[r - 1])} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
                    + f" (allowed: {', '.join(c['enum'])})")
         elif kind == "slug":
-            known = f.get("x-suggested", ())
-            msg = (f"{show(col[r - 1])} is not a lower-case slug (letters, digits and '_', starting with a letter)"
-                   + _suggest(col[r - 1].strip().lower().replace(" ", "_").replace("-", "_"), known or [col[r - 1].strip().lower().replace(" ", "_").replace("-", "_")]))
+            known, fixed = f.get("x-suggested", ()), slug(col[r - 1])
+            hint = f"; did you mean {show(fixed)}?" if fixed and fixed != col[r - 1] else _suggest(col[r - 1], known)
+            msg = (f"{show(col[r - 1])} is not a lower-case slug (a-z, 0-9 and '_', starting with a letter){hint}"
+                   + (f" (known: {', '.join(known)})" if known else ""))
+        elif kind == "pattern":
+            msg = f"{show(col[r - 1])} does not match the pattern {c['pattern']}"
         elif kind in ("minimum", "maximum"):
             msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
         elif kind == "maxLength":
@@ -188,6 +206,8 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
                 blanks.append(f)
         if is_open(f) and f["type"] == "string":  # an open vocabulary: any lower-case slug
             checks.append((f, "slug", col.is_not_null() & ~col.str.contains(SLUG)))
+        elif c.get("pattern") and f["type"] == "string":  # e.g. a checksum's 64 hex digits
+            checks.append((f, "pattern", col.is_not_null() & ~col.str.contains(_anchored(c["pattern"])).fill_null(False)))
         if "enum" in c:
             checks.append((f, "enum", col.is_not_null() & ~col.is_in(list(c["enum"]))))
             typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(list(c["enum"])))

@@ -29,6 +29,9 @@ from toolkit.core.descriptor import Descriptor
 __all__ = ["new"]
 
 _ARTICLE_KEYS = ("x-view",)  # metadata of the shipped article that a new dataset must not inherit
+# open vocabularies whose suggestions are the shipped article's own terms (its populations): a new dataset starts
+# without them (its dictionary lists the values it comes to use, with counts)
+_ARTICLE_SUGGESTIONS = {("estimates", "population")}
 
 
 def _slug(text: str) -> str:
@@ -45,6 +48,10 @@ def descriptor(title: str, name: str, description: str = "") -> dict:
     d.update(name=name, title=title, version="0.1.0",
              description=description or f"Facts extracted from {title!r}, each pointing back into its text.")
     d["licenses"] = [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 (the extraction)"}]
+    for res in d["resources"]:
+        for f in res["schema"]["fields"]:
+            if (res["name"], f["name"]) in _ARTICLE_SUGGESTIONS:
+                f["x-suggested"] = []
     return d
 
 

@@ -37,12 +37,18 @@ def data_folder(data_dir: str | Path | None = None) -> Path:
 def descriptor_of(folder: Path) -> tuple[Descriptor | None, list[Problem]]:
     """The folder's own ``datapackage.json`` (or the toolkit's, when it has none); None and the problems when
     it cannot be used. A table the toolkit declares that an older folder lacks is read as empty."""
+    from toolkit.dataset.upgrade import VERSION, version_problem
+
     if not (folder / FILE).is_file():
-        return Descriptor.shipped(), []
+        old = version_problem(folder)
+        return (None, [Problem(FILE, None, VERSION, old, kind="descriptor")]) if old else (Descriptor.shipped(), [])
     try:
         own = Descriptor.load(folder / FILE)
     except DescriptorError as e:
         return None, e.problems
+    old = version_problem(folder, own)
+    if old:  # another schema: one line saying what to run, not a problem for every column
+        return None, [Problem(FILE, None, VERSION, old, kind="descriptor")]
     shipped = Descriptor.shipped()
     missing = [n for n in shipped.table_names() if not own.has_table(n)] if not own.get("x-format") else []
     if missing:  # a folder made before a table existed: the table is empty, as the toolkit declares it

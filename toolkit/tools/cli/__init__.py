@@ -11,8 +11,8 @@ import sys
 
 # each module registers its own sub-commands with add_parser(sub)
 COMMANDS = ("toolkit.tools.cli.data", "toolkit.tools.cli.authoring", "toolkit.tools.cli.exporting",
-            "toolkit.tools.cli.comparing", "toolkit.tools.site.report", "toolkit.tools.classroom.exercises",
-            "toolkit.tools.classroom.gradebook", "toolkit.tools.cli.drafting")
+            "toolkit.tools.cli.comparing", "toolkit.tools.cli.upgrading", "toolkit.tools.site.report",
+            "toolkit.tools.classroom.exercises", "toolkit.tools.classroom.gradebook", "toolkit.tools.cli.drafting")
 
 
 def main(argv=None) -> int:
