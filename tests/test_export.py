@@ -365,3 +365,21 @@ def test_readmes_duckdb_example_runs_and_never_adds_claims_of_different_kinds(sh
     got = con.sql(" ".join(sql.split())).pl()
     keys = [c for c in ("source_id", "unit", "population") if c in got.columns]
     assert keys == ["source_id", "unit", "population"] and got.select(keys).is_unique().all()
+
+
+@pytest.mark.parametrize("brief", sorted(p.name for p in (ROOT / "tests" / "fixtures").glob("brief_*")) or ["none"])
+def test_other_extractions_export_with_the_codebooks_types_and_their_death_counts(brief, tmp_path):
+    folder = ROOT / "tests" / "fixtures" / brief
+    if not folder.is_dir():
+        pytest.skip("no invented briefs in tests/fixtures")
+    ds = toolkit.open(folder)
+    for layout, module in (("acled", acled), ("ged", ged)):
+        path = ex.export(folder, layout, tmp_path / f"{layout}.csv")
+        _, rel = duck(path, module.COLUMNS)
+        assert [str(t) for t in rel.types] == list(module.COLUMNS.values())
+    deaths = ds["estimates"].filter(pl.col("unit").cast(pl.String) == "deaths")
+    _, rows = read_csv(tmp_path / "ged.csv")
+    counted = {r["best"] for r in rows if r["best"]}
+    assert counted <= {str(v) for v in deaths["value_best"].to_list() + deaths["value_low"].to_list() if v is not None}
+    acled_rows = read_csv(tmp_path / "acled.csv")[1]
+    assert {r["fatalities"] for r in acled_rows if r["fatalities"]} <= counted

@@ -99,21 +99,33 @@ def overlaps(a: dict, b: dict) -> bool:
 DEATH_UNITS = ("deaths", "killed", "fatalities")
 
 
+DEADLY_KINDS = ("battles", "violence_against_civilians", "explosions_remote_violence")
+DEADLY_SUB_KINDS = ("killing", "attack", "death_reported", "counterterrorism_operation")
+
+
 def death_counts(tables: dict) -> dict[str, list[dict]]:
     """event_id -> the estimates that count deaths in it.
 
-    An estimate counts an event's deaths when its ``unit`` is deaths and it names the event
-    (an ``event_id`` column, where a folder declares one) or its evidence overlaps the event's in the
-    same source (the article's "at least five ... killed during counterterrorism operations").
+    An estimate with ``unit`` deaths counts an event's deaths when it names the event (an ``event_id``
+    column, where a folder declares one), else when its evidence overlaps the event's in the same source
+    (the article's "at least five ... killed during counterterrorism operations"), else when the event is
+    the only deadly one (violent kind, or a killing, attack or reported death) in the estimate's paragraph.
     """
     est, events = tables.get("estimates"), tables.get("events")
     if est is None or events is None or "unit" not in est.columns:
         return {}
-    deaths = [r for r in est.to_dicts() if str(r.get("unit")) in DEATH_UNITS]
-    out: dict[str, list[dict]] = {}
-    for e in events.to_dicts():
-        named = [d for d in deaths if d.get("event_id") == e["event_id"]]
-        out[e["event_id"]] = named or [d for d in deaths if overlaps(d, e)]
+    evs = events.to_dicts()
+    deadly = [e for e in evs if str(e.get("kind")) in DEADLY_KINDS or str(e.get("sub_kind")) in DEADLY_SUB_KINDS]
+    out: dict[str, list[dict]] = {e["event_id"]: [] for e in evs}
+    for d in est.to_dicts():
+        if str(d.get("unit")) not in DEATH_UNITS:
+            continue
+        named = [e for e in evs if d.get("event_id") is not None and d.get("event_id") == e["event_id"]]
+        near = [e for e in deadly if d.get("paragraph") is not None and e.get("source_id") == d.get("source_id")
+                and e.get("paragraph") == d.get("paragraph")]
+        hits = named or [e for e in evs if overlaps(d, e)] or (near if len(near) == 1 else [])
+        for e in hits:
+            out[e["event_id"]].append(d)
     return out
 
 
