@@ -24,6 +24,10 @@ chromium:
 	  echo "installing Debian's chromium (needed by the browser tests and screenshots)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's openjdk-17-jre-headless (needed by the Spark test of the corpus checks)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
 # The grading sandbox (python -m toolkit grade) runs submissions under Debian's bubblewrap.
 bubblewrap:

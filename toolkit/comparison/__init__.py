@@ -37,6 +37,7 @@ import polars as pl
 
 from toolkit.core.descriptor import Descriptor, union
 from toolkit.core.output import write_file
+from toolkit.core.errors import InputError, UnknownTable
 
 LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
 PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
@@ -225,7 +226,7 @@ def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | N
     (16, 0, 0)
     """
     if not others:
-        raise ValueError("compare needs a reference and at least one other extraction")
+        raise InputError("compare needs a reference and at least one other extraction")
     read = [_read(s, i) for i, s in enumerate((ref, *others))]
     coders = [c for c, _ in read]
     _labels(coders)
@@ -233,7 +234,7 @@ def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | N
     names = [n for n in desc.table_names() if tables is None or n in tables]
     unknown = set(tables or ()) - set(desc.table_names())
     if unknown:
-        raise KeyError(f"no table called {sorted(unknown)}; tables are: {', '.join(desc.table_names())}")
+        raise UnknownTable(f"no table called {sorted(unknown)}; tables are: {', '.join(desc.table_names())}")
     plan, units, rows = {}, {}, {}
     for name in names:
         compared = [(f, lv) for f in desc.fields(name) if (lv := level(desc, name, f, text))

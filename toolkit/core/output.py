@@ -30,11 +30,13 @@ import stat
 import threading
 from pathlib import Path
 
+from toolkit.core.problems import ToolkitError
+
 MARKER = ".toolkit-export"
 """The file that marks a folder the toolkit wrote (and may therefore replace)."""
 
 
-class OutputError(ValueError):
+class OutputError(ToolkitError, ValueError):
     """An output that cannot be written where asked (it would overwrite an input, a device, a folder ...)."""
 
 

@@ -28,7 +28,6 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core.output import OutputError, replace_folder
-from toolkit.core.problems import Problem
 
 FORMAT = "toolkit-parquet"
 TEXTS = "texts"
@@ -89,45 +88,10 @@ def write(ds, out: str | Path, *, inputs=()) -> Path:
     return replace_folder(out, fill, inputs=(*inputs, *ds.folders), kind=FORMAT)
 
 
-def read_tables(folder: Path, desc: dict) -> tuple[dict, list[Problem], list[str]]:
-    """The typed tables of a Parquet folder, every problem (file, column), and notes; nothing raises."""
-    tables, problems, notes = {}, [], []
-    for res in desc.get("resources", []):
-        name, path = res.get("name"), res.get("path")
-        if not isinstance(name, str) or not NAME.match(name) or not isinstance(path, str) \
-                or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.parquet", path):
-            problems.append(Problem("datapackage.json", None, None, f"table {name!r}: path {path!r} must be a "
-                                    "file name ending in .parquet inside the folder", kind="file"))
-            continue
-        file = folder / path
-        if not file.is_file():
-            problems.append(Problem(path, None, None, f"file is missing from {folder} (declared in datapackage.json)",
-                                    kind="file"))
-            continue
-        try:
-            df = pl.read_parquet(file)
-        except Exception as e:  # noqa: BLE001 - any damage to the file is the same problem to the user
-            problems.append(Problem(path, None, None, f"cannot be read as Parquet ({str(e).splitlines()[0][:120]})",
-                                    kind="file"))
-            continue
-        want = desc.polars_schema(name)
-        missing = [c for c in want if c not in df.columns]
-        extra = [c for c in df.columns if c not in want]
-        problems += [Problem(path, None, c, "column is missing", kind="file") for c in missing]
-        problems += [Problem(path, None, c, "column is not declared in datapackage.json", kind="file") for c in extra]
-        if missing or extra:
-            continue
-        bad = False
-        for c, dtype in want.items():
-            try:
-                df = df.with_columns(pl.col(c).cast(dtype, strict=True))
-            except Exception:  # noqa: BLE001
-                problems.append(Problem(path, None, c, f"holds {df.schema[c]} values, not {dtype}", kind="file"))
-                bad = True
-        if not bad:
-            tables[name] = df.select(list(want))
+def text_notes(desc) -> list[str]:
+    """What a reopened export says about the texts it was not allowed to include."""
     left_out = (desc.get("x-texts") or {}).get("not_included") or []
-    if left_out:
-        notes.append(f"texts not included in this export (their licence does not allow copying): {', '.join(left_out)}; "
-                     "each is used only when found beside the data with the checksum in sources.text_sha256")
-    return tables, problems, notes
+    if not left_out:
+        return []
+    return [f"texts not included in this export (their licence does not allow copying): {', '.join(left_out)}; "
+            "each is used only when found beside the data with the checksum in sources.text_sha256"]

@@ -42,7 +42,7 @@ def build_wheel(dest: str | Path) -> Path:
     """Build the toolkit's wheel (code and data, no dependencies) into ``dest``.
 
     >>> build_wheel("build/wheel")                       # doctest: +SKIP
-    PosixPath('build/wheel/nc_fighters_toolkit-0.1.0-py3-none-any.whl')
+    PosixPath('build/wheel/nc_fighters_toolkit-0.2.0-py3-none-any.whl')
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)

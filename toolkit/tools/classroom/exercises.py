@@ -33,6 +33,7 @@ from pathlib import Path
 from toolkit.tools.classroom.masters import (  # noqa: F401 - re-exported for callers and tests
     _MARKERS, _RAW_BLOCK, _TEST_CONFIG, _read, _source, _statements, audit_student, describe_master,
 )
+from toolkit.core.errors import InputError
 from toolkit.tools.classroom.places import (  # noqa: E402,F401 - re-exported for callers and tests
     DEFAULT_OUT, MANIFEST, PACKAGE_PARENT, PATTERN, SOURCE_DIR, kernel_env,
 )
@@ -345,13 +346,23 @@ def add_parser(sub) -> None:
 
 def report_page(site: Path, footer: str, shell, built: str | Path | None = None) -> tuple[str, str]:
     """Write the report site's ``exercises.html``: every exercise with its time and questions, linking
-    the student notebooks (copied into ``site/exercises/``) when ``make exercises`` has built them.
+    the student notebooks (copied into ``site/exercises/``) when ``make exercises`` has built them (in
+    ``built``, else ``$TOOLKIT_EXERCISES_DIR``, else the project's ``build/exercises``).
 
-    Raises ValueError when a path in ``exercises.json`` leads out of ``built`` (``..``, absolute, a symlink)."""
+    Raises :class:`~toolkit.InputError` when ``exercises.json`` is damaged or a path in it leads out of ``built``
+    (``..``, absolute, a symlink)."""
     from html import escape
 
-    built = Path(built or PACKAGE_PARENT / DEFAULT_OUT).resolve()
-    manifest = json.loads((built / MANIFEST).read_text(encoding="utf-8")) if (built / MANIFEST).is_file() else {}
+    built = Path(built or os.environ.get("TOOLKIT_EXERCISES_DIR") or PACKAGE_PARENT / DEFAULT_OUT).resolve()
+    manifest = {}
+    if (built / MANIFEST).is_file():
+        try:
+            manifest = json.loads((built / MANIFEST).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InputError(f"{built / MANIFEST}: not a manifest the exercise builder wrote ({e}); run `make exercises` "
+                             "again") from None
+        if not isinstance(manifest, dict):
+            raise InputError(f"{built / MANIFEST}: not a manifest the exercise builder wrote; run `make exercises` again")
     rows, copies, zips = [], {}, {}
     for master in find_notebooks():  # every path first: nothing is copied if one leads out of the folder
         entry = manifest.get(master.stem) or {}
@@ -359,7 +370,7 @@ def report_page(site: Path, footer: str, shell, built: str | Path | None = None)
             if entry.get(key):
                 path = (built / str(entry[key])).resolve()  # ``..``, absolute paths and symlinks resolved
                 if not path.is_relative_to(built):
-                    raise ValueError(f"{built / MANIFEST}: {master.stem}: {key.replace('_', ' ')} {entry[key]!r} is "
+                    raise InputError(f"{built / MANIFEST}: {master.stem}: {key.replace('_', ' ')} {entry[key]!r} is "
                                      f"outside {built}; nothing was copied (run `make exercises` again)")
                 found[master.stem] = path
     for master in find_notebooks():

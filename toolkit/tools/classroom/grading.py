@@ -32,6 +32,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from toolkit.core.errors import ToolkitError
 from toolkit.tools.classroom import sandbox as sb
 from toolkit.tools.classroom.places import PACKAGE_PARENT
 
@@ -41,7 +42,7 @@ _ARCHIVE_OWN = {"run_autograder", "run_otter.py", "setup.sh", "environment.yml",
 MAX_SUBMISSION = 50 * 2**20  # bytes, unpacked
 
 
-class GradingError(RuntimeError):
+class GradingError(ToolkitError, RuntimeError):
     """Grading itself failed (not the student's answers): the environment, the archive or the file."""
 
 

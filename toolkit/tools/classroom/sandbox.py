@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.core.errors import ToolkitError
 from toolkit.tools.classroom.places import PACKAGE_PARENT
 
 #: the /etc files Python, fonts and time zones need (never passwd's shadow or the host's secrets)
@@ -48,7 +49,7 @@ class Limits:
                 f"--nofile={self.open_files}", "--core=0", "--"]
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(ToolkitError, RuntimeError):
     """No sandbox can start here (bwrap or prlimit missing, or user namespaces disabled)."""
 
 
