@@ -23,6 +23,7 @@ import polars as pl
 
 from toolkit.core import text as article
 from toolkit.core import descriptor as schema
+from toolkit.core.dates import phrase
 from toolkit.checks.validate import DataError, Problem, Report, check_tables, read_all
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data"
@@ -402,8 +403,14 @@ class Dataset:
 
     @property
     def noun(self) -> str:
-        """'the article' or 'the articles', for titles."""
-        return "the article" if self.articles().height <= 1 else "the articles"
+        """'the article' or 'the 3 articles', for titles (a verb after it agrees: see :attr:`one_article`)."""
+        n = self.articles().height
+        return "the article" if n <= 1 else f"the {n} articles"
+
+    @property
+    def one_article(self) -> bool:
+        """True when the facts come from one article (titles say "the article names", else "the 3 articles name")."""
+        return self.articles().height <= 1
 
     @property
     def source_lines(self) -> list[str]:
@@ -504,15 +511,18 @@ class Dataset:
 
 
 def describe_source(r: dict, short: bool = False) -> str:
-    """'publisher, author, Month YYYY' (short) or a full citation head for one sources row."""
-    when = "n.d."
-    start = r.get("published_start")
-    if start:
-        when = start.strftime("%B %Y")
-        if r.get("published_precision") not in ("day", None) and start.day > 20:
-            when = f"late {when}"
-        elif r.get("published_precision") == "day":
-            when = f"{start.day} {start:%B %Y}"
+    """'publisher, author, date' (short) or a full citation head for one sources row; the date in words for its
+    precision ('26–31 March 2015', 'summer 2014', 'before 26 March 2015', 'on or after 1 May 2016'), 'n.d.' if none.
+
+    >>> import datetime as dt
+    >>> describe_source({"publisher": "Daily", "published_start": dt.date(2016, 1, 1),
+    ...                  "published_end": dt.date(2016, 12, 31), "published_precision": "year"}, short=True)
+    'Daily, 2016'
+    """
+    when = phrase(r.get("published_start"), r.get("published_end"), r.get("published_precision") or "day",
+                  year_inferred=bool(r.get("year_inferred")), date_inferred=bool(r.get("date_inferred")))
+    when = "n.d." if when == "date not stated" else when
     if short:
         return ", ".join(x for x in (r.get("publisher"), r.get("author"), when) if x)
-    return ", ".join(x for x in (r.get("author"), f'"{r["title"]}"', r.get("publisher"), when) if x)
+    return ", ".join(x for x in (r.get("author"), f'"{r["title"]}"' if r.get("title") else None, r.get("publisher"), when)
+                     if x)

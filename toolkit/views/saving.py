@@ -36,7 +36,7 @@ def _html(spec: dict) -> str:
 
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{html.escape(embed.title(spec))}</title>'
-            '<style>body{margin:16px;font-family:system-ui,sans-serif}.tk-vega svg{max-width:100%;height:auto}</style>'
+            '<style>body{margin:16px;font-family:system-ui,sans-serif}.tk-vega,.tk-vega.vega-embed{display:block;width:100%}.tk-vega svg{max-width:100%;height:auto}</style>'
             f"</head><body>{embed.html(spec, with_bundle=True)}</body></html>\n")
 
 
