@@ -120,12 +120,18 @@ def fit(vega: dict, hints: dict) -> dict:
     pad = vega.get("padding", 5)
     pad = 2 * pad if isinstance(pad, (int, float)) else pad.get("left", 5) + pad.get("right", 5)
     room = f"isFinite(containerSize()[0]) && containerSize()[0] > 0 ? max({low}, min({natural}, containerSize()[0] - {pad})) : {natural}"
-    signals = vega.setdefault("signals", [])
+    signals = [s for s in vega.setdefault("signals", []) if s.get("name") != ROOM]  # a chart may declare it
     signals.insert(0, {"name": ROOM, "init": room, "on": [{"events": "window:resize", "update": room}]})
+    vega["signals"] = signals
+    switch = hints.get("switch")
+    own = f"{ROOM} < {switch['below']} ? {ROOM} : {natural}" if switch else ROOM
+    if switch:  # another layout, of another height, below a width
+        height = vega.pop("height", None)
+        signals.append({"name": "height", "update": f"{ROOM} < {switch['below']} ? {switch['height']} : {height}"})
     for sig in signals:
         if sig.get("name") == "width" and "containerSize" in str(sig.get("init", "")):
             sig.pop("value", None)
-            sig["init"], sig["on"] = ROOM, [{"events": {"signal": ROOM}, "update": ROOM}]
+            sig["init"], sig["on"] = own, [{"events": {"signal": ROOM}, "update": own}]
             vega["autosize"] = {"type": "pad", "resize": True}
         elif sig.get("name") == "height" and hints.get("aspect") and "update" not in sig:
             sig.pop("value", None)

@@ -95,7 +95,7 @@ def use() -> str:
 
 
 def finish(chart, title: str, *notes: str, source: str = "", width: int | None = None, least: int = 300,
-           aspect: float | None = None):
+           aspect: float | None = None, switch: dict | None = None):
     """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines.
 
     ``width`` (the natural width of a chart drawn ``width="container"``) makes it re-lay itself out by the
@@ -114,6 +114,8 @@ def finish(chart, title: str, *notes: str, source: str = "", width: int | None =
              "wraps": [[w, *_lines(title, notes, source, int(w / _NOTE_PX), int(w / _TITLE_PX))] for w in rooms]}
     if aspect:
         hints["aspect"] = aspect
+    if switch:
+        hints["switch"] = switch
     return chart.properties(usermeta={"toolkit": hints})
 
 
