@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 ARTICLE ?= ../shared/article/article.txt
 
-.PHONY: setup report test lab lab-student exercises bench validate chromium clean
+.PHONY: setup report test check lab lab-student exercises bench validate chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,10 @@ report: setup
 
 test: setup chromium
 	$(BIN)/python -m pytest
+
+# The quick tier while working: the library's unit tests (no Chromium, no report or notebook runs), well under 90 s.
+check: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not tools"
 
 # CurveZMQ-encrypted kernel sockets (no "running over TCP without encryption" warning); --allow-root in containers
 lab: $(STAMP)

@@ -37,8 +37,8 @@ STEPS = {
 def make(folder: Path, n: int, text: str) -> dict:
     """Write the synthetic corpus; returns row counts."""
     import toolkit
-    from toolkit.core import descriptor as schema
-
+    from toolkit.core.descriptor import Descriptor
+    schema = Descriptor.shipped()  # the toolkit's own schema, as a value
     ds = toolkit.open()
     src = ds.articles()["source_id"].item()
     folder.mkdir(parents=True)

@@ -12,6 +12,17 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT.parent / "shared" / "article" / "article.txt"
 
 
+# Tests of the tools (report builder, classroom, JupyterLab) rather than the library: `make check` leaves them out.
+TOOL_TESTS = {"test_report.py", "test_exercises.py", "test_autograder.py", "test_exercise_feedback.py", "test_lab.py",
+              "test_travel.py", "test_faults_report.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in TOOL_TESTS:
+            item.add_marker(pytest.mark.tools)
+
+
 @pytest.fixture(scope="session")
 def text() -> str:
     if not ARTICLE.is_file():

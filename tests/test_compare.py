@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from toolkit.core import descriptor as schema
-
+from toolkit.core.descriptor import Descriptor
+schema = Descriptor.shipped()  # the toolkit's own schema, as a value
 ROOT = Path(__file__).resolve().parents[1]
 
 

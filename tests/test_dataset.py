@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 import toolkit
-from toolkit.core import descriptor as schema
-
+from toolkit.core.descriptor import Descriptor
+schema = Descriptor.shipped()  # the toolkit's own schema, as a value
 LEDGER = Path(__file__).parent / "data" / "ledger"
 SHIPPED_WORDS = ("RFE/RL", "Paraszczuk", "Radio Free Europe", "rferl_2015", "Kremlin Envoy", "Syria and Iraq")
 
@@ -177,25 +177,25 @@ def test_views_refuse_a_bare_dataframe_with_a_hint():
 
 
 def test_a_checked_folder_is_reused_only_while_nothing_changed(tmp_path, monkeypatch):
-    from toolkit.dataset import value as dataset
+    from toolkit.dataset import cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     folder = tmp_path / "ledger"
     shutil.copytree(LEDGER, folder)
     first = toolkit.open(folder)
     assert len(list((tmp_path / "cache" / "nc-fighters-toolkit" / "checked").iterdir())) == 1
-    dataset._cache.clear()  # a new process: only the disk remains
+    cache._memory.clear()  # a new process: only the disk remains
     again = toolkit.open(folder)
     for name in first.table_names():
         assert again[name].equals(first[name]), name
     est = folder / "estimates.csv"
     est.write_text(est.read_text(encoding="utf-8").replace(",200,", ",abc,", 1), encoding="utf-8")
-    dataset._cache.clear()
+    cache._memory.clear()
     with pytest.raises(toolkit.DataError, match="value_best"):  # the changed file is checked again
         toolkit.open(folder)
     for entry in (tmp_path / "cache" / "nc-fighters-toolkit" / "checked").iterdir():  # a damaged cache is ignored
         for f in entry.iterdir():
             f.write_bytes(b"garbage")
     est.write_text(est.read_text(encoding="utf-8").replace(",abc,", ",200,", 1), encoding="utf-8")
-    dataset._cache.clear()
+    cache._memory.clear()
     assert toolkit.open(folder)["estimates"].equals(first["estimates"])

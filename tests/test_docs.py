@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["toolkit", "toolkit.core.descriptor", "toolkit.core.text", "toolkit.dataset.lookup", "toolkit.dataset.shortcuts",
-           "toolkit.checks.validate", "toolkit.dataset", "toolkit.dataset.value", "toolkit.dataset.corpus",
+           "toolkit.checks", "toolkit.checks.columns", "toolkit.core.problems", "toolkit.dataset.opening",
+           "toolkit.dataset.reading", "toolkit.dataset", "toolkit.dataset.value", "toolkit.dataset.corpus",
            "toolkit.dataset.create", "toolkit.tools.site.chapters", "toolkit.checks.rules", "toolkit.formats",
            "toolkit.views.maps.placement", "toolkit.geo", "toolkit.views.theme"]
 

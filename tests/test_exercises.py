@@ -97,9 +97,10 @@ def test_extraction_passage_is_labelled_and_invented(request):
     first = text.split("\n\n")[0]
     assert "WRITTEN FOR THIS EXERCISE" in first and "not from the RFE/RL article" in first and "fictional" in first
     assert len(text) < 2000, "keep the passage short"
+    import toolkit
     from toolkit.core import text as article
 
-    path = article.find_text()
+    path = toolkit.find_text()
     if path is None:
         pytest.skip("article text not found: cannot check that the passage borrows nothing from it")
     words = article.read_text(path).split()
@@ -281,7 +282,7 @@ def test_provenance_exercise_grades_without_the_article(built, tmp_path):
     env = ex.kernel_env()
     env["PYTHONPATH"] = str(pkg)
     env.pop("TOOLKIT_ARTICLE", None)
-    probe = subprocess.run([sys.executable, "-c", "import toolkit.core.text as a; print(a.find_text())"],
+    probe = subprocess.run([sys.executable, "-c", "import toolkit; print(toolkit.find_text())"],
                            env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
     assert probe == "None", f"the article is still reachable at {probe}; cannot test its absence"
     executed = tmp_path / "executed.ipynb"

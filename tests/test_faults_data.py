@@ -20,10 +20,11 @@ import pytest
 
 import toolkit
 from toolkit.views import embed
-from toolkit.core import descriptor as schema
+from toolkit.core.descriptor import Descriptor
+schema = Descriptor.shipped()  # the toolkit's own schema, as a value
 from toolkit.tools.cli import main
 from toolkit.tools.cli.authoring import _write_all
-from toolkit.checks.validate import DataError
+from toolkit.checks import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +53,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 def loader_error(folder: Path) -> str:
     with pytest.raises(DataError) as err:  # a DataError, not a bare ValueError from a date conversion
-        toolkit.dataset.value._cache.pop(folder.resolve(), None)
+        toolkit.dataset.cache._memory.pop(folder.resolve(), None)
         toolkit.load_events(data_dir=folder)
     return str(err.value)
 

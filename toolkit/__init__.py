@@ -13,21 +13,35 @@ article; ``toolkit.open(folder, ...)`` opens any other, or several as a corpus. 
 True
 """
 
+from toolkit.core.descriptor import Descriptor, DescriptorError
+from toolkit.core.problems import DataError, Problem, Report, ToolkitError
 from toolkit.dataset import shortcuts as _tables
-from toolkit.dataset.value import SHIPPED, Dataset, data_folder, open
-from toolkit.dataset.lookup import Entity, UnknownName, lookup
-from toolkit.core.descriptor import dictionary
-from toolkit.dataset.shortcuts import cite, list_tables, load
-from toolkit.checks.validate import DataError, Problem, Report, validate
+from toolkit.dataset.lookup import Entity, UnknownName
+from toolkit.dataset.opening import open, validate
+from toolkit.dataset.shortcuts import cite, find_text, list_tables, load, lookup
+from toolkit.dataset import SHIPPED, Dataset
+from toolkit.dataset.reading import data_folder
 
 __version__ = "0.2.0"
 
-for _cls in (DataError, Dataset, Entity, Problem, Report, UnknownName):  # shown as toolkit.X in tracebacks
+for _cls in (DataError, Dataset, Descriptor, DescriptorError, Entity, Problem, Report, ToolkitError, UnknownName):  # shown as toolkit.X in tracebacks
     _cls.__module__ = "toolkit"
 
 for _name in _tables.__all__:
     if _name.startswith("load_"):
         globals()[_name] = getattr(_tables, _name)
+
+
+def dictionary(ds=None):
+    """The data dictionary of a dataset's own descriptor (default: the default dataset): every table's
+    columns, types, allowed values (open vocabularies with the values in use) and meaning.
+
+    >>> dictionary().filter(table="estimates", column="bound")["vocabulary"].item()
+    'closed'
+    """
+    from toolkit.dataset.opening import coerce
+
+    return coerce(ds).dictionary()
 
 
 def source_line(ds=None) -> str:
@@ -36,7 +50,7 @@ def source_line(ds=None) -> str:
     >>> source_line().startswith("Source:")
     True
     """
-    from toolkit.dataset.value import coerce
+    from toolkit.dataset.opening import coerce
 
     return coerce(ds).source_line
 
@@ -54,7 +68,10 @@ def __getattr__(name: str):
     if name in _MOVED:
         import importlib
 
-        return importlib.import_module(_MOVED[name])
+        module = importlib.import_module(_MOVED[name])
+        if name == "article" and not hasattr(module, "find_text"):  # find_text() now lives with the datasets
+            module.find_text = _tables.find_text
+        return module
     raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
 
 
@@ -82,7 +99,7 @@ def save(chart, path, scale: float = 2.0):
 
 
 __all__ = [
-    "SHIPPED", "DataError", "Dataset", "Entity", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary",
+    "SHIPPED", "DataError", "Dataset", "Descriptor", "DescriptorError", "Entity", "ToolkitError", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary", "find_text",
     "list_tables", "load", "lookup", "open", "save", "source_line", "validate",
     *(n for n in _tables.__all__ if n.startswith("load_")),
 ]

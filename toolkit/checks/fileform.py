@@ -10,25 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a data folder."""
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f" row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
+from toolkit.core.problems import Problem  # noqa: F401 - the checks' findings
 
 
 def show(value, limit: int = 80) -> str:

@@ -1,20 +1,22 @@
 """Cross-row rules declared in ``datapackage.json`` under ``x-`` keys (the Table Schema has no place for them).
 
-``validate.check()`` calls :func:`check_declared` on every table that read cleanly.
+``toolkit.checks.check_tables`` calls :func:`check_declared` on every table that read cleanly.
 
 >>> import toolkit
->>> from toolkit.checks.rules import check_declared
->>> check_declared(toolkit.dataset.shortcuts.tables())
+>>> ds = toolkit.open()
+>>> check_declared(ds.descriptor, {n: ds[n] for n in ds.table_names()})
 []
 """
 
 from __future__ import annotations
 
-from toolkit.core import descriptor as schema
-from toolkit.checks.validate import Problem
+import polars as pl
+
+from toolkit.core.descriptor import Descriptor
+from toolkit.core.problems import Problem
 
 
-def check_declared(tables: dict) -> list[Problem]:
+def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
     """Cross-row rules declared in the descriptor (``x-dates``, ``x-links``, ``x-eventOrder``).
 
     - ``x-dates``: a precision fits its dates ('before': only an end; 'unknown': none; 'day': one day),
@@ -26,12 +28,12 @@ def check_declared(tables: dict) -> list[Problem]:
     """
     problems: list[Problem] = []
     sources = tables.get("sources")
-    src_dates = schema.resource("sources").get("x-dates", [{}])[0] if "sources" in schema.resources() else {}
+    src_dates = desc.resource("sources").get("x-dates", [{}])[0] if "sources" in desc.resources() else {}
     published = {}
     if sources is not None and src_dates.get("end"):
         published = dict(zip(sources["source_id"].to_list(), sources[src_dates["end"]].to_list()))
-    for name in schema.table_names():
-        res, df = schema.resource(name), tables.get(name)
+    for name in desc.table_names():
+        res, df = desc.resource(name), tables.get(name)
         if df is None:
             continue
         fname, rows = res["path"], None
@@ -60,7 +62,7 @@ def check_declared(tables: dict) -> list[Problem]:
                     problems.append(Problem(fname, i, a if s is not None else b, f"{first} is after {other} {r[other]}"))
         for link in res.get("x-links", []):
             rows = rows or list(df.iter_rows(named=True))
-            key = schema.primary_key(name)[0]
+            key = desc.primary_key(name)[0]
             by_id = {r[key]: r for r in rows}
             col = link["field"]
             for i, r in enumerate(rows, start=1):
@@ -85,8 +87,8 @@ def check_declared(tables: dict) -> list[Problem]:
         order = res.get("x-eventOrder")
         if order and tables.get(order.get("events", "events")) is not None:
             ev_name = order.get("events", "events")
-            dates = schema.resource(ev_name).get("x-dates", [{}])[0]
-            evs = {r[schema.primary_key(ev_name)[0]]: r for r in tables[ev_name].iter_rows(named=True)}
+            dates = desc.resource(ev_name).get("x-dates", [{}])[0]
+            evs = {r[desc.primary_key(ev_name)[0]]: r for r in tables[ev_name].iter_rows(named=True)}
             a, b = dates.get("start"), dates.get("end")
             for i, r in enumerate(df.iter_rows(named=True), start=1):
                 if str(r["predicate"]) not in order["predicates"]:
@@ -104,3 +106,46 @@ def check_declared(tables: dict) -> list[Problem]:
                     problems.append(Problem(fname, i, "object_id", f"{r['object_id']} may end {earlier[b]}, after "
                                             f"{r['subject_id']} ends ({later[b]}): narrow its dates ({r['predicate']})"))
     return problems
+
+
+def check_rows(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
+    """Rules a Table Schema cannot state: ordered values and dates, evidence present.
+
+    Every rule is a polars mask over the whole table (one query); rows are looked at only where one hits."""
+    fname, cols = desc.resource(name)["path"], set(df.columns)
+    checks: list[tuple[pl.Expr, str, object]] = []  # (mask, column, message of a hit row)
+    if name == "estimates" and {"value_low", "value_best", "value_high", "bound"} <= cols:
+        lo, best, hi, bound = pl.col("value_low"), pl.col("value_best"), pl.col("value_high"), pl.col("bound").cast(pl.String)
+        checks += [(lo > best, "value_low", lambda r: f"{r['value_low']} is greater than value_best {r['value_best']}"),
+                   (best > hi, "value_best", lambda r: f"{r['value_best']} is greater than value_high {r['value_high']}"),
+                   (lo > hi, "value_low", lambda r: f"{r['value_low']} is greater than value_high {r['value_high']}")]
+        for kind, need in (("lower", "value_low"), ("upper", "value_high"), ("exact", "value_best")):
+            checks.append(((bound == kind) & pl.col(need).is_null(), need, lambda r, k=kind, n=need: f"a {k} bound needs {n}"))
+        checks.append(((bound == "vague") & pl.any_horizontal(lo.is_not_null(), best.is_not_null(), hi.is_not_null()),
+                       "bound", lambda r: "a vague claim carries no numbers; keep its words in qualifier"))
+    for a, b in (("claim_date_start", "claim_date_end"), ("date_start", "date_end"), ("published_start", "published_end")):
+        if {a, b} <= cols:
+            checks.append((pl.col(a) > pl.col(b), b, lambda r, a=a, b=b: f"{r[b]} is before {a} {r[a]}"))
+    for a, b, gap in (("char_start", "char_end", 0), ("paragraph_start", "paragraph_end", 1)):
+        if {a, b} <= cols:
+            checks.append((pl.col(a) >= pl.col(b) + gap, b, lambda r, a=a, b=b: f"{r[b]} is before {a} {r[a]}"))
+    if desc.resource(name).get("x-evidence") and tables.get("sources") is not None:
+        text_sources = tables["sources"].filter(pl.col("kind") == "article")["source_id"].to_list()
+        limit = desc.get("x-article", {}).get("max_quote_words", 25)
+        in_text = pl.col("source_id").is_in(text_sources)
+        for col in ("paragraph", "char_start", "char_end", "quote"):
+            checks.append((in_text & pl.col(col).is_null(), col,
+                           lambda r, c=col: f"facts from the article need a locator; {c} is empty "
+                                            "(run `python -m toolkit locate` to fill it from the quote)"))
+        checks.append((pl.col("quote").str.count_matches(r"\S+") > limit, "quote",
+                       lambda r: f"{len(r['quote'].split())} words; keep quotes to at most {limit} words"))
+    if not checks or df.is_empty():
+        return []
+    masks = df.select(m.fill_null(False).alias(str(i)) for i, (m, _, _) in enumerate(checks))
+    hits = masks.select(pl.all().any()).row(0)
+    problems = []
+    for i, (_, col, message) in enumerate(checks):
+        if hits[i]:
+            for r in masks[str(i)].arg_true().to_list():
+                problems.append(Problem(fname, r + 1, col, message(df.row(r, named=True)), kind="rule"))
+    return sorted(problems, key=lambda p: p.row)

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.core import descriptor as schema
+from toolkit.core.descriptor import Descriptor, union
 
 LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
 PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
@@ -61,13 +61,16 @@ class _Unit:
     rows: dict[int, int] = field(default_factory=dict)
 
 
-def _read(source, i: int) -> _Coder:
+def _read(source, i: int) -> tuple[_Coder, Descriptor]:
+    """A coder's tables and own descriptor: a data folder, a Dataset, or a dict of tables (the toolkit's schema)."""
     if isinstance(source, dict):
-        return _Coder(f"coder {i + 1}", None, source)
-    from toolkit.dataset.shortcuts import data_folder, tables
+        return _Coder(f"coder {i + 1}", None, source), Descriptor.shipped()
+    from toolkit.dataset import Dataset, data_folder, open as open_dataset
 
-    folder = data_folder(source)
-    return _Coder(folder.name or str(folder), folder, tables(folder))
+    ds = source if isinstance(source, Dataset) else open_dataset(data_folder(source))
+    folder = ds.folders[0] if len(ds.folders) == 1 else None
+    return (_Coder(folder.name if folder is not None else ds.name, folder, {n: ds[n] for n in ds.table_names()}),
+            ds.descriptor)
 
 
 def _labels(coders: list[_Coder]) -> None:
@@ -78,18 +81,19 @@ def _labels(coders: list[_Coder]) -> None:
             c.label = paths[i] if paths.count(paths[i]) == 1 else f"{c.label} ({i + 1})"
 
 
-def level(table: str, f: dict, text: bool = False) -> str | None:
+def level(desc: Descriptor, table: str, f: dict, text: bool = False) -> str | None:
     """The level of measurement of a field for comparison, or None when it is not compared.
 
-    >>> level("estimates", schema.field("estimates", "value_low"))
+    >>> d = Descriptor.shipped()
+    >>> level(d, "estimates", d.field("estimates", "value_low"))
     'ratio'
-    >>> level("estimates", schema.field("estimates", "bound"))
+    >>> level(d, "estimates", d.field("estimates", "bound"))
     'nominal'
     """
     name, kind, c = f["name"], f["type"], f.get("constraints", {})
-    if name in LOCATORS or name in schema.primary_key(table):
+    if name in LOCATORS or name in desc.primary_key(table):
         return None
-    if _spans(table) and name == "source_id":
+    if _spans(desc, table) and name == "source_id":
         return None  # part of the matching key
     if name in PROSE and not c.get("enum"):
         return "nominal" if text else None
@@ -100,18 +104,18 @@ def level(table: str, f: dict, text: bool = False) -> str | None:
     return "nominal"
 
 
-def _spans(table: str) -> bool:
-    return {"char_start", "char_end"} <= {f["name"] for f in schema.fields(table)}
+def _spans(desc: Descriptor, table: str) -> bool:
+    return {"char_start", "char_end"} <= set(desc.columns(table))
 
 
-def _targets(table: str) -> dict[str, list[str]]:
+def _targets(desc: Descriptor, table: str) -> dict[str, list[str]]:
     """Fields of ``table`` that refer to rows of span-matched tables: field -> target tables."""
-    res, out = schema.resource(table), {}
+    res, out = desc.resource(table), {}
     for fk in res["schema"].get("foreignKeys", []):
         out.setdefault(fk["fields"], []).append(fk["reference"]["resource"])
     for mk in res.get("x-multiKeys", []):
         out.setdefault(mk["field"], []).extend(mk["references"])
-    return {k: [t for t in v if _spans(t)] for k, v in out.items() if any(_spans(t) for t in v)}
+    return {k: [t for t in v if _spans(desc, t)] for k, v in out.items() if any(_spans(desc, t) for t in v)}
 
 
 def _quote(row: dict) -> str | None:
@@ -148,14 +152,15 @@ def _show(value) -> str:
     return str(value)
 
 
-def _match(units: list[_Unit], rows: list[dict], ci: int, table: str, compared: list[dict], text: bool) -> None:
+def _match(desc: Descriptor, units: list[_Unit], rows: list[dict], ci: int, table: str, compared: list[dict],
+           text: bool) -> None:
     """Add coder ``ci``'s rows to the units: by overlapping span (then same id, then most agreeing
     fields), else by id; rows that match nothing start new units."""
-    pk = schema.primary_key(table)
+    pk = desc.primary_key(table)
     ident = lambda r: tuple(r[k] for k in pk)  # noqa: E731
     free = set(range(len(units)))
     todo = set(range(len(rows)))
-    if _spans(table):
+    if _spans(desc, table):
         cands, index = [], {}  # per source: the units' spans sorted by start, and the longest span
         for ui in free:
             a = _span(units[ui].rep)
@@ -187,11 +192,11 @@ def _match(units: list[_Unit], rows: list[dict], ci: int, table: str, compared: 
     for ri in sorted(todo):
         r = rows[ri]
         ui = by_id.get((r.get("source_id"), ident(r)))
-        if ui is not None and ui in free and (not _spans(table) or _span(r) is None or _span(units[ui].rep) is None):
+        if ui is not None and ui in free and (not _spans(desc, table) or _span(r) is None or _span(units[ui].rep) is None):
             units[ui].rows[ci] = ri
             free.discard(ui)
             todo.discard(ri)
-    if _spans(table) and compared:  # rows without a span (other publications): the same source, most fields alike
+    if _spans(desc, table) and compared:  # rows without a span (other publications): the same source, most fields alike
         cands = []
         for ui in free:
             for ri in todo:
@@ -222,30 +227,32 @@ def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | N
     """
     if not others:
         raise ValueError("compare needs a reference and at least one other extraction")
-    coders = [_read(s, i) for i, s in enumerate((ref, *others))]
+    read = [_read(s, i) for i, s in enumerate((ref, *others))]
+    coders = [c for c, _ in read]
     _labels(coders)
-    names = [n for n in schema.table_names() if tables is None or n in tables]
-    unknown = set(tables or ()) - set(schema.table_names())
+    desc = union([(c.label, d) for c, d in read])  # every table and column any coder's own descriptor declares
+    names = [n for n in desc.table_names() if tables is None or n in tables]
+    unknown = set(tables or ()) - set(desc.table_names())
     if unknown:
-        raise KeyError(f"no table called {sorted(unknown)}; tables are: {', '.join(schema.table_names())}")
+        raise KeyError(f"no table called {sorted(unknown)}; tables are: {', '.join(desc.table_names())}")
     plan, units, rows = {}, {}, {}
     for name in names:
-        compared = [(f, lv) for f in schema.fields(name) if (lv := level(name, f, text))
+        compared = [(f, lv) for f in desc.fields(name) if (lv := level(desc, name, f, text))
                     and (fields is None or f["name"] in fields)]
         plan[name] = compared
         units[name] = []
         rows[name] = [list(c.tables[name].iter_rows(named=True)) if c.tables.get(name) is not None else [] for c in coders]
         for ci in range(len(coders)):
-            _match(units[name], rows[name][ci], ci, name, [f for f, _ in compared], text)
-        pk = schema.primary_key(name)
+            _match(desc, units[name], rows[name][ci], ci, name, [f for f, _ in compared], text)
+        pk = desc.primary_key(name)
         for u in units[name]:
             first = min(u.rows)
             key = ",".join(str(rows[name][first][u.rows[first]][k]) for k in pk)
             u.key = key if first == 0 else f"{coders[first].label}:{key}"
     # coders' ids of span-matched rows -> the unit's key (the reference's id when it has the row)
-    idmap = {(n, ci, rows[n][ci][ri][schema.primary_key(n)[0]]): u.key
-             for n in names if _spans(n) for u in units[n] for ci, ri in u.rows.items()}
-    return Comparison(coders, names, plan, units, rows, idmap, text)
+    idmap = {(n, ci, rows[n][ci][ri][desc.primary_key(n)[0]]): u.key
+             for n in names if _spans(desc, n) for u in units[n] for ci, ri in u.rows.items()}
+    return Comparison(coders, names, plan, units, rows, idmap, text, desc)
 
 
 class Comparison:
@@ -253,8 +260,9 @@ class Comparison:
     field and coder), ``disagreements`` (one row per differing value, missing or extra row, each with
     file, row and quote) and ``alpha`` (Krippendorff's alpha per field across all coders)."""
 
-    def __init__(self, coders, names, plan, units, rows, idmap, text):
+    def __init__(self, coders, names, plan, units, rows, idmap, text, desc: Descriptor):
         self.coders = [c.label for c in coders]
+        self.descriptor = desc
         self._c, self._names, self._plan, self._units, self._rows = coders, names, plan, units, rows
         self._idmap, self._text = idmap, text
         self._build()
@@ -262,7 +270,7 @@ class Comparison:
     # ------------------------------------------------------------------ values
     def _value(self, table: str, ci: int, ri: int, f: dict):
         v = self._rows[table][ci][ri].get(f["name"])
-        targets = _targets(table).get(f["name"])
+        targets = _targets(self.descriptor, table).get(f["name"])
         if targets and v is not None:
             def tr(x):
                 return next((self._idmap[(t, ci, x)] for t in targets if (t, ci, x) in self._idmap), x)
@@ -271,8 +279,8 @@ class Comparison:
 
     def _where(self, table: str, ci: int, ri: int) -> dict:
         c, row = self._c[ci], self._rows[table][ci][ri]
-        fname = schema.resource(table)["path"]
-        pk = schema.primary_key(table)
+        fname = self.descriptor.path(table)
+        pk = self.descriptor.primary_key(table)
         return {"file": str(c.folder / fname) if c.folder is not None else fname, "row": ri + 1,
                 "id": ",".join(str(row[k]) for k in pk), "quote": _quote(row)}
 

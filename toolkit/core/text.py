@@ -32,17 +32,6 @@ def shared_candidates() -> list[Path]:
     return list(dict.fromkeys(candidates))
 
 
-def find_text(data_dir: str | Path | None = None) -> Path | None:
-    """Where the text of a one-article folder is, or None (see :func:`toolkit.dataset.find_texts`)."""
-    from toolkit.dataset.value import data_folder, find_texts
-    from toolkit.checks.validate import read
-
-    folder = data_folder(data_dir)
-    sources, _ = read("sources", folder)
-    _, paths, _, _ = find_texts(folder, sources)
-    return next(iter(paths.values()), None) if len(paths) == 1 else None
-
-
 def read_text(path: str | Path) -> str:
     """The article as one string, exactly as the offsets count it (UTF-8, newlines untouched)."""
     with open(path, encoding="utf-8", newline="") as fh:

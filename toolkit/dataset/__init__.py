@@ -1,4 +1,4 @@
-"""A data folder (or several, as one corpus) as a value: open, read, check, cache, merge, look up.
+"""A data folder (or several, as one corpus) as a value: read, check, cache, merge, look up.
 
 >>> import toolkit
 >>> ds = toolkit.open()
@@ -6,7 +6,10 @@
 True
 """
 
-from toolkit.dataset.value import (  # noqa: F401
-    PARQUET_FORMAT, SHIPPED, TEXTS, Dataset, coerce, data_folder, describe_source, descriptor_of, find_texts, open,
-    read_folder,
-)
+__all__ = ["PARQUET_FORMAT", "SHIPPED", "TEXTS", "Dataset", "coerce", "data_folder", "describe_source", "descriptor_of",
+           "find_texts", "open", "read_folder", "validate"]
+
+from toolkit.dataset.lookup import describe_source
+from toolkit.dataset.opening import coerce, open, validate  # noqa: F401
+from toolkit.dataset.reading import data_folder, descriptor_of, find_texts, read_folder  # noqa: F401
+from toolkit.dataset.value import PARQUET_FORMAT, SHIPPED, TEXTS, Dataset  # noqa: F401

@@ -22,13 +22,13 @@ True
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import polars as pl
 
-from toolkit.core import descriptor as schema
-from toolkit.checks.validate import DataError, Problem
+from toolkit.core.descriptor import Descriptor, union
+from toolkit.core.problems import DataError, Problem
+from toolkit.dataset.value import Dataset
 
 SEP = ":"  # between the qualifier and the id: "ap_2016:est01"
 ENTITIES = ("sources", "segments", "actors", "places", "aliases", "mentions")
@@ -49,44 +49,41 @@ def _retype(df: pl.DataFrame, frames: list[pl.DataFrame]) -> pl.DataFrame:
     return df.cast(out) if out else df
 
 
-def _references(desc: dict, table: str) -> list[tuple[str, str, bool, tuple | None]]:
+def _references(desc: Descriptor, table: str) -> list[tuple[str, str, bool, tuple | None]]:
     """(table, column, is_list, when) of every column that holds ids of ``table``; ``when`` is
     (type column, value) for a polymorphic key (``relations.object_id`` holds event ids where
     ``object_type`` is "event")."""
     refs = []
-    with schema.using(desc):
-        for name in schema.table_names():
-            res = schema.resource(name)
-            types = {f["name"]: f["type"] for f in res["schema"]["fields"]}
-            for fk in res["schema"].get("foreignKeys", []):
-                if fk["reference"]["resource"] == table and isinstance(fk["fields"], str):
-                    refs.append((name, fk["fields"], types.get(fk["fields"]) == "list", None))
-            for mk in res.get("x-multiKeys", []):
-                if table in mk["references"]:
-                    refs.append((name, mk["field"], types.get(mk["field"]) == "list", None))
-            for pk in res.get("x-polymorphicKeys", []):
-                for kind, target in pk["references"].items():
-                    if target == table:
-                        refs.append((name, pk["field"], types.get(pk["field"]) == "list", (pk["typeField"], kind)))
+    for name in desc.table_names():
+        res = desc.resource(name)
+        types = {f["name"]: f["type"] for f in res["schema"]["fields"]}
+        for fk in res["schema"].get("foreignKeys", []):
+            if fk["reference"]["resource"] == table and isinstance(fk["fields"], str):
+                refs.append((name, fk["fields"], types.get(fk["fields"]) == "list", None))
+        for mk in res.get("x-multiKeys", []):
+            if table in mk["references"]:
+                refs.append((name, mk["field"], types.get(mk["field"]) == "list", None))
+        for pk in res.get("x-polymorphicKeys", []):
+            for kind, target in pk["references"].items():
+                if target == table:
+                    refs.append((name, pk["field"], types.get(pk["field"]) == "list", (pk["typeField"], kind)))
     return refs
 
 
-def _fact_tables(desc: dict) -> list[str]:
-    with schema.using(desc):
-        return [n for n in schema.table_names() if n not in ENTITIES and len(schema.primary_key(n)) == 1
-                and "source_id" in [f["name"] for f in schema.fields(n)]]
+def _fact_tables(desc: Descriptor) -> list[str]:
+    return [n for n in desc.table_names() if n not in ENTITIES and len(desc.primary_key(n)) == 1
+            and "source_id" in desc.columns(n)]
 
 
 def _label(ds) -> str:
     return str(ds.folders[0]) if ds.folders else ds.name
 
 
-def _qualify(parts: list, desc: dict) -> list[dict]:
+def _qualify(parts: list, desc: Descriptor) -> list[dict]:
     """Per part, the tables with colliding fact ids qualified and references rewritten."""
     tables = [{n: _strings(ds._tables[n]) for n in ds.table_names()} for ds in parts]
     for name in _fact_tables(desc):
-        with schema.using(desc):
-            key = schema.primary_key(name)[0]
+        key = desc.primary_key(name)[0]
         seen: dict = {}
         for i, t in enumerate(tables):
             if name not in t:
@@ -118,14 +115,13 @@ def _qualify(parts: list, desc: dict) -> list[dict]:
     return tables
 
 
-def _merge_rules(desc: dict, name: str) -> dict[str, str]:
+def _merge_rules(desc: Descriptor, name: str) -> dict[str, str]:
     """column -> rule for columns that may differ between folders: ``"x-merge": "any"`` (booleans,
     e.g. ``in_article``: true when any text names it), ``"join"`` (notes, roles: the distinct values joined)
     or ``"first"`` (an actor's ``source_id``, where it is first named: the first folder's)."""
-    with schema.using(desc):
-        if name not in schema.table_names():
-            return {}
-        return {f["name"]: f["x-merge"] for f in schema.fields(name) if f.get("x-merge") in ("any", "join", "first")}
+    if not desc.has_table(name):
+        return {}
+    return {f["name"]: f["x-merge"] for f in desc.fields(name) if f.get("x-merge") in ("any", "join", "first")}
 
 
 def _union(name: str, frames: list[tuple[str, pl.DataFrame]], key: list[str], rules: dict | None = None) -> pl.DataFrame:
@@ -158,13 +154,16 @@ def _union(name: str, frames: list[tuple[str, pl.DataFrame]], key: list[str], ru
     return distinct.select(columns)
 
 
-def merge(parts: list) -> "Dataset":  # noqa: F821 - the return type lives in toolkit.dataset
-    """One dataset from several (see the module docstring for the rules)."""
-    from toolkit.dataset.value import Dataset
-
+def merge(parts: list[Dataset]) -> Dataset:
+    """One dataset from several (see the module docstring for the rules). The corpus's descriptor is the
+    union of the parts' own: every table and column any folder declares, allowed values joined."""
     if len(parts) == 1:
         return parts[0]
-    desc = copy.deepcopy(parts[0].descriptor)
+    try:
+        desc = union([(_label(ds), ds.descriptor) for ds in parts])
+    except ValueError as e:  # a column declared with two types: name the folders
+        raise DataError(list(getattr(e, "problems", [])) or [Problem("datapackage.json", None, None, str(e))],
+                        Path("corpus of " + ", ".join(_label(ds) for ds in parts))) from None
     tables = _qualify(parts, desc)
     for ds, t in zip(parts, tables):  # an alias for "every source" of one folder tags only that folder's texts
         if "aliases" in t and "source_id" in t["aliases"].columns:
@@ -176,8 +175,7 @@ def merge(parts: list) -> "Dataset":  # noqa: F821 - the return type lives in to
     out = {}
     for name in names:
         frames = [(_label(ds), t[name]) for ds, t in zip(parts, tables) if name in t]
-        with schema.using(desc):
-            key = schema.primary_key(name) if name in schema.table_names() else []
+        key = desc.primary_key(name) if desc.has_table(name) else []
         merged = _union(name, frames, key, _merge_rules(desc, name))
         out[name] = _retype(merged, [ds._tables[name] for ds in parts if name in ds._tables])
     texts: dict = {}
@@ -187,16 +185,12 @@ def merge(parts: list) -> "Dataset":  # noqa: F821 - the return type lives in to
                 raise DataError([Problem(f"texts/{sid}.txt", None, None, "two folders of the corpus hold different texts "
                                          "for this source")], Path(", ".join(_label(d) for d in parts)))
             texts[sid] = t
-    for res in desc["resources"]:  # the union of allowed values, so the corpus validates as a whole
-        for f in res["schema"]["fields"]:
-            enum = f.get("constraints", {}).get("enum")
-            if enum and res["name"] in out and isinstance(out[res["name"]].schema.get(f["name"]), pl.Enum):
-                f["constraints"]["enum"] = list(out[res["name"]].schema[f["name"]].categories)
-    desc["x-view"] = {}  # one dataset's extents and source line do not describe the corpus
-    desc.update(name="corpus", title="Corpus: " + "; ".join(ds.title for ds in parts[:3])
-                + (f" and {len(parts) - 3} more" if len(parts) > 3 else ""),
-                description=f"A corpus of {len(parts)} datasets, opened together: "
-                + "; ".join(ds.title for ds in parts[:6]) + (" ..." if len(parts) > 6 else "") + ".")
+    desc = desc.replace(**{"x-view": {}},  # one dataset's extents and source line do not describe the corpus
+                        name="corpus", title="Corpus: " + "; ".join(ds.title for ds in parts[:3])
+                        + (f" and {len(parts) - 3} more" if len(parts) > 3 else ""),
+                        description=f"A corpus of {len(parts)} datasets, opened together: "
+                        + "; ".join(ds.title for ds in parts[:6]) + (" ..." if len(parts) > 6 else "") + ".",
+                        licenses=list({repr(x): x for ds in parts for x in ds.licenses}.values()) or None)
     return Dataset(out, desc, texts, folders=tuple(f for ds in parts for f in ds.folders),
                    text_paths={k: v for ds in parts for k, v in ds.text_paths.items()},
                    notes=[n for ds in parts for n in ds.notes])

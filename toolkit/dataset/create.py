@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import io
@@ -25,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from toolkit.core import text as article
-from toolkit.core import descriptor as schema
+from toolkit.core.descriptor import Descriptor
 
 __all__ = ["new"]
 
@@ -39,7 +38,7 @@ def _slug(text: str) -> str:
 
 def descriptor(title: str, name: str, description: str = "") -> dict:
     """The toolkit's schema with this dataset's own name, title and description (nothing of the shipped article)."""
-    d = copy.deepcopy(schema.shipped())
+    d = Descriptor.shipped().to_dict()
     for key in _ARTICLE_KEYS:
         d.pop(key, None)
     d["x-article"] = {k: v for k, v in d.get("x-article", {}).items() if k != "source_id"}
@@ -87,24 +86,24 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
     desc = descriptor(title, _slug(title).replace("_", "-"))
     starts = article.paragraph_starts(body)
     files = {}
-    with schema.using(desc):
-        for name in schema.table_names():
-            header = [f["name"] for f in schema.fields(name)]
-            rows = []
-            if name == "sources":
-                rows = [{"source_id": sid, "kind": "article", "title": title, "author": author, "publisher": publisher,
-                         "url": url, "published_start": published, "published_end": published,
-                         "published_precision": "day" if published else "unknown", "year_inferred": "false",
-                         "date_inferred": "false", "text_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}]
-            elif name == "segments":  # the first block as the title, the rest as the body (edit: furniture, byline)
-                blocks = body.split("\n\n")
-                rows = [{"source_id": sid, "segment": "title", "kind": "title", "paragraph_start": 1, "paragraph_end": 1,
-                         "char_start": 0, "char_end": len(blocks[0]), "counted": "true"}]
-                if len(starts) > 1:
-                    rows.append({"source_id": sid, "segment": "body", "kind": "body", "paragraph_start": 2,
-                                 "paragraph_end": len(starts), "char_start": starts[1], "char_end": len(body.rstrip("\n")),
-                                 "counted": "true"})
-            files[schema.resource(name)["path"]] = _csv(header, [{k: r.get(k, "") for k in header} for r in rows])
+    declared = Descriptor(desc)
+    for name in declared.table_names():
+        header = declared.columns(name)
+        rows = []
+        if name == "sources":
+            rows = [{"source_id": sid, "kind": "article", "title": title, "author": author, "publisher": publisher,
+                     "url": url, "published_start": published, "published_end": published,
+                     "published_precision": "day" if published else "unknown", "year_inferred": "false",
+                     "date_inferred": "false", "text_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}]
+        elif name == "segments":  # the first block as the title, the rest as the body (edit: furniture, byline)
+            blocks = body.split("\n\n")
+            rows = [{"source_id": sid, "segment": "title", "kind": "title", "paragraph_start": 1, "paragraph_end": 1,
+                     "char_start": 0, "char_end": len(blocks[0]), "counted": "true"}]
+            if len(starts) > 1:
+                rows.append({"source_id": sid, "segment": "body", "kind": "body", "paragraph_start": 2,
+                             "paragraph_end": len(starts), "char_start": starts[1], "char_end": len(body.rstrip("\n")),
+                             "counted": "true"})
+        files[declared.path(name)] = _csv(header, [{k: r.get(k, "") for k in header} for r in rows])
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
     try:

@@ -1,6 +1,8 @@
 """Resolve any name, spelling or abbreviation to its actor or place, forgivingly.
 
->>> lookup("Dagestan").entity_id == lookup("Daghestan").entity_id == "daghestan"
+>>> import toolkit
+>>> ds = toolkit.open()
+>>> find(ds, "Dagestan").entity_id == find(ds, "Daghestan").entity_id == "daghestan"
 True
 """
 
@@ -9,11 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
-from toolkit.dataset.value import Dataset, coerce, describe_source
+from toolkit.core.dates import phrase
+
 
 
 def normalize(name: str) -> str:
@@ -53,7 +55,7 @@ class Entity:
         return f"<b>{escape(self.name)}</b> ({escape(self.entity_type)})<table>{rows}</table>"
 
 
-def _index(ds: Dataset) -> dict[str, list[tuple[str, str]]]:
+def _index(ds) -> dict[str, list[tuple[str, str]]]:
     index: dict[str, list[tuple[str, str]]] = {}
 
     def add(name, kind, eid):
@@ -70,21 +72,21 @@ def _index(ds: Dataset) -> dict[str, list[tuple[str, str]]]:
     return index
 
 
-def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = None, *, ds: Dataset | None = None) -> Entity:
-    """The actor or place a name refers to; ``kind='actor'`` or ``'place'`` narrows the search.
+def find(ds, name: str, kind: str | None = None) -> Entity:
+    """The actor or place of dataset ``ds`` that a name refers to; ``kind='actor'`` or ``'place'`` narrows the search.
 
-    >>> lookup("FSB").name
+    >>> import toolkit
+    >>> find(toolkit.open(), "FSB").name
     'Federal Security Service (FSB)'
-    >>> lookup("Daghestn")
+    >>> find(toolkit.open(), "Daghestn")
     Traceback (most recent call last):
     ...
     toolkit.UnknownName: no actor or place called 'Daghestn'; did you mean 'Daghestan' or 'Daghestanis'?
-    >>> lookup("Pyatigorsk", kind="actor")
+    >>> find(toolkit.open(), "Pyatigorsk", kind="actor")
     Traceback (most recent call last):
     ...
     toolkit.UnknownName: no actor called 'Pyatigorsk'; it is a place: pyatigorsk (pass kind='place')
     """
-    ds = coerce(ds if ds is not None else data_dir)
     index = _index(ds)
     found = index.get(normalize(name), [])
     hits = [h for h in found if kind in (None, h[0])]
@@ -107,15 +109,12 @@ def lookup(name: str, kind: str | None = None, data_dir: str | Path | None = Non
     return Entity(eid, etype, record["name"], record)
 
 
-def cite(ds: Dataset | None, record_id: str) -> str:
-    """A citation for any fact row by its id: the source (author, title, publisher, date, address) and,
-    for a fact from a text, its paragraph, characters and quote."""
-    from toolkit.core import descriptor as schema
-
-    ds = coerce(ds)
-    with schema.using(ds.descriptor):
-        names = [n for n in schema.table_names() if schema.resource(n).get("x-evidence") and n in ds]
-        keys = {n: schema.primary_key(n)[0] for n in names}
+def cite(ds, record_id: str) -> str:
+    """A citation for any fact row of dataset ``ds`` by its id: the source (author, title, publisher, date,
+    address) and, for a fact from a text, its paragraph, characters and quote."""
+    desc = ds.descriptor
+    names = [n for n in desc.table_names() if desc.resource(n).get("x-evidence") and n in ds]
+    keys = {n: desc.primary_key(n)[0] for n in names}
     for name in names:
         df = ds[name].filter(pl.col(keys[name]) == record_id)
         if df.height:
@@ -131,3 +130,21 @@ def cite(ds: Dataset | None, record_id: str) -> str:
     qualified = [i for n in names for i in ds[n][keys[n]].to_list() if isinstance(i, str) and i.endswith(f":{record_id}")]
     hint = f"; in this corpus it is qualified by source: {', '.join(map(repr, qualified))}" if qualified else ""
     raise KeyError(f"no fact with id {record_id!r} in {', '.join(names)}{hint}")
+
+
+def describe_source(r: dict, short: bool = False) -> str:
+    """'publisher, author, date' (short) or a full citation head for one sources row; the date in words for its
+    precision ('26–31 March 2015', 'summer 2014', 'before 26 March 2015', 'on or after 1 May 2016'), 'n.d.' if none.
+
+    >>> import datetime as dt
+    >>> describe_source({"publisher": "Daily", "published_start": dt.date(2016, 1, 1),
+    ...                  "published_end": dt.date(2016, 12, 31), "published_precision": "year"}, short=True)
+    'Daily, 2016'
+    """
+    when = phrase(r.get("published_start"), r.get("published_end"), r.get("published_precision") or "day",
+                  year_inferred=bool(r.get("year_inferred")), date_inferred=bool(r.get("date_inferred")))
+    when = "n.d." if when == "date not stated" else when
+    if short:
+        return ", ".join(x for x in (r.get("publisher"), r.get("author"), when) if x)
+    return ", ".join(x for x in (r.get("author"), f'"{r["title"]}"' if r.get("title") else None, r.get("publisher"), when)
+                     if x)

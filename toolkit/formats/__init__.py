@@ -23,7 +23,6 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.core import descriptor as schema
 
 FORMATS = ("frictionless", "parquet", "geojson", "acled", "ged")
 DEFAULT_OUT = {"frictionless": "{name}.zip", "parquet": "{name}-parquet", "geojson": "places.geojson",
@@ -243,19 +242,19 @@ def geojson(t: dict) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _frictionless(folder: Path, tmp: Path) -> None:
-    desc = json.loads(json.dumps(schema.package()))
+def _frictionless(folder: Path, desc: dict, tmp: Path) -> None:
+    """The folder's own descriptor (title, licences, its tables and values) and each table's CSV, zipped."""
+    for res in desc["resources"]:
+        res.pop("x-absent", None)
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("datapackage.json", json.dumps(desc, indent=1, ensure_ascii=False) + "\n")
         for res in desc["resources"]:  # columns in the descriptor's order, as Frictionless requires
-            with open(folder / res["path"], encoding="utf-8", newline="") as fh:
-                rows = list(csv.DictReader(fh))
+            path = folder / res["path"]
+            rows = []
+            if path.is_file():  # a table an older folder lacks is written with its header only
+                with open(path, encoding="utf-8-sig", newline="") as fh:
+                    rows = list(csv.DictReader(fh))
             z.writestr(res["path"], _csv_bytes([f["name"] for f in res["schema"]["fields"]], rows))
-
-
-def _parquet(t: dict, tmp: Path) -> None:
-    for name in schema.table_names():
-        t[name].write_parquet(tmp / f"{name}.parquet")
 
 
 def export(data_dir: str | Path | None = None, format: str = "frictionless", out: str | Path | None = None) -> Path:
@@ -267,19 +266,23 @@ def export(data_dir: str | Path | None = None, format: str = "frictionless", out
     >>> export(format="ged", out="/tmp/ged.csv").read_text().splitlines()[0][:20]  # doctest: +SKIP
     'id,relid,year,side_a'
     """
-    from toolkit.dataset.shortcuts import data_folder, tables
+    from toolkit.dataset import data_folder, open as open_dataset
 
     if format not in FORMATS:
         raise ExportError(f"unknown export format {format!r}; choose one of: {', '.join(FORMATS)}")
     folder = data_folder(data_dir)
-    t = tables(folder)  # validated: bad data raise DataError before anything is written
-    out = Path(out or DEFAULT_OUT[format].format(name=schema.package().get("name", "data")))
-    if format == "parquet":
-        return _atomic_dir(out, ".parquet", lambda tmp: _parquet(t, tmp))
+    ds = open_dataset(folder)  # validated: bad data raise DataError before anything is written
+    t = {n: ds[n] for n in ds.table_names()}
+    out = Path(out or DEFAULT_OUT[format].format(name=ds.descriptor.get("name", "data")))
+    if format == "parquet":  # the same folder as ds.to_parquet(): toolkit.open(out) reopens it
+        try:
+            return ds.to_parquet(out)
+        except FileExistsError as e:
+            raise ExportError(str(e)) from None
     if out.is_dir():
         raise ExportError(f"{out} is a folder; --out for {format} names a file")
     if format == "frictionless":
-        return _atomic_file(out, lambda tmp: _frictionless(folder, tmp))
+        return _atomic_file(out, lambda tmp: _frictionless(folder, ds.descriptor.to_dict(), tmp))
     if format == "geojson":
         data = json.dumps(geojson(t), ensure_ascii=False).encode("utf-8")
     elif format == "acled":

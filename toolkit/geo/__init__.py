@@ -68,7 +68,7 @@ def _geo_dir():
 
 
 def _places(ds=None) -> pl.DataFrame:
-    from toolkit.dataset.value import coerce
+    from toolkit.dataset import coerce
 
     return coerce(ds)["places"]
 
@@ -278,7 +278,7 @@ def join(table=None, on: str = "place_id", for_web: bool = False, ds=None) -> gp
     >>> join().set_index("place_id").loc["north_caucasus"].geometry.geom_type
     'MultiPolygon'
     """
-    from toolkit.dataset.value import Dataset, coerce
+    from toolkit.dataset import Dataset, coerce
 
     if table is None or isinstance(table, Dataset):
         ds = coerce(table if table is not None else ds)

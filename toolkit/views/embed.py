@@ -243,10 +243,18 @@ def renderer(spec: dict, **metadata) -> tuple[dict, dict]:
     return mimebundle(spec)
 
 
-def enable() -> None:
-    """Register and enable the ``toolkit`` renderer for Altair (idempotent)."""
+def register() -> str:
+    """Register the ``toolkit`` renderer with Altair without enabling it (idempotent); returns its name."""
     import altair as alt
 
     if "toolkit" not in alt.renderers.names():
         alt.renderers.register("toolkit", renderer)
-    alt.renderers.enable("toolkit")
+    return "toolkit"
+
+
+def enable() -> None:
+    """Register and enable the ``toolkit`` renderer for every Altair chart of the session (an explicit choice:
+    the toolkit's own views use it without it)."""
+    import altair as alt
+
+    alt.renderers.enable(register())

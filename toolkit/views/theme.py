@@ -1,8 +1,9 @@
 """The toolkit's look: an Okabe–Ito palette, an Altair theme, and the title + source line of every view.
 
-Importing ``toolkit.charts`` or ``toolkit.maps`` enables the theme (``use()`` does it again after you
-switched to another one). Colours are also written into each chart's scales, so a view keeps its
-meaning under any theme.
+Importing a view changes no global setting: every chart the toolkit returns carries the theme and the
+offline renderer itself (they apply while it is drawn or saved, then Altair's own settings are back).
+``use()`` enables both for every chart of the session, yours included. Colours are also written into
+each chart's scales, so a view keeps its meaning under any theme.
 
 >>> from toolkit.views import theme
 >>> theme.colours(["melikov", "bortnikov"])
@@ -94,9 +95,41 @@ def use() -> str:
     return NAME
 
 
+_THEMED: dict[type, type] = {}
+
+
+def themed(chart):
+    """The chart, drawn and saved with the toolkit's theme and offline renderer whatever is enabled globally.
+
+    >>> before = alt.theme.active
+    >>> themed(alt.Chart().mark_point()).to_dict()["config"]["font"] == FONT and alt.theme.active == before
+    True
+    """
+    cls = type(chart)
+    if cls in _THEMED.values():
+        return chart
+    if cls not in _THEMED:
+        def to_dict(self, *args, **kwargs):
+            with alt.theme.enable(NAME):
+                return cls.to_dict(self, *args, **kwargs)
+
+        def _repr_mimebundle_(self, *args, **kwargs):
+            from toolkit.views import embed
+
+            with alt.theme.enable(NAME), alt.renderers.enable(embed.register()):
+                return cls._repr_mimebundle_(self, *args, **kwargs)
+
+        _THEMED[cls] = type(cls.__name__, (cls,), {"to_dict": to_dict, "_repr_mimebundle_": _repr_mimebundle_,
+                                                   "__module__": cls.__module__, "__doc__": cls.__doc__})
+    chart = chart.copy(deep=False)
+    object.__setattr__(chart, "__class__", _THEMED[cls])  # Altair keeps plain attributes in the spec
+    return chart
+
+
 def finish(chart, title: str, *notes: str, source: str = "", width: int | None = None, least: int = 300,
            aspect: float | None = None, switch: dict | None = None):
-    """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines.
+    """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines; the
+    chart carries the toolkit's theme (see :func:`themed`).
 
     ``width`` (the natural width of a chart drawn ``width="container"``) makes it re-lay itself out by the
     width it is given, down to ``least`` pixels (see :func:`toolkit.views.embed.fit`): the title and notes are
@@ -108,7 +141,7 @@ def finish(chart, title: str, *notes: str, source: str = "", width: int | None =
     lines = _lines(title, notes, source, 130 if width is None else max(60, int(width / _NOTE_PX)))
     chart = chart.properties(title=alt.Title(lines[0], subtitle=lines[1], anchor="start"))
     if width is None:
-        return chart
+        return themed(chart)
     rooms = sorted({w for w in (least + 60, 560, width) if least <= w <= width})
     hints = {"width": width, "min": least,
              "wraps": [[w, *_lines(title, notes, source, int(w / _NOTE_PX), int(w / _TITLE_PX))] for w in rooms]}
@@ -116,7 +149,7 @@ def finish(chart, title: str, *notes: str, source: str = "", width: int | None =
         hints["aspect"] = aspect
     if switch:
         hints["switch"] = switch
-    return chart.properties(usermeta={"toolkit": hints})
+    return themed(chart.properties(usermeta={"toolkit": hints}))
 
 
 _TITLE_PX, _NOTE_PX = 9.4, 6.2  # a character's width in the title (16 px bold) and the notes (11 px)

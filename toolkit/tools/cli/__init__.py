@@ -26,7 +26,7 @@ def main(argv=None) -> int:
                 continue
             raise
     args = p.parse_args(argv)
-    from toolkit.checks.validate import DataError
+    from toolkit.checks import DataError
 
     try:
         return args.fn(args)

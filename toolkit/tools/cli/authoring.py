@@ -9,13 +9,24 @@ import sys
 import tempfile
 from pathlib import Path
 
-def _texts(args) -> dict[str, str]:
-    """source_id -> text for every source of the folder whose text is found (see dataset.find_texts)."""
-    from toolkit.dataset.value import data_folder, find_texts
-    from toolkit.checks.validate import read
+def _folder(args):
+    """The data folder and its own descriptor; a descriptor that cannot be used ends the command."""
+    from toolkit.dataset import data_folder, descriptor_of
 
     folder = data_folder(args.dir)
-    sources, problems = read("sources", folder)
+    desc, problems = descriptor_of(folder)
+    if desc is None:
+        sys.exit("\n".join(str(p) for p in problems) + "\nnothing was written")
+    return folder, desc
+
+
+def _texts(args) -> dict[str, str]:
+    """source_id -> text for every source of the folder whose text is found (see dataset.find_texts)."""
+    from toolkit.checks import read
+    from toolkit.dataset import find_texts
+
+    folder, desc = _folder(args)
+    sources, problems = read(desc, "sources", folder)
     texts, _, notes, more = find_texts(folder, sources, args.text, unused=" (nothing was written)")
     if problems or more:
         sys.exit("\n".join(str(p) for p in problems + more))
@@ -131,16 +142,15 @@ def cmd_locate(args) -> int:
     Every table is checked first; on any problem nothing is written; otherwise the changed tables are
     replaced together, each keeping its line endings, and unchanged rows keep their exact bytes.
     """
-    from toolkit.core import descriptor as schema
-    from toolkit.dataset.shortcuts import data_folder
-
-    texts, folder = _texts(args), data_folder(args.dir)
+    texts, (folder, desc) = _texts(args), _folder(args)
     new, failed, changed = {}, [], 0
-    for name in schema.table_names():
-        res = schema.resource(name)
+    for name in desc.table_names():  # the folder's own tables, extra ones included
+        res = desc.resource(name)
         if not res.get("x-evidence"):
             continue
         path = folder / res["path"]
+        if not path.is_file() and res.get("x-absent"):
+            continue
         if not path.is_file():
             failed.append(f"{res['path']}: file is missing from {folder}")
             continue
@@ -163,18 +173,17 @@ def cmd_locate(args) -> int:
 
 def cmd_mentions(args) -> int:
     """Regenerate mentions.csv from the aliases, the segments and the text (kept as is when nothing changed)."""
+    from toolkit.checks import read
     from toolkit.core import text as article
-    from toolkit.dataset.shortcuts import data_folder
-    from toolkit.checks.validate import read
 
-    texts, folder = _texts(args), data_folder(args.dir)
-    aliases, p1 = read("aliases", folder)
-    segments, p2 = read("segments", folder)
+    texts, (folder, desc) = _texts(args), _folder(args)
+    aliases, p1 = read(desc, "aliases", folder)
+    segments, p2 = read(desc, "segments", folder)
     if p1 or p2:
         print("\n".join(str(p) for p in p1 + p2) + "\nnothing was written")
         return 1
     found = article.find_all_mentions(texts, aliases, segments)
-    path = folder / "mentions.csv"
+    path = folder / desc.path("mentions")
     old = path.read_bytes() if path.is_file() else b""
     newline = "\r\n" if b"\r\n" in old.split(b"\n", 1)[0] + b"\n" else "\n"
     buf = io.StringIO()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from toolkit.comparison import __doc__ as _DOC, compare
-from toolkit.core import descriptor as schema
 
 
 def cmd_compare(args) -> int:
@@ -22,8 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument("ref", help="the reference data folder")
     p.add_argument("dirs", nargs="+", metavar="DIR", help="data folder(s) of the other coders")
     p.add_argument("--html", default=None, metavar="OUT.html", help="also write an HTML page")
-    p.add_argument("--tables", nargs="+", default=None, metavar="TABLE", choices=schema.table_names(),
-                   help="compare only these tables (" + ", ".join(schema.table_names()) + ")")
+    p.add_argument("--tables", nargs="+", default=None, metavar="TABLE",
+                   help="compare only these tables (any the folders declare)")
     p.add_argument("--text-fields", action="store_true", help="also compare free-text fields (case and spacing ignored)")
     p.add_argument("--max", type=int, default=30, help="disagreements printed (default 30; all are in the HTML)")
     p.set_defaults(fn=cmd_compare)

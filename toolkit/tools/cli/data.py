@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
+
 def cmd_validate(args) -> int:
-    from toolkit.checks.validate import validate
+    from toolkit.dataset import validate
 
     report = validate(args.dir, args.text)
     print(report)
@@ -20,10 +23,21 @@ def cmd_summary(args) -> int:
 
 
 def cmd_dictionary(args) -> int:
-    from toolkit.core import descriptor as schema
+    """The folder's own descriptor: its tables, columns and allowed values (open vocabularies with the values in use)."""
+    from toolkit.dataset import data_folder, descriptor_of, read_folder
 
-    for name in schema.table_names():
-        print(f"== {name} ==\n{schema.describe(name)}\n")
+    folder = data_folder(args.dir)
+    desc, problems = descriptor_of(folder)
+    if desc is None:
+        print("\n".join(str(p) for p in problems), file=sys.stderr)
+        return 1
+    ds, _ = read_folder(folder, args.text, check=False)
+    dictionary = desc.dictionary({n: df for n, df in ds._tables.items() if df is not None})
+    for name in desc.table_names():
+        print(f"== {name} ==\n{desc.describe(name)}")
+        for r in dictionary.filter(table=name, vocabulary="open").iter_rows(named=True):
+            print(f"{r['column']}: values in use and known: {r['allowed'] or 'none yet'}")
+        print()
     return 0
 
 

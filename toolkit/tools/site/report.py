@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit import __version__
+from toolkit.core.descriptor import Descriptor
 from toolkit.views import embed
 from toolkit.tools.site import pages
 from toolkit.tools.site import runner
-from toolkit.core import descriptor as schema
 from toolkit.tools.site import sitefolder
 from toolkit.tools.site.pages import slim_css as _slim_css  # noqa: F401  (tests and older callers)
 from toolkit.tools.site.runner import BUILD_TIMEOUT, CELL_TIMEOUT
@@ -175,7 +175,7 @@ def _shell(title: str, body: str, footer: str) -> str:
 
 def _index(pages: list[Page], footer: str, extra_links: list[tuple[str, str]], ds=None) -> str:
     """The home page: the dataset's title and description, its sources, the chapters."""
-    from toolkit.dataset.value import coerce, describe_source
+    from toolkit.dataset import coerce, describe_source
 
     ds = coerce(ds)
     items = "".join(f'<li><a href="{html.escape(p.name)}.html">{html.escape(p.title)}</a></li>' for p in pages)
@@ -190,25 +190,24 @@ def _index(pages: list[Page], footer: str, extra_links: list[tuple[str, str]], d
 
 
 def _dictionary_page(footer: str, ds=None) -> str:
-    from toolkit.dataset.value import coerce
+    """Every table and column of the dataset's own descriptor (extra tables and values included), escaped."""
+    from toolkit.dataset import coerce
 
     ds = coerce(ds)
-    with schema.using(ds.descriptor):
-        return _dictionary_body(footer)
-
-
-def _dictionary_body(footer: str) -> str:
+    desc, esc = ds.descriptor, html.escape
+    dictionary = ds.dictionary()
     parts = ["<h1>Data dictionary</h1><p>Generated from the dataset's <code>datapackage.json</code>, "
              "the one declaration the loaders, the validator and the tests read.</p>"]
-    for name in schema.table_names():
-        r = schema.resource(name)
+    for name in desc.table_names():
+        r = desc.resource(name)
         rows = "".join(
-            f"<tr><td><code>{html.escape(f['name'])}</code></td><td>{html.escape(f['type'])}</td>"
-            f"<td>{'yes' if f.get('constraints', {}).get('required') else ''}</td>"
-            f"<td>{html.escape(', '.join(f.get('constraints', {}).get('enum', [])))}</td>"
-            f"<td>{html.escape(f['description'])}</td></tr>" for f in r["schema"]["fields"])
-        parts.append(f'<h2 id="{name}">{html.escape(r["title"])} <small><code>load_{name}()</code></small></h2>'
-                     f"<p>{html.escape(r['description'])} Primary key: <code>{', '.join(schema.primary_key(name))}</code>.</p>"
+            f"<tr><td><code>{esc(d['column'])}</code></td><td>{esc(d['type'])}</td>"
+            f"<td>{'yes' if d['required'] else ''}</td>"
+            f"<td>{esc(('open: ' if d['vocabulary'] == 'open' else '') + d['allowed'])}</td>"
+            f"<td>{esc(d['description'])}</td></tr>" for d in dictionary.filter(table=name).iter_rows(named=True))
+        load = f"load_{name}()" if Descriptor.shipped().has_table(name) else f"ds[{name!r}]"  # a shortcut exists
+        parts.append(f'<h2 id="{esc(name)}">{esc(str(r.get("title", name)))} <small><code>{esc(load)}</code></small></h2>'
+                     f"<p>{esc(str(r.get('description', '')))} Primary key: <code>{esc(', '.join(desc.primary_key(name)))}</code>.</p>"
                      f"<table><tr><th>column</th><th>type</th><th>required</th><th>allowed values</th><th>meaning</th></tr>{rows}</table>")
     return _shell("Data dictionary", "".join(parts), footer)
 
@@ -249,7 +248,7 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
     wheel), the generic chapters for the default dataset.
     """
     from toolkit.tools.site import chapters
-    from toolkit.dataset.value import data_folder, open as open_dataset
+    from toolkit.dataset import data_folder, open as open_dataset
 
     if folder and data:
         raise BuildError("give either --notebooks (narrative chapters) or --data (generic chapters), not both")
@@ -298,7 +297,7 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
 def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None,
                 cell_timeout: float = CELL_TIMEOUT, timeout: float = BUILD_TIMEOUT, lock_fd: int | None = None,
                 ds=None, data: list | None = None) -> list[Page]:
-    from toolkit.dataset.value import coerce
+    from toolkit.dataset import coerce
 
     ds = coerce(ds)
     version = data_version(data)

@@ -2,7 +2,7 @@
 
 Each function takes a :class:`~toolkit.Dataset` (``None``: the default dataset; to draw a subset,
 ``ds.with_tables(estimates=...)``) and returns an Altair chart with a title, the dataset's source
-line and the toolkit theme (enabled on import). Text from the data goes into data values and plain
+line and the toolkit theme (carried by the chart; nothing global changes). Text from the data goes into data values and plain
 tooltip fields only — never into markup or Vega expressions.
 
 >>> from toolkit import charts
@@ -19,4 +19,3 @@ from toolkit.views.charts.timeline import timeline
 
 __all__ = ["actors", "dashboard", "estimates", "mentions", "timeline"]
 
-theme.use()

@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 
 from toolkit.views import embed, theme
-from toolkit.dataset.value import Dataset, coerce
+from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _DASHED, _certainty, _data, _hedged, _limit, _short, _verb, _wrap
 
 

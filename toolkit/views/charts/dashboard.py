@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 
 from toolkit.views import theme
-from toolkit.dataset.value import Dataset, coerce
+from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _PICK, _WIDTH, _data, _names, _tips
 from toolkit.views.charts.estimates import _colour, _estimate_panel, _estimate_rows, _words_panel
 from toolkit.views.charts.timeline import _event_rows, _list_panel, _timeline_panel

@@ -8,12 +8,11 @@ import altair as alt
 import polars as pl
 
 from toolkit.views import theme
-from toolkit.dataset.value import Dataset, coerce, describe_source
+from toolkit.dataset import Dataset, coerce, describe_source
 from toolkit.core.dates import phrase
 from toolkit.views.charts.common import (
-    _BOUND, _ELSEWHERE, _EST_TIPS, _FADED, _NOT_STATED, _WIDTH, _axis_title, _DASHED, _HOLLOW, _certainty, _certainty_key, _data, _title, _hedged,
-    _limit,
-    _names, _tips, _unit_name, _wrap,
+    _BOUND, _DASHED, _ELSEWHERE, _EST_TIPS, _FADED, _HOLLOW, _NOT_STATED, _WIDTH, _axis_title, _certainty, _certainty_key,
+    _data, _hedged, _limit, _names, _tips, _title, _unit_name, _wrap,
 )
 
 

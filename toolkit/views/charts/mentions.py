@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 
 from toolkit.views import theme
-from toolkit.dataset.value import Dataset, coerce
+from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _data, _names
 
 

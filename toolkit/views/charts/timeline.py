@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 
 from toolkit.views import theme
-from toolkit.dataset.value import Dataset, coerce
+from toolkit.dataset import Dataset, coerce
 from toolkit.core.dates import bound_of, phrase
 from toolkit.views.charts.common import (
     _DASHED, _FADED, _HOLLOW, _NOT_STATED, _WIDTH, _certainty, _data, _hedged, _iso, _limit, _names, _tips, _title,

@@ -28,7 +28,7 @@ from shapely.ops import polylabel
 
 from toolkit import geo
 from toolkit.views import theme
-from toolkit.dataset.value import Dataset, coerce
+from toolkit.dataset import Dataset, coerce
 from toolkit.views.maps.placement import (  # noqa: F401  (_SMALL_KM2 and the rest are read by the tests)
     _PAD, _SMALL_KM2, _TO_LAEA, _anchors, _box_of, _curve, _keep_inside, _label_spots, _m_per_px,
     _place_city_labels, _region_labels,
@@ -36,7 +36,6 @@ from toolkit.views.maps.placement import (  # noqa: F401  (_SMALL_KM2 and the re
 
 __all__ = ["flows", "regions", "static_regions"]
 
-theme.use()
 
 _CLASSES = ["never named", "1–2 mentions", "3–5 mentions", "6–10 mentions", "more than 10"]
 _CLASS_COLOURS = [theme.LIGHT, "#C6DBEF", "#6BAED6", "#2171B5", "#08306B"]  # ColorBrewer Blues

@@ -1,0 +1,246 @@
+"""Reading one table: its file, header and columns, each value typed and checked against its field.
+
+Every problem names the file, the row (1-based, header not counted) and the column.
+
+>>> from toolkit.core.descriptor import Descriptor
+>>> import toolkit
+>>> df, problems = read(Descriptor.shipped(), "actors", toolkit.SHIPPED)
+>>> problems, df.height > 0
+([], True)
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from toolkit.checks.fileform import ANY_ODD, ID_ODD, ROUGH_ID, TEXT_ODD, Problem, odd_char, parse, ragged, show
+from toolkit.core.descriptor import SLUG, Descriptor, is_open
+
+_FIRST_DAY, _LAST_DAY = date(1, 1, 1), date(9999, 12, 31)  # Python's dates
+
+
+def _suggest(word: str, options) -> str:
+    import difflib
+
+    if len(str(word)) > 100:  # nothing long is a typo of an id, and difflib would be slow
+        return ""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {show(close[0])}?" if close else ""
+
+
+def _row_numbers(mask: pl.Series) -> list[int]:
+    return [i + 1 for i in mask.arg_true().to_list()]
+
+
+
+def _cast(col: pl.Expr, f: dict) -> pl.Expr:
+    t = f["type"]
+    if t == "integer":
+        return col.str.strip_chars().cast(pl.Int64, strict=False)
+    if t == "number":
+        return col.str.strip_chars().cast(pl.Float64, strict=False)
+    if t == "boolean":
+        low = col.str.strip_chars().str.to_lowercase()
+        return low.replace_strict({"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean)
+    if t == "date":  # years outside 1..9999 parse but are no Python date: `read` nulls and reports them
+        return col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    if t == "list":
+        return col.str.split(f.get("delimiter", ";")).list.eval(pl.element().str.strip_chars()).list.eval(
+            pl.element().filter(pl.element() != ""))
+    return col
+
+
+def _bad_type(value: str, f: dict) -> str:
+    if f["type"] != "date":
+        return f"{show(value)} is not a valid {f['type']}"
+    year = re.match(r"\s*([-+]?\d+)-\d", value)
+    if year and not 1 <= int(year.group(1)) <= 9999:
+        return f"{show(value)} is not a valid date (the year must be from 1 to 9999)"
+    return f"{show(value)} is not a valid date (use YYYY-MM-DD)"
+
+
+def _also(rows: list[int], r: int) -> str:
+    others = [x for x in rows if x != r]
+    shown = ", ".join(map(str, others[:5])) + (", …" if len(others) > 5 else "")
+    return f" (also in row{'s' if len(others) > 1 else ''} {shown})" if others else ""
+
+
+def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.DataFrame,
+                     typed_df: pl.DataFrame) -> list[Problem]:
+    """The problems of one failed check of one column (rows where ``mask`` is true)."""
+    c, name = f.get("constraints", {}), f["name"]
+    col = df[name].str.strip_chars().replace("", None) if f["type"] != "string" else df[name]
+    typed, out, rows = typed_df[name], [], _row_numbers(mask)
+    if kind == "unique":
+        where: dict = {}
+        for r in rows:
+            where.setdefault(typed[r - 1], []).append(r)
+    for r in rows:
+        if kind in ("type", "year"):
+            msg = _bad_type(col[r - 1], f)
+        elif kind == "required":
+            msg = "value is required" + (f" ({show(col[r - 1])} lists no item)" if f["type"] == "list" else "")
+        elif kind == "enum":
+            msg = (f"{show(col[r - 1])} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
+                   + f" (allowed: {', '.join(c['enum'])})")
+        elif kind == "slug":
+            known = f.get("x-suggested", ())
+            msg = (f"{show(col[r - 1])} is not a lower-case slug (letters, digits and '_', starting with a letter)"
+                   + _suggest(col[r - 1].strip().lower().replace(" ", "_").replace("-", "_"), known or [col[r - 1].strip().lower().replace(" ", "_").replace("-", "_")]))
+        elif kind in ("minimum", "maximum"):
+            msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
+        elif kind == "maxLength":
+            msg = f"text is longer than {c['maxLength']} characters ({len(col[r - 1]):,})"
+        elif kind == "id_char" and (col[r - 1].strip() == col[r - 1] or ANY_ODD.search(col[r - 1].strip())):
+            msg = f"{show(col[r - 1])} {odd_char(col[r - 1], True)}"
+        elif kind in ("space", "id_char"):
+            msg = f"{show(col[r - 1])} starts or ends with a space; keys are compared exactly"
+        elif kind == "text_char":
+            msg = f"{show(col[r - 1])} {odd_char(col[r - 1], False)}"
+        else:
+            msg = f"{show(typed[r - 1])} is not unique" + _also(where[typed[r - 1]], r)
+        out.append(Problem(fname, r, name, msg))
+    return out
+
+
+def _joined(fields: list[dict]) -> pl.Expr:
+    """Several text columns as one, separated by U+001F (a control character, itself flagged in ids)."""
+    return pl.concat_str([pl.col(f["name"]) for f in fields], separator="\x1f", ignore_nulls=True)
+
+
+def _form(f: dict, kind: str) -> pl.Expr:
+    """The precise mask of one check of the form of a column's values."""
+    col = pl.col(f["name"])
+    if kind == "blank":  # a required text that is only spaces, or a quoted ""
+        return col.str.strip_chars() == ""
+    if kind == "text_char":
+        return col.str.contains(TEXT_ODD).fill_null(False)
+    form = {"space": r"^\s|\s$", "id_char": ID_ODD if f["type"] == "list" else rf"^\s|\s$|{ID_ODD}"}[kind]
+    return col.str.contains(form).fill_null(False) & (col.str.strip_chars() != "")
+
+
+def _key_columns(desc: Descriptor, name: str) -> tuple[set[str], set[str]]:
+    """(columns that hold keys, the strict ones among them: ids that allow no space or invisible character)."""
+    res = desc.resource(name)
+    pk = desc.primary_key(name)
+    keys = set(pk) | {fk["fields"] for fk in res["schema"].get("foreignKeys", [])}
+    keys |= {k[f] for k in res.get("x-polymorphicKeys", []) for f in ("field", "typeField")}
+    keys |= {k["field"] for k in res.get("x-multiKeys", [])}
+    keys |= {f["name"] for f in desc.fields(name) if f["name"].endswith(("_id", "_ids"))}
+    return keys, {k for k in keys if k.endswith(("_id", "_ids")) or pk == [k]}
+
+
+_ANY_ODD_RS = "".join(c if c in "[]-" else f"\\x{{{ord(c):x}}}" for c in ANY_ODD.pattern)
+
+
+def _any_odd(text: str) -> bool:
+    """Whether a file holds any character a value check can flag (Rust's regex: ~20x Python's on big files)."""
+    if len(text) > 1_000_000:
+        return bool(pl.Series([text]).str.contains(_ANY_ODD_RS).item())
+    return ANY_ODD.search(text) is not None
+
+
+def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Read and type one table; problems for encoding, columns, types and per-column constraints."""
+    res = desc.resource(name)
+    fname, path = res["path"], folder / res["path"]
+    if not path.is_file():
+        return None, [Problem(fname, None, None, f"file is missing from {folder}")]
+    declared = desc.fields(name)
+    raw = path.read_bytes()
+    text, header, problems = parse(fname, raw)
+    if text is None and problems and problems[0].message.startswith("file is empty"):
+        problems = [Problem(fname, None, None, problems[0].message[:-1] + ": "
+                            + ",".join(f["name"] for f in declared) + ")")]
+    if problems:
+        return None, problems
+    try:
+        df = pl.read_csv(io.BytesIO(raw.removeprefix(b"\xef\xbb\xbf")), infer_schema=False)
+    except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row number: find it
+        return None, ragged(fname, text, len(header)) or [
+            Problem(fname, None, None, f"cannot be read as CSV: {show(str(e).splitlines()[0], 200)[1:-1]}")]
+    for f in declared:
+        if f["name"] not in df.columns:
+            problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
+    if problems:
+        return None, problems
+    keys, strict = _key_columns(desc, name)
+    odd_in_file = _any_odd(text)
+    # every column's typed values and every check's mask in one polars query; checks of the form of the values
+    # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
+    typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
+    for f in declared:
+        col, c, fname_ = pl.col(f["name"]), f.get("constraints", {}), f["name"]
+        col = col.str.strip_chars().replace("", None) if f["type"] != "string" else col
+        typed = _cast(col, f)
+        bad = col.is_not_null() & typed.is_null()
+        checks.append((f, "type", bad))
+        if f["type"] == "date":
+            checks.append((f, "year", ~typed.is_between(_FIRST_DAY, _LAST_DAY).fill_null(True)))
+        if c.get("required"):
+            checks.append((f, "required", (col.is_null() | (typed.list.len() == 0)) if f["type"] == "list" else col.is_null() & ~bad))
+            if f["type"] == "string":
+                blanks.append(f)
+        if is_open(f) and f["type"] == "string":  # an open vocabulary: any lower-case slug
+            checks.append((f, "slug", col.is_not_null() & ~col.str.contains(SLUG)))
+        if "enum" in c:
+            checks.append((f, "enum", col.is_not_null() & ~col.is_in(list(c["enum"]))))
+            typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(list(c["enum"])))
+        elif fname_ in keys and f["type"] in ("string", "list"):
+            ids.append(f)
+        if f["type"] in ("string", "list") and fname_ not in strict and "enum" not in c and odd_in_file:
+            checks.append((f, "text_char", _form(f, "text_char")))  # text and keys like alias
+        for key, op in (("minimum", typed.__lt__), ("maximum", typed.__gt__)):
+            if key in c and f["type"] in ("integer", "number"):
+                checks.append((f, key, op(c[key]).fill_null(False)))
+        if "maxLength" in c:
+            checks.append((f, "maxLength", (col.str.len_chars() > c["maxLength"]).fill_null(False)))
+        if c.get("unique"):
+            checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
+        typed_cols.append(typed.alias(fname_))
+        typed_of[fname_] = typed
+    coarse = [([(f, "id_char" if f["name"] in strict else "space") for f in ids], _joined(ids).str.contains(ROUGH_ID)),
+              ([(f, "blank") for f in blanks], _joined(blanks).str.contains(r"(?:^|\x1f)\s*(?:\x1f|$)"))]
+    coarse = [(fine, mask) for fine, mask in coarse if fine]
+    pk = desc.primary_key(name)
+    pk_checked = len(pk) == 1 and desc.field(name, pk[0]).get("constraints", {}).get("unique")
+    if not pk_checked:  # a key of several columns, or one column without `unique` (mentions' char_start)
+        key = pl.struct(*(typed_of[k].alias(k) for k in pk)) if len(pk) > 1 else typed_of[pk[0]]
+        needed = [k for k in pk if desc.field(name, k).get("constraints", {}).get("required")] or pk
+        # an optional key column (aliases' source_id scope) may be empty; two empty ones are the same key
+        checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in needed)))
+    extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
+    # Series for extra columns: a name like "*" is no pattern
+    marks = [f"\x00check{i}" for i in range(len(checks) + len(coarse))]
+    out = df.select(*typed_cols, *(df.get_column(c) for c in extra),
+                    *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
+    masks = [out.get_column(k) for k in marks]
+    typed_df = out.drop(marks)
+    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or "\x1f" in text
+            for check in group]
+    if fine:  # a rough mask hit: the precise check of each column it covers
+        checks = checks + [(f, "required" if kind == "blank" else kind, None) for f, kind in fine]
+        masks = masks[:len(checks) - len(fine)] + df.select(_form(f, kind).alias(str(i)) for i, (f, kind) in enumerate(fine)).get_columns()
+    for (f, kind, _), mask in zip(checks, masks):
+        if not mask.any():
+            continue
+        if kind == "year":  # year 0 or -1 would fail every reader later (a ValueError, not a problem)
+            typed_df = typed_df.with_columns(pl.when(mask).then(None).otherwise(pl.col(f["name"])).alias(f["name"]))
+        if f is not None:
+            problems += _column_problems(fname, f, kind, mask, df, typed_df)
+        else:
+            rows = _row_numbers(mask)
+            where: dict = {}
+            for r in rows:
+                where.setdefault(typed_df.row(r - 1, named=True)[pk[0]] if len(pk) == 1 else
+                                 tuple(typed_df.row(r - 1, named=True)[k] for k in pk), []).append(r)
+            for value, same in where.items():
+                for r in same:
+                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {show(value)}" + _also(same, r)))
+    problems.sort(key=lambda p: (p.row or 0))
+    return typed_df, problems

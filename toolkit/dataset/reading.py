@@ -1,0 +1,165 @@
+"""Reading one data folder: its descriptor, its texts, its tables (CSV or Parquet), every check.
+
+>>> import toolkit
+>>> ds, problems = read_folder(toolkit.SHIPPED)
+>>> problems
+[]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import polars as pl
+
+from toolkit.checks import check_tables, read_all
+from toolkit.checks.evidence import read_text
+from toolkit.core import text as article
+from toolkit.core.descriptor import FILE, Descriptor, DescriptorError
+from toolkit.core.problems import Problem
+from toolkit.dataset.value import PARQUET_FORMAT, SHIPPED, TEXTS, Dataset
+
+
+def data_folder(data_dir: str | Path | None = None) -> Path:
+    """The folder to read: ``data_dir``, else ``$TOOLKIT_DATA_DIR``, else the shipped data."""
+    chosen = data_dir or os.environ.get("TOOLKIT_DATA_DIR") or SHIPPED
+    folder = Path(chosen).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data folder {folder} does not exist"
+                                + (" (set by TOOLKIT_DATA_DIR)" if not data_dir and os.environ.get("TOOLKIT_DATA_DIR") else ""))
+    return folder
+
+
+def descriptor_of(folder: Path) -> tuple[Descriptor | None, list[Problem]]:
+    """The folder's own ``datapackage.json`` (or the toolkit's, when it has none); None and the problems when
+    it cannot be used. A table the toolkit declares that an older folder lacks is read as empty."""
+    if not (folder / FILE).is_file():
+        return Descriptor.shipped(), []
+    try:
+        own = Descriptor.load(folder / FILE)
+    except DescriptorError as e:
+        return None, e.problems
+    shipped = Descriptor.shipped()
+    missing = [n for n in shipped.table_names() if not own.has_table(n)] if not own.get("x-format") else []
+    if missing:  # a folder made before a table existed: the table is empty, as the toolkit declares it
+        own = own.with_resources([*own["resources"], *({**shipped.resource(n), "x-absent": True} for n in missing)])
+    return own, []
+
+
+# --- texts ------------------------------------------------------------------------------------------
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path | None = None,
+               unused: str = " (quotes, offsets and mentions were not checked against it)"
+               ) -> tuple[dict[str, str], dict[str, Path], list[str], list[Problem]]:
+    """The text of every source that has one: (texts, their paths, notes, problems).
+
+    Looked for in ``texts/<source_id>.txt``, then ``article.txt`` (a folder with one article), then
+    ``text_path`` (one article). A text found outside the folder (``$TOOLKIT_ARTICLE``,
+    ``shared/article/article.txt``) is used only when ``sources.text_sha256`` matches it.
+    """
+    texts, paths, notes, problems = {}, {}, [], []
+    if sources is None:
+        return texts, paths, notes, problems
+    rows = sources.select("source_id", "kind", *(["text_sha256"] if "text_sha256" in sources.columns else [])).to_dicts()
+    articles = [r["source_id"] for r in rows if str(r["kind"]) == "article"]
+    given = Path(text_path).expanduser() if text_path else None
+    if given is not None and not given.is_file():
+        problems.append(Problem(str(given), None, None, "the text given with --text does not exist"))
+        given = None
+    if given is not None and len(articles) != 1:
+        problems.append(Problem(str(given), None, None, f"--text names one text but {len(articles)} sources are "
+                                f"articles; put each in {TEXTS}/<source_id>.txt"))
+        given = None
+    for r in rows:
+        sid, want = r["source_id"], r.get("text_sha256")
+        if sid is None:  # a row without an id is reported by the validator; it has no text to look for
+            continue
+        own = [folder / TEXTS / f"{sid}.txt"]
+        if len(articles) == 1 and sid == articles[0]:
+            own = ([given] if given else []) + own + [folder / "article.txt"]
+        path = next((p for p in own if p.is_file()), None)
+        origin = ("given with --text" if given is not None and path == given else "the folder's own text")
+        external = False
+        if path is None and sid in articles and want:
+            for cand in article.shared_candidates():
+                if cand.is_file():
+                    t, _ = read_text(cand, folder)
+                    if t is not None and _sha(t) == want:
+                        path, external = cand, True
+                        origin = ("$TOOLKIT_ARTICLE" if str(cand) == os.environ.get("TOOLKIT_ARTICLE")
+                                  else "found beside the project") + "; its checksum matches sources.text_sha256"
+                        break
+                    notes.append(f"{cand} is not the text of {sid} (its checksum differs); not used")
+        if path is None:
+            if sid in articles:
+                notes.append(f"text of {sid} not found: its quotes, offsets and mentions were not checked "
+                             f"(put it in {folder / TEXTS / (sid + '.txt')} or pass --text)")
+            continue
+        t, probs = read_text(path, folder, unused=unused)
+        problems += probs
+        if t is None:
+            continue
+        if want and not external and _sha(t) != want:
+            notes.append(f"{path} differs from the text {sid} was extracted from (sources.text_sha256)")
+        texts[sid], paths[sid] = t, path
+        notes.append(f"quotes and offsets of {sid} checked against {path} ({origin})")
+    return texts, paths, notes, problems
+
+
+# --- reading a folder -------------------------------------------------------------------------------
+
+def _read_parquet(folder: Path, desc: Descriptor) -> tuple[dict, dict, list[Problem]]:
+    """The tables of a Parquet folder typed as declared, its texts, and a problem naming each file that
+    is missing, unreadable or not of the declared columns."""
+    tables, problems = {}, []
+    for name in desc.table_names():
+        path = folder / desc.path(name)
+        try:
+            df = pl.read_parquet(path)
+            want = desc.polars_schema(name)
+            missing = [c for c in want if c not in df.columns]
+            if missing:
+                problems.append(Problem(desc.path(name), None, missing[0], "column is missing", kind="file"))
+                continue
+            tables[name] = df.select(list(want)).cast(dict(want))
+        except FileNotFoundError:
+            problems.append(Problem(desc.path(name), None, None, f"file is missing from {folder}", kind="file"))
+        except (OSError, pl.exceptions.PolarsError) as e:
+            problems.append(Problem(desc.path(name), None, None, "cannot be read as Parquet of the declared "
+                                    f"columns: {str(e).splitlines()[0][:160]}", kind="file"))
+    texts = {p.stem: article.read_text(p) for p in sorted((folder / TEXTS).glob("*.txt"))}
+    return tables, texts, problems
+
+
+def read_folder(path: str | Path | None = None, text_path: str | Path | None = None, *,
+                check: bool = True) -> tuple[Dataset, list[Problem]]:
+    """Read and check one folder: (the dataset, every problem). Nothing is written. ``check=False`` trusts a
+    Parquet folder the toolkit wrote (its tables were checked when written); CSV folders are always checked."""
+    folder = data_folder(path)
+    desc, problems = descriptor_of(folder)
+    if desc is None:
+        return Dataset({}, Descriptor.shipped(), folders=(folder,)), problems
+    notes: list[str] = []
+    if desc.get("x-format") == PARQUET_FORMAT:
+        tables, texts, problems = _read_parquet(folder, desc)
+        if check and not problems:
+            problems = check_tables(desc, tables, texts)
+        return Dataset(tables, desc, texts, folders=(folder,),
+                       notes=["read from Parquet" + (" and checked" if check else " (checked when written)")]), problems
+    tables, more = read_all(desc, folder)
+    for name in desc.table_names():
+        if desc.resource(name).get("x-absent") and tables.get(name) is None and not (folder / desc.path(name)).exists():
+            tables[name] = pl.DataFrame(schema=desc.polars_schema(name))
+            more = [p for p in more if p.file != desc.path(name)]
+            notes.append(f"{desc.path(name)}: not declared by the folder's datapackage.json; read as an empty table")
+    problems += more
+    texts, paths, tnotes, tprobs = find_texts(folder, tables.get("sources"), text_path)
+    notes += tnotes
+    problems += tprobs + check_tables(desc, tables, texts, {p.file for p in problems})
+    return Dataset(tables, desc, texts, folders=(folder,), text_paths=paths, notes=notes), problems
