@@ -41,7 +41,8 @@ def _html(spec: dict) -> str:
 
 
 def save(chart, path: str | os.PathLike, scale: float = 2.0) -> Path:
-    """Write ``chart`` to ``path``; the extension chooses the format (.html, .png, .svg, .pdf, .json).
+    """Write ``chart`` (an Altair chart, a Vega-Lite dict, or a Matplotlib figure such as
+    ``maps.static_regions()``: .png, .svg, .pdf) to ``path``; the extension chooses the format.
 
     HTML embeds Vega, Vega-Lite and vega-embed (about 1 MB) and opens from ``file://`` with no network; PNG is
     drawn at ``scale`` times the chart's size. The file is written whole or not at all.
@@ -52,21 +53,44 @@ def save(chart, path: str | os.PathLike, scale: float = 2.0) -> Path:
     """
     path = Path(path)
     ext = path.suffix.lower()
+    if _is_figure(chart):  # a Matplotlib figure (maps.static_regions): drawn by Matplotlib itself
+        if ext not in _FIGURE_FORMATS:
+            raise ValueError(f"cannot save {path}: a Matplotlib figure is saved as {', '.join(_FIGURE_FORMATS)}, "
+                             f"not {ext or '(no extension)'}")
+        import io
+
+        out = io.BytesIO()
+        chart.savefig(out, format=ext[1:], dpi=100 * scale if ext == ".png" else None, bbox_inches="tight")
+        return _write(path, out.getvalue())
     if ext not in FORMATS:
         raise ValueError(f"cannot save {path}: unknown extension {ext or '(none)'!r}; use one of {', '.join(FORMATS)}")
     spec = _spec(chart)
     import vl_convert
 
+    from toolkit.views import embed
+
     if ext == ".html":
         data = _html(spec).encode("utf-8")
     elif ext == ".png":
-        data = vl_convert.vegalite_to_png(spec, scale=scale)
+        data = vl_convert.vega_to_png(embed.to_vega(spec), scale=scale)  # at the chart's natural width
     elif ext == ".svg":
-        data = vl_convert.vegalite_to_svg(spec).encode("utf-8")
+        data = vl_convert.vega_to_svg(embed.to_vega(spec)).encode("utf-8")
     elif ext == ".pdf":
-        data = vl_convert.vegalite_to_pdf(spec)
+        data = vl_convert.vega_to_pdf(embed.to_vega(spec))
     else:
         data = (json.dumps(spec, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    return _write(path, data)
+
+
+_FIGURE_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _is_figure(obj) -> bool:
+    return type(obj).__module__.startswith("matplotlib") and hasattr(obj, "savefig")
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """Write ``data`` whole or not at all (a temporary file beside ``path``, moved into place)."""
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
