@@ -100,9 +100,11 @@ def _timeline_panel(rows, title, highlight=None, width="container"):
     axis = alt.Axis(title=None, format="%b", tickCount={"interval": "month", "step": 1}, labelOverlap="greedy",
                     labelExpr="[timeFormat(datum.value, '%b'), month(datum.value) == 0 ? timeFormat(datum.value, '%Y') : '']")
     x = alt.X("start:T", axis=axis)  # the domain goes on one layer only (Vega-Lite would merge two copies)
-    light = alt.condition("datum.inferred", alt.value(0.45), alt.value(1.0))
-    seen = alt.condition(highlight, light, alt.value(_FADED)) if highlight else light
-    base = alt.Chart(_data(rows)).encode(
+    # lighter when the date is inferred; faded when another actor is picked (one expression: no nested conditions)
+    seen = alt.Opacity("seen:Q", scale=None, legend=None)
+    base = alt.Chart(_data(rows)).transform_calculate(
+        seen=(f"({highlight}) ? (datum.inferred ? 0.45 : 1) : {_FADED}" if highlight else "datum.inferred ? 0.45 : 1")
+    ).encode(
         y=alt.Y("id:N", sort=[r["id"] for r in rows], axis=None), tooltip=_tips(_EV_TIPS))
     blue = theme.PALETTE[4]
     shapes = {r["shape"] for r in rows}
