@@ -124,11 +124,19 @@ def fit(vega: dict, hints: dict) -> dict:
     signals.insert(0, {"name": ROOM, "init": room, "on": [{"events": "window:resize", "update": room}]})
     vega["signals"] = signals
     switch = hints.get("switch")
-    own = f"{ROOM} < {switch['below']} ? {ROOM} : {natural}" if switch else ROOM
+    inset = hints.get("inset", 0)  # room taken by labels left of the views (a y axis), not by the views
+    own = (f"{ROOM} < {switch['below']} ? {ROOM} : {natural}" if switch else f"max(100, {ROOM} - {inset})" if inset
+           else ROOM)
     if switch:  # another layout, of another height, below a width
         height = vega.pop("height", None)
         signals.append({"name": "height", "update": f"{ROOM} < {switch['below']} ? {switch['height']} : {height}"})
+    steps = hints.get("steps")
     for sig in signals:
+        name = sig.get("name", "")
+        if steps and name.endswith("_x_step") and isinstance(sig.get("value"), (int, float)):
+            step = sig.pop("value")  # (the scale's domain cannot be asked: its range depends on this step)
+            sig["update"] = (f"max({steps.get('least', 4)}, min({step}, floor(({ROOM} - ({steps['reserve']})) / "
+                             f"{max(1, steps.get('count', 1))})))")
         if sig.get("name") == "width" and "containerSize" in str(sig.get("init", "")):
             sig.pop("value", None)
             sig["init"], sig["on"] = own, [{"events": {"signal": ROOM}, "update": own}]

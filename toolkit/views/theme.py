@@ -127,7 +127,7 @@ def themed(chart):
 
 
 def finish(chart, title: str, *notes: str, source: str = "", width: int | None = None, least: int = 300,
-           aspect: float | None = None, switch: dict | None = None):
+           aspect: float | None = None, switch: dict | None = None, steps: dict | None = None, inset: int = 0):
     """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines; the
     chart carries the toolkit's theme (see :func:`themed`).
 
@@ -149,6 +149,10 @@ def finish(chart, title: str, *notes: str, source: str = "", width: int | None =
         hints["aspect"] = aspect
     if switch:
         hints["switch"] = switch
+    if inset:  # pixels left of the views (a y axis' labels) that the views' width leaves for them
+        hints["inset"] = inset
+    if steps:  # band steps (a heatmap's columns) narrowed to the room: {"reserve": px or expression, "least": px}
+        hints["steps"] = steps
     return themed(chart.properties(usermeta={"toolkit": hints}))
 
 

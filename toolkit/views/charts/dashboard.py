@@ -43,7 +43,7 @@ def dashboard(ds: Dataset | None = None, actor: str | None = None, **tables: pl.
                                value=[{"actor_id": actor}] if actor else alt.Undefined)
     activity = _activity(est, dated + undated, sts, act)
     bars = alt.Chart(_data(activity)).encode(
-        y=alt.Y("name:N", sort=[r["name"] for r in activity], title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("name:N", sort=[r["name"] for r in activity], title=None, axis=alt.Axis(labelLimit=110)),
         x=alt.X("total:Q", title="claims + events + statements (click a bar)", axis=alt.Axis(tickMinStep=1)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.3)),
         tooltip=[alt.Tooltip("name:N", title="actor"), *_tips([(k, k) for k in ("claims", "events", "statements")])])
@@ -67,4 +67,4 @@ def dashboard(ds: Dataset | None = None, actor: str | None = None, **tables: pl.
         panels.append(key)
     return theme.finish(alt.vconcat(*panels).resolve_scale(x="independent"),
                         "One actor's claims and events", "Click a bar to pick an actor; double-click to clear.",
-                        source=ds.source_line, width=_WIDTH, least=300)
+                        source=ds.source_line, width=_WIDTH, least=300, inset=120)
