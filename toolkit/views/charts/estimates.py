@@ -14,6 +14,7 @@ from toolkit.views.charts.common import (
     _BOUND, _DASHED, _ELSEWHERE, _EST_TIPS, _FADED, _HOLLOW, _NOT_STATED, _WIDTH, _axis_title, _certainty, _certainty_key,
     _data, _hedged, _limit, _names, _tips, _title, _unit_name, _wrap,
 )
+from toolkit.core.errors import CannotDraw
 
 
 def _anchor(r: dict):
@@ -191,7 +192,7 @@ def estimates(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatC
     if key is not None:
         panels.append(key)
     if not panels:
-        raise ValueError("estimates(): no rows to draw")
+        raise CannotDraw("estimates(): no rows to draw")
     counted = " and ".join(units) or "the counts"
     scale = ("one scale" if len(units) <= 1 else f"one scale per unit ({', '.join(units)})")
     return theme.finish(

@@ -9,6 +9,8 @@ from toolkit.views import embed, theme
 from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _data, _names, _verb
 
+from toolkit.core.errors import CannotDraw
+
 _NARROW = 560  # below this room, shorter name labels
 
 
@@ -76,7 +78,7 @@ def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
             width=90, height=alt.Step(17))
         panels.append(alt.hconcat(heat, bars, spacing=6))
     if not panels:
-        raise ValueError("mentions(): no mentions to draw")
+        raise CannotDraw("mentions(): no mentions to draw")
     natural = step * len(columns) + 345
     return theme.finish(alt.vconcat(*panels).resolve_scale(color="shared").add_params(
                             alt.param(name=embed.ROOM, value=natural)),

@@ -14,6 +14,7 @@ from toolkit.views.charts.common import (
     _DASHED, _FADED, _HOLLOW, _NOT_STATED, _WIDTH, _certainty, _data, _hedged, _iso, _limit, _names, _tips, _title,
     _verb,
 )
+from toolkit.core.errors import CannotDraw
 
 
 _SHAPE_OF = {"day": "point", "days": "bar", "week": "bar", "range": "bar",
@@ -196,7 +197,7 @@ def timeline(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
     if undated:
         panels.append(_list_panel(undated, f"Undated: no date in {ds.noun} (not placed on the time axis)"))
     if len(panels) == 1:
-        raise ValueError("timeline(): no events or statements to draw")
+        raise CannotDraw("timeline(): no events or statements to draw")
     return theme.finish(alt.vconcat(*panels, spacing=14),
                         f"What happened when, as precisely as {ds.noun} {_verb(ds, 'dates', 'date')} it",
                         "Statements are counted on the occasion they were made; hover for them and for each date "

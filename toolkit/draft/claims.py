@@ -1,0 +1,462 @@
+"""One text, sentence by sentence: who is named, who speaks, what is counted, what happened, who disputes whom.
+
+:func:`draft_text` returns the fact rows of one text (estimates, statements, events, event_actors,
+relations, disputes) and fills the :class:`~toolkit.draft.entities.Registry` with its actors, places
+and aliases. Each row carries ``confidence`` (0-1: how sure the rule that made it is) and ``why``
+(which rule, for the review page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from toolkit.draft import dates as _dates
+from toolkit.draft import names as _names
+from toolkit.draft import counts as _counts
+from toolkit.draft import places as _places
+from toolkit.draft.entities import Registry
+from toolkit.draft.events import EVENTS, EventRows
+from toolkit.draft.text import Text
+
+VERBS = (r"said|says|say|told|tells|claimed|claims|claim|estimated|estimates|reported|reports|added|adds|stated|states|"
+         r"announced|announces|insisted|insists|warned|warns|noted|notes|confirmed|confirms|denied|denies|deny|"
+         r"disputed|disputes|rejected|rejects|dismissed|alleged|alleges|wrote|writes|acknowledged|admitted|admits|"
+         r"admit|explained|singled out|put it|believes|believe|estimate|quoted|cited")
+VERB = re.compile(rf"\b(?:has |have |had |also |later |initially |then )*(?P<verb>{VERBS})\b")
+ACCORDING = re.compile(r"\b[Aa]ccording to (?P<who>[^,.;]{2,80})")
+DENY = re.compile(r"\b(?:denied|denies|deny|disputed|disputes|rejected|rejects|dismissed|refuted|contradicted|"
+                  r"is not the case|was not true|is not true|are not true|false)\b")
+FIGHTER_NOUNS = r"fighters|militants|rebels|insurgents|jihadists|recruits|volunteers|mercenaries|gunmen|extremists"
+PEOPLE_NOUNS = (r"people|persons|men|women|residents|civilians|villagers|students|youths|young people|citizens|nationals|"
+                r"natives|members|suspects|detainees|relatives|children|officers|police officers|policemen|soldiers|"
+                r"servicemen|victims|bodies|individuals|natives|locals|worshippers|Muslims|returnees|defendants|recruiters")
+NOUN = re.compile(rf"^(?:[\"”]?\s*)(?:(?:of\s+(?P<of>them|those|these|whom|the\s+\w+))|(?:(?:[A-Za-z'’-]+\s+){{0,3}}?"
+                  rf"(?P<noun>{FIGHTER_NOUNS}|{PEOPLE_NOUNS}|families|groups|cells|units|[A-Z][a-z]+(?:is|ns|ans|ese|ens|ks|rs)\b)))")
+DEMONYMS = {"north caucasian": "north_caucasians", "chechen": "ethnic_chechens", "russian national": "russian_nationals",
+            "russian citizen": "russian_nationals", "russian": "russian_nationals", "daghestani": "daghestanis",
+            "dagestani": "daghestanis", "ingush": "ingush", "georgian": "georgians", "kist": "kists",
+            "azerbaijani": "azerbaijanis", "kabardian": "kabardians", "balkar": "balkars", "ossetian": "ossetians",
+            "avar": "avars", "central asian": "central_asians", "tajik": "tajiks", "uzbek": "uzbeks"}
+TOPICS = [(r"\bkill|dead|died|death", "casualties"), (r"arrest|detain", "arrests"), (r"recruit", "recruitment"),
+          (r"designat", "designation"), (r"return", "returnees"), (r"counter-?terror|operation", "counterterrorism"),
+          (r"ideolog", "ideology"), (r"fight|militant|fighters", "fighter_count"), (r"vulnerab", "vulnerability"),
+          (r"prevent", "prevention"), (r"intelligence", "intelligence_sharing"), (r"deni|deny|not true", "denial")]
+MEDIA = ("media",)
+JUDGEMENT = re.compile(r"\b(?:likely|appears? to|is not the case|it is not clear|noticeable|evidence|shift|"
+                       r"there has been no sign|could pose)\b")
+
+
+def _clause_end(s: str, at: int) -> int:
+    """End of the clause from ``at``: the next comma, semicolon, dash or full stop (not inside a number)."""
+    m = re.compile(r"(?<!\d),(?!\d)|;|\s--\s|\s—\s|\.(?=\s|$|\")|\((?=[a-z])|\s(?:and|but)\s+(?:that|said)\b").search(s, at)
+    return m.start() if m else len(s.rstrip())
+
+
+def _certainty(s: str, verb: str | None) -> str:
+    if re.search(r"\ballegedly\b|\breportedly\b", s):
+        return "alleged"
+    if re.search(r"\b(?:could|may|might|possibly)\b", s):
+        return "possible"
+    if verb and verb.startswith("claim"):
+        return "claimed"
+    if re.search(r"\blikely\b|\bprobably\b", s):
+        return "likely"
+    return "stated"
+
+
+class TextDraft(EventRows):
+    def __init__(self, text: str, source_id: str, published: dt.date | None, reg: Registry, author_id: str | None,
+                 year_written: bool):
+        # published: a day, or (first, last) when only a range of days is known
+        self.window = published if isinstance(published, tuple) else (published, published) if published else None
+        self.pub = self.window[1] if self.window else None
+        self.t, self.text, self.sid, self.reg = Text(text), text, source_id, reg
+        self.author = author_id
+        self.year_written = year_written
+        self.rows: dict[str, list[dict]] = {k: [] for k in ("estimates", "statements", "events", "event_actors",
+                                                            "relations", "disputes")}
+        self.last_speaker: str | None = None
+        self.speech_dates: dict[str, _dates.When] = {}
+        self.speech_events: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ ids and rows
+    def _id(self, table: str, prefix: str) -> str:
+        return f"{prefix}{len(self.rows[table]) + 1:02d}"
+
+    def _loc(self, a: int, b: int) -> dict:
+        b = min(b, a + 200)
+        while 0 < b < len(self.text) and self.text[b - 1].isalnum() and self.text[b].isalnum():
+            b += 1  # never cut a word
+        words = list(re.finditer(r"\S+", self.text[a:b]))
+        if len(words) > 24:  # the toolkit keeps quotes to a few words: at most 25
+            b = a + words[23].end()
+        quote = self.text[a:b].strip()
+        a = a + (len(self.text[a:b]) - len(self.text[a:b].lstrip()))
+        return {"source_id": self.sid, "paragraph": self.t.paragraph_of(a), "char_start": a, "char_end": a + len(quote),
+                "quote": quote}
+
+    # ------------------------------------------------------------------ entities
+    def _entities(self, s) -> list[tuple[int, int, str, str]]:
+        reg, out, taken = self.reg, [], []
+        for a, b, eid, etype, surface in reg.known_spans(self.text, s.start, s.end):
+            if etype == "actor":
+                from toolkit.draft.names import Actor
+                known = reg.known.actors.get(eid)
+                act = reg.actors.get(eid) or (Actor(eid, known["name"], known["kind"], row=known, confidence=0.95) if known else None)
+                if act is None:
+                    continue
+                reg.add_actor(act, surface, a, b)
+                if act.kind == "person" and " " in surface:  # "the leader of X, NAME": a relation hint
+                    r = _names.role_of(s.text, a - s.start, b - s.start)
+                    if r:
+                        self._role_relation(act, r, s, b)
+            else:
+                known = reg.known.places.get(eid)
+                plc = reg.places.get(eid) or (_places.Place(eid, known["name"], known["kind"], row=dict(known), confidence=0.95)
+                                              if known else reg.context_places.get(eid))
+                if plc is None:
+                    continue
+                reg.add_place(plc, surface, a, b)
+            out.append((a, b, eid, etype))
+            taken.append((a, b))
+        for a, b, plc in _places.find(s.text, s.start, taken):
+            out.append((a, b, self.reg.add_place(plc, self.text[a:b], a, b), "place"))
+        for a, b, act in _names.find(s.text, s.start, taken):
+            if act.kind == "person" and not act.role:
+                r = _names.role_of(s.text, a - s.start, b - s.start)
+                if r:
+                    act.role = r[0]
+                    self._role_relation(act, r, s)
+            out.append((a, b, self.reg.add_actor(act, self.text[a:b], a, b), "actor"))
+            taken.append((a, b))
+        return sorted(out)
+
+    def _role_relation(self, act, role, s, name_end: int | None = None) -> None:
+        """A relation hint from a role: "the head of X" -> heads X; "envoy to X" -> envoy_to X."""
+        words, a, b = role
+        pred = "envoy_to" if "envoy" in words else "heads" if re.search(r"\b(?:head|chief|director|chairman|minister|governor|mayor)\b", words) \
+            else "leads" if re.search(r"\b(?:leader|commander|emir)\b", words) else None
+        if pred is None or any(r["subject_id"] == act.actor_id and r["predicate"] in (pred, "heads", "leads")
+                               for r in self.rows["relations"]):
+            return
+        if not pred or re.search(r"\bdeputy\b|\bformer\b|\bassistant\b", words):
+            return
+        spans = self.reg.known_spans(self.text, s.start + a, s.start + b)
+        obj = next(((e, t) for _, _, e, t, _ in spans), None)
+        if obj is None:
+            found = _names.find(words, s.start + a, [])
+            if found:
+                obj = (self.reg.add_actor(found[-1][2], self.text[found[-1][0]:found[-1][1]], found[-1][0], found[-1][1]), "actor")
+        if obj is not None and pred == "leads" and obj[1] == "place":
+            pred = "heads"  # the leader of a republic heads it; the leader of a group leads it
+        if obj is None or pred == "heads" and obj[1] == "place" and not re.search(r"\b(?:head|leader|governor|mayor|president)\s+of\b", words):
+            return
+        self.rows["relations"].append({
+            "relation_id": self._id("relations", "rel"), "subject_id": act.actor_id, "subject_type": "actor",
+            "predicate": pred, "object_id": obj[0], "object_type": obj[1], "asserted_by": self.author,
+            **self._loc(min(s.start + a, name_end or s.start + a), max(s.start + b, name_end or 0)), "note": None,
+            "confidence": 0.6, "why": f"role '{words}'"})
+
+    # ------------------------------------------------------------------ speakers
+    def _subject(self, s, ents, lo: int, hi: int) -> tuple[str | None, str, float]:
+        """The speaker in text[lo:hi] (the words before an attribution verb): (actor_id, how, confidence)."""
+        full_lo, start = lo, lo
+        q = max(self.text.rfind('"', lo, hi), self.text.rfind("”", lo, hi))
+        if q >= 0:  # '"...," a local imam said': the speaker comes after the quotation
+            start = q + 1
+        clause = self.text[lo:hi]
+        cut = max(clause.rfind(","), clause.rfind('"'), clause.rfind("”"), clause.rfind("--"))
+        if cut >= 0 and clause[cut + 1:].strip():
+            lo, clause = lo + cut + 1, clause[cut + 1:]
+            start = max(start, lo)
+        lead = re.sub(r"^(?:which|who|whom|that|and|but|while)\s+", "", clause.strip(), flags=re.I)
+        m = re.match(r"(?:the|a|an)\s+(?P<np>.+?)\s*(?:has|have|had|also|later|initially)?\s*$", lead, re.I)
+        if m:
+            head = re.split(r"\s+(?:to|of|in|for|at|from)\s+", m.group("np"))[0].split()[-1]
+            found = self.reg.describe(head, lo)
+            if found:
+                return found, "description", 0.75
+        speakers = [(a, b, e, t) for a, b, e, t in ents if t == "actor" and self.reg.actors[e].kind != "population"]
+        inside = [(a, b, e) for a, b, e, t in speakers if start <= a and b <= hi and not re.search(r"[\"”]", self.text[b:hi])]
+        if not inside and start > full_lo and not re.match(r"(?:he|she|they|it)\b", lead, re.I) and not _names.describe(lead):
+            # "X, the minister, on Thursday dismissed": the words after the last comma hold no speaker
+            inside = [(a, b, e) for a, b, e, t in speakers if full_lo <= a and b <= hi and not re.search(r"[\"”]", self.text[b:hi])]
+        if inside:  # the nearest name before the verb: "X, the head of Y, said" -> X; "Y's chief X told" -> X
+            near = inside[-1]
+            people = [x for x in inside if self.reg.actors[x[2]].kind == "person" and x[1] >= near[0] - 90]
+            if people and not re.match(r"\s*$", self.text[near[1]:hi]) or people and self.reg.actors[near[2]].kind != "person" \
+                    and re.search(r",\s*(?:the|a|an)\s", self.text[people[-1][1]:near[0]]):
+                return people[-1][2], "name", 0.9
+            return near[2], "name", 0.9
+        if re.match(r"(?:he|she)\b", lead, re.I):
+            who = self.last_speaker if self.last_speaker and self.reg.actors[self.last_speaker].kind == "person" else \
+                self.reg.last(lo, ("person",))
+            return who, "pronoun", 0.7
+        if re.match(r"it\b", lead, re.I):
+            return self.reg.last(lo, ("government_body", "armed_group", "media", "ngo", "research_organisation", "state")), "pronoun", 0.55
+        if re.match(r"they\b", lead, re.I):
+            return self.reg.last(lo, ("collective", "government_body", "armed_group", "population", "ngo")), "pronoun", 0.55
+        desc = _names.describe(lead)
+        if desc:
+            return self.reg.add_actor(desc, lead, lo + clause.index(lead), hi), "unnamed", 0.6
+        return None, "", 0.0
+
+    def _speakers(self, s, ents) -> list[tuple[str, str, float, re.Match | None]]:
+        out = []
+        for m in ACCORDING.finditer(s.text):
+            a = s.start + m.start("who")
+            who = next((e for x, y, e, t in ents if t == "actor" and a <= x < a + len(m.group("who"))), None)
+            desc = None if who else _names.describe(m.group("who"))
+            if desc:  # "according to the regional prosecutor's office"
+                who = self.reg.add_actor(desc, m.group("who"), a, a + len(m.group("who")))
+            if who:
+                out.append((who, "according to", 0.9, None))
+        for m in VERB.finditer(s.text):
+            who, how, conf = self._subject(s, ents, s.start, s.start + m.start())
+            if who is None:  # "..., said Arsen Khamidov."
+                after = [(a, e) for a, b, e, t in ents if t == "actor" and s.start + m.end() <= a <= s.start + m.end() + 6]
+                if after:
+                    who, how, conf = after[0][1], "name after verb", 0.85
+            if who:
+                out.append((who, how, conf, m))
+        return out
+
+    # ------------------------------------------------------------------ the pass
+    def run(self) -> dict[str, list[dict]]:
+        for s in self.t.sentences:
+            ents = self._ents = self._entities(s)
+            speakers = self._speakers(s, ents)
+            main = next(((w, h, c, m) for w, h, c, m in speakers if self.reg.actors[w].kind not in MEDIA), None)
+            via = next((w for w, h, c, m in speakers if self.reg.actors[w].kind in MEDIA and (main is None or w != main[0])), None)
+            if main is None and via:
+                main, via = next(x for x in speakers if x[0] == via), None
+            if main and main[3] is not None and via is None and main[3].group("verb") == "told":
+                after = [e for a, b, e, t in ents if t == "actor" and s.start + main[3].end() <= a <= s.start + main[3].end() + 6]
+                if after and self.reg.actors[after[0]].kind in MEDIA:
+                    via = after[0]
+            when = _dates.find(s.text, self.window, s.start)
+            speech_when = None
+            if main and main[3] is not None:
+                vend = s.start + main[3].end()
+                speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")), None)
+                speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12), None)
+                first = next((w for w in when if w.char_end <= s.start + main[3].start()), None)
+                if speech_when is None and first is not None and not _counts.find(self.text[s.start:first.char_start]) \
+                        and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS):
+                    speech_when = first  # "In February, the head of the FSB told reporters ...": the remarks' date
+                if speech_when and speech_when.known:
+                    self.speech_dates.setdefault(main[0], speech_when)
+            headline = s.kind == "title"
+            st_id = self._statement(s, main, via) if main and not headline else None
+            if st_id is None and not headline and self.author and JUDGEMENT.search(s.text):
+                # the author's own judgement ("likely", "appears to", "this is not the case"): a statement of the author
+                st_id = self._statement(s, (self.author, "the author's judgement", 0.5, None), None)
+            if main:
+                self.last_speaker = main[0]
+            if not headline:
+                self._events(s, ents, main, when, speech_when)
+                if main and main[3] is not None and not any(e["char_start"] >= s.start and e["kind"] == "statement"
+                                                            for e in self.rows["events"][-3:]):
+                    self._remark_event(s, main, speech_when)
+            self._estimates(s, ents, main, via, st_id, when, speech_when)
+            if st_id and DENY.search(s.text) and not headline:
+                self._dispute(s, main, st_id)
+        self.publication(self.author)
+        self._claim_dates()
+        self._same_claims()
+        return self.rows
+
+    def _statement(self, s, main, via) -> str:
+        who, how, conf, m = main
+        at = s.start + (m.end() if m else 0)
+        rest = self.text[at:s.end]
+        that = re.match(r"\s*(?:in a statement\s+|in an interview\s+)?(?:reporters\s+(?:in\s+[A-Z][\w.,' ]+?\s+)?(?:on\s+\w+\s+\d*\s*)?)?(?:that\s+)?", rest)
+        a = at + (that.end() if that else 0)
+        quoted = re.match(r"\s*[\"“](?P<q>[^\"”]{3,})[\"”]", s.text)
+        if quoted and m and quoted.end() <= m.start():  # '"...," a local imam told ...': the quotation is the statement
+            a = s.start + quoted.start("q")
+        elif s.end - a < 30 or (m and m.start() > len(s.text) * 0.6):  # "X denied the accusations." / "..., X said."
+            a = s.start + self._body_start(s)
+        topic = next((t for rx, t in TOPICS if re.search(rx, s.text, re.I)), "other")
+        sid = self._id("statements", "st")
+        loc = self._loc(a, min(quoted.end("q") + s.start if quoted and a == s.start + quoted.start("q") else s.end, a + 160))
+        self.rows["statements"].append({
+            "statement_id": sid, "speaker_id": who, "reported_via_id": via, "event_id": None, "event_inferred": False,
+            "topic": topic, "summary": f"{self.reg.actors[who].name}: {loc['quote'][:100]}",
+            "direct_quote": bool(re.search(r"[\"“”]", s.text)), **loc,
+            "confidence": round(conf * 0.9, 2), "why": f"speaker by {how}"})
+        return sid
+
+    def _body_start(self, s) -> int:
+        """Offset in the sentence after a dateline ("GROZNY, Russia --")."""
+        dl = self.t.dateline
+        return dl["end"] - s.start if dl and s.start <= dl["start"] < s.end else 0
+
+    def _when(self, w: _dates.When, prefix: str) -> dict:
+        keys = {"date": ("date_start", "date_end", "date_precision"),
+                "claim": ("claim_date_start", "claim_date_end", "claim_date_precision"),
+                "period": ("period_start", "period_end", "period_precision")}[prefix]
+        out = dict(zip(keys, (w.start, w.end, w.precision)))
+        if prefix != "period":
+            out["date_inferred"] = w.date_inferred
+            out["year_inferred"] = w.year_inferred or (not self.year_written and w.known and not w.words)
+        return out
+
+    # ------------------------------------------------------------------ counts
+    def _estimates(self, s, ents, main, via, st_id, when, speech_when) -> None:
+        verb = main[3].group("verb") if main and main[3] is not None else None
+        for c in _counts.find(s.text):
+            after = s.text[c.number_end:]
+            nm = NOUN.match(after.lstrip(" \"”")) if after.strip() else None
+            clause = s.text[c.start:_clause_end(s.text, c.number_end)]
+            rest = s.text[c.start:max(_clause_end(s.text, c.number_end), c.number_end + 40)]  # its own clause
+            if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|wounded|injured)\b", rest):
+                rest = s.text[max(0, c.start - 60):c.start]  # "police detained 12 suspects"
+            unit = "deaths" if re.search(r"\bkilled\b|\bdied\b|\bdead\b|\bdeaths\b|\bbodies\b", rest) else \
+                "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrest\b", rest) else \
+                "injuries" if re.search(r"\bwounded\b|\binjured\b", rest) else None
+            noun = (nm.group("noun") or "") if nm else ""
+            elided = not nm and not unit and c.bound != "vague" and (re.match(
+                r"\s+(?:had|have|has|were|are|was|is|returned|left|went|joined|remain|remained)\b", after) or re.search(
+                r"\bnumber of\b[^.;]{0,60}\b(?:was|is|at|stood at|reached)\s+$", s.text[:c.start]))
+            # "No more than 10 had returned" / "the real number ... was closer to 100": the people counted before
+            if elided:  # "No more than 10 had returned": the people counted just before
+                near = [e for e in reversed(self.rows["estimates"]) if s.start + c.start - e["char_end"] < 400]
+                said = set(re.findall(r"[a-z]{4,}", s.text[:c.start])) - {"number", "real", "true", "those", "said", "that"}
+                prev = next((e for e in near if said & set(re.findall(r"[a-z]{4,}", e["quote"]))), near[0] if near else None)
+                unit = prev["unit"] if prev and prev["unit"] not in ("share", "groups") else "people"
+            if not nm and not unit:
+                continue
+            if re.search(rf"\b(?:{_names._ROLE})s?\s+(?:for|of)\s+$", s.text[:c.start], re.I):
+                continue  # "a lawyer for three of the men": who someone is, not a claim
+            if re.search(r"\bthe\s+$", s.text[:c.start], re.I) and any(
+                    c.best in (e["value_best"], e["value_low"], e["value_high"]) for e in self.rows["estimates"]):
+                continue  # "the two men": the count made before, not a new claim
+            if c.qualifier.casefold() in ("most", "half", "a third", "a quarter"):
+                unit = "share"
+            elif unit is None:
+                unit = "groups" if re.match(r"groups|cells|units", noun) else "families" if noun == "families" else \
+                    "fighters" if re.match(FIGHTER_NOUNS, noun) or re.search(r"\bfighting\b|\bto fight\b|\bjoin(?:ed)?\b", s.text, re.I) else "people"
+            if c.bound == "vague" and c.qualifier.casefold() in ("some", "many") and not noun:
+                continue
+            np_words = s.text[c.number_end:_clause_end(s.text, c.number_end)].strip(" \"”")
+            a = s.start + c.start
+            b = s.start + min(len(s.text), c.start + max(len(clause), 40))
+            pop = next((v for k, v in DEMONYMS.items() if re.search(rf"\b{k}s?\b", (noun + " " + np_words).casefold())), None)
+            if pop is None and nm and nm.group("of"):
+                pop = next((v for k, v in DEMONYMS.items() if re.search(rf"\b{k}s?\b", s.text[:c.start].casefold())), None)
+            origin = next((e for x, y, e, t in ents if t == "place" and re.search(r"(?<!not )\bfrom\s+(?:the\s+)?$", self.text[max(s.start, x - 12):x])
+                           and a <= x <= b + 60), None)
+            theatres = [e for x, y, e, t in ents if t == "place" and x > a and re.search(r"\bin\s+(?:the\s+)?$|\band\s+$", self.text[max(s.start, x - 8):x])
+                        and e != origin and self.reg.places.get(e) and self.reg.places[e].kind == "country"]
+            if main and main[3] is not None and re.match(r"deni|deny|dismiss|reject|disput|refut", main[3].group("verb")) \
+                    and s.start + main[3].end() <= a and not re.search(r"\bsaying\b|\bsaid\b|\binstead\b|;",
+                                                                       self.text[s.start + main[3].end():a]):
+                main = None  # "X dismissed a report that nearly 200 ...": the number is what X denies, not X's claim
+                denied = True
+            else:
+                denied = False
+            claimant, how, conf = (main[0], main[1], main[2]) if main else (None, "a denied report", 0.5) if denied else \
+                (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author" if self.author else "no attribution", 0.6)
+            if main is None and claimant is None:  # "the naming this week of nine ...": a claim dated by its sentence
+                speech_when = next((w for w in when if w.known and 0 <= a - w.char_end <= 20 and w is not speech_when
+                                    and not w.words.casefold().startswith("since")), speech_when)
+            elif main is None and self.pub:  # the author's own claim: made when the text was published
+                speech_when = _dates.When(self.window[0], self.pub, "day" if self.window[0] == self.pub else "range", False, True)
+            period = next((w for w in when if w is not speech_when and w.known and a <= w.char_start < b), None)
+            subset = None
+            if re.search(r"\b(?:of|among)\s+(?:them|those|these|the\s+\w+)\b", s.text[c.number_end:c.number_end + 20]) or \
+                    re.search(r"\bincluding\s+$", s.text[:c.start]):
+                big = [e for e in reversed(self.rows["estimates"])  # a whole counted before, of the same people
+                       if (e["value_best"] or e["value_high"] or e["value_low"] or 0) >= (c.best or c.low or c.high or 0)
+                       and (pop is None or e["population"] in (None, pop))]
+                of = re.match(r"\s*(?:of|among)\s+the\s+(\w+)", s.text[c.number_end:])
+                named = [e for e in big if of and re.search(rf"\b{re.escape(of.group(1))}\b", e["counted"])] if of else []
+                near = [e for e in big if a - e["char_end"] < 300]  # "of them": the count just before
+                subset = next((e["estimate_id"] for e in named or near), None)
+            if unit == "share":
+                subset = None  # a share is not a part of a head count (linked rows count the same kind)
+            whole = next((e for e in self.rows["estimates"] if e["estimate_id"] == subset), None)
+            if whole is not None and unit == "deaths" != whole["unit"]:
+                subset = whole = None  # deaths are their own kind: "20 of them were killed" is no head count of fighters
+            if whole is not None:  # a part counts what its whole counts
+                unit, pop = whole["unit"], pop or whole["population"]
+            conf_row = 0.9 if c.bound != "vague" else 0.7
+            conf_row *= conf if claimant else 0.7
+            self.rows["estimates"].append({
+                "estimate_id": self._id("estimates", "est"), "claimant_id": claimant, "reported_via_id": via,
+                "statement_id": st_id, "counted": (c.qualifier + " " + np_words)[:120].strip(), "unit": unit,
+                "population": pop, "origin_place_id": origin, "origin_inferred": False if origin else None,
+                "theatre_place_ids": theatres or None, "affiliation_id": None,
+                "claim_place_id": None, "place_inferred": None,
+                "value_low": c.low, "value_best": c.best, "value_high": c.high, "bound": c.bound,
+                "qualifier": c.qualifier, "certainty": _certainty(s.text, verb),
+                "_speech": speech_when, "_speaker": claimant,
+                "period": period.words.strip() if period else "at the time of the claim",
+                **(self._when(period, "period") if period else {}), "period_inferred": period is None,
+                "same_claim_as": None, "subset_of": subset, **self._loc(a, b), "note": None,
+                "confidence": round(conf_row, 2), "why": f"bound from '{c.qualifier}', claimant by {how}"})
+
+    def _claim_dates(self) -> None:
+        """A claim's date: the speech's own date, else the speaker's dated remarks elsewhere, else before publication."""
+        for e in self.rows["estimates"]:
+            w = e.pop("_speech") or self.speech_dates.get(e.pop("_speaker", None) or "")
+            e.pop("_speaker", None)
+            inferred = False
+            if w is None or not w.known:
+                w = _dates.When(None, self.pub, "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+                inferred = True
+            elif w.char_start < e["char_start"] - 300 or w.char_start > e["char_end"] + 60:
+                inferred = True
+            e.update(self._when(w, "claim"))
+            e["date_inferred"] = e["date_inferred"] or inferred
+            if e["period_inferred"]:
+                e.update(self._when(w, "period"))
+            if e["period_start"] is None and e["period_precision"] not in ("before", "unknown"):
+                e["period_precision"] = "unknown"
+
+    def _same_claims(self) -> None:
+        ests = self.rows["estimates"]
+        kinds = {p.number: p.kind for p in self.t.paragraphs}
+        key = lambda e: (e["value_low"], e["value_best"], e["value_high"], e["unit"])  # noqa: E731
+        for e in ests:
+            if e["bound"] == "vague":
+                continue
+            if kinds.get(e["paragraph"]) in ("title", "lede"):  # a headline restates a claim, often less hedged
+                num = lambda o: {o["value_low"], o["value_best"], o["value_high"]} - {None}  # noqa: E731
+                body = next((o for o in ests if o is not e and kinds.get(o["paragraph"]) == "body" and o["unit"] == e["unit"]
+                             and num(o) & num(e)), None)
+                if body:
+                    e["same_claim_as"] = body["estimate_id"]
+                    if e["claimant_id"] in (None, self.author):  # the headline's claim is the body's, dated as it is
+                        e["claimant_id"] = body["claimant_id"]
+                        e["why"] = f"headline restating {body['estimate_id']}: its claimant and dates"
+                        for k in ("claim_date_start", "claim_date_end", "claim_date_precision", "date_inferred", "year_inferred",
+                                  "period", "period_start", "period_end", "period_precision", "period_inferred"):
+                            e[k] = body[k]
+                continue
+            first = next((o for o in ests if o is not e and kinds.get(o["paragraph"]) == "body" and key(o) == key(e)
+                          and o["claimant_id"] == e["claimant_id"]), None)
+            if first is not None and first["char_start"] < e["char_start"]:
+                e["same_claim_as"] = first["estimate_id"]
+
+    def _dispute(self, s, main, st_id) -> None:
+        m = DENY.search(s.text)
+        who, how, _ = self._subject(s, self._ents, s.start, s.start + m.start())
+        if who and who != main[0]:
+            main = (who, how, 0.6, None)
+            st_id = next((st["statement_id"] for st in self.rows["statements"] if st["speaker_id"] == who
+                          and st["paragraph"] == self.t.paragraph_of(s.start)), None) or self._statement(s, main, None)
+        others = [st for st in self.rows["statements"] if st["speaker_id"] != main[0]]
+        claims = [st_id] + ([others[-1]["statement_id"]] if others else [])
+        author = {main[0]} & {self.author}
+        other_speaker = others[-1]["speaker_id"] if others else None
+        kind = "officials_vs_author" if author or self.author and other_speaker == self.author else "officials_vs_officials"
+        m = DENY.search(s.text)
+        self.rows["disputes"].append({
+            "dispute_id": self._id("disputes", "dp"), "topic": f"{self.reg.actors[main[0]].name} {m.group(0)}",
+            "kind": kind, "claim_ids": claims, "other_source_ids": None,
+            "summary": f"{self.reg.actors[main[0]].name} {m.group(0)}" + (f" what {self.reg.actors[other_speaker].name} said" if other_speaker else ""),
+            **self._loc(s.start + m.start(), min(s.end, s.start + m.end() + 60)),
+            "confidence": 0.5, "why": f"'{m.group(0)}'"})

@@ -1,0 +1,62 @@
+"""What the coder already knows: actors, places and their aliases from earlier extractions (``--known``).
+
+A name found in the new text that is an alias in a known folder gets that folder's id and row, so a
+draft joins the corpus it is meant for (the same ``melikov``, the same ``daghestan``) instead of
+inventing a second id for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolkit.core.errors import InputError
+
+
+@dataclass
+class Known:
+    actors: dict[str, dict] = field(default_factory=dict)   # actor_id -> row
+    places: dict[str, dict] = field(default_factory=dict)   # place_id -> row
+    aliases: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # surface -> (entity_id, entity_type, kind)
+    by_iso: dict[str, str] = field(default_factory=dict)    # ISO 3166 code -> place_id
+    folders: list[str] = field(default_factory=list)
+
+    def pattern(self) -> re.Pattern | None:
+        """Every alias, longest first, case-sensitive, on word boundaries."""
+        if not self.aliases:
+            return None
+        alts = sorted(self.aliases, key=len, reverse=True)
+        return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w-])")
+
+
+def load(folders: list[str | Path] | None) -> Known:
+    """Read the known folders (each validated by ``toolkit.open``); an empty list knows nothing."""
+    import toolkit
+
+    k = Known()
+    from toolkit.core.problems import DataError
+
+    for folder in folders or []:
+        try:
+            ds = toolkit.open(folder)
+        except DataError as e:  # one line: which folder, its first problem, how to see them all
+            problems = getattr(e, "problems", None) or [str(e).splitlines()[0]]
+            more = f" (and {len(problems) - 1} more: `python -m toolkit validate {folder}`)" if len(problems) > 1 else ""
+            raise InputError(f"--known {folder} is not a valid data folder: {problems[0]}{more}") from None
+        k.folders.append(str(folder))
+        for r in ds["actors"].iter_rows(named=True):
+            k.actors.setdefault(r["actor_id"], r)
+        for r in ds["places"].iter_rows(named=True):
+            k.places.setdefault(r["place_id"], r)
+            if r.get("iso_3166"):
+                k.by_iso.setdefault(r["iso_3166"], r["place_id"])
+        for r in ds["aliases"].iter_rows(named=True):
+            k.aliases.setdefault(r["alias"], (r["entity_id"], r["entity_type"], r["kind"]))
+        for r in ds["actors"].iter_rows(named=True):
+            k.aliases.setdefault(r["name"], (r["actor_id"], "actor", "name"))
+        for r in ds["places"].iter_rows(named=True):
+            k.aliases.setdefault(r["name"], (r["place_id"], "place", "name"))
+    # an alias is usable only when its entity's row is known
+    k.aliases = {a: v for a, v in k.aliases.items() if (k.actors if v[1] == "actor" else k.places).get(v[0])}
+    return k
