@@ -125,7 +125,7 @@ def _read_parquet(folder: Path, desc: Descriptor, check: bool = True) -> tuple[d
     """The tables of a Parquet folder typed as declared, its texts, and a problem naming each file that is
     missing, unreadable or not of the declared columns. ``check``: every value is also held to the same
     column rules as a CSV file's (types, allowed values, required, unique, minimum, primary key), by row."""
-    from toolkit.checks.columns import check_frame
+    from toolkit.checks.columns import check_loaded
 
     tables, problems = {}, []
     for name in desc.table_names():
@@ -141,7 +141,7 @@ def _read_parquet(folder: Path, desc: Descriptor, check: bool = True) -> tuple[d
             continue
         want = desc.polars_schema(name)
         if check:
-            typed, probs = check_frame(desc, name, fname, df)
+            typed, probs = check_loaded(desc, name, fname, df)
             problems += probs
             if typed is not None:
                 tables[name] = typed.select([c for c in want if c in typed.columns])
