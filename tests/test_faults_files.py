@@ -55,7 +55,7 @@ def test_a_comparison_page_follows_the_umask_and_refuses_a_folder(umask, tmp_pat
     page = tmp_path / "compare.html"
     c.to_html(page)
     assert mode(page) == 0o666 & ~MASK
-    with pytest.raises(toolkit.InputError, match="is a folder"):
+    with pytest.raises(toolkit.ToolkitError, match="folder"):
         c.to_html(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html"]  # no temporary file left
 
