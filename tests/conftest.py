@@ -14,6 +14,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = Path(os.environ.get("TOOLKIT_ARTICLE") or ROOT.parent / "shared" / "article" / "article.txt")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _independent_of_the_checkout(tmp_path_factory):
+    """Tests never depend on what ran before them in this checkout: the report links the exercises of an empty
+    folder, not whatever `make exercises` left in build/ (builds in subprocesses inherit it too)."""
+    os.environ["TOOLKIT_EXERCISES_DIR"] = str(tmp_path_factory.mktemp("no-built-exercises"))
+    yield
+    os.environ.pop("TOOLKIT_EXERCISES_DIR", None)
+
+
 # Tests of the tools (report builder, classroom, JupyterLab) rather than the library: `make check` leaves them out.
 TOOL_TESTS = {"test_report.py", "test_exercises.py", "test_autograder.py", "test_exercise_feedback.py", "test_lab.py",
               "test_travel.py", "test_faults_report.py"}

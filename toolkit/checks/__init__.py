@@ -20,6 +20,7 @@ import polars as pl
 from toolkit.checks.columns import read
 from toolkit.checks.evidence import check_mentions, check_text, read_text
 from toolkit.checks.keys import check_keys
+from toolkit.checks.spans import TextFrames
 from toolkit.checks.rules import check_declared, check_rows
 from toolkit.core.descriptor import Descriptor
 from toolkit.core.problems import DataError, Problem, Report
@@ -42,12 +43,13 @@ def check_tables(desc: Descriptor, tables: dict, texts: dict[str, str] | None = 
     """Keys, rules, and (for the sources in ``texts``: source_id -> text) quotes, offsets and mentions.
     ``flawed``: files with problems of their own, whose cross-table checks would only repeat them."""
     problems, texts = [], texts or {}
+    frames = TextFrames(texts) if texts else None  # the texts as one frame, shared by every table's query
     for name, df in tables.items():
         if df is None or not desc.has_table(name):
             continue
         problems += check_keys(desc, name, df, tables) + check_rows(desc, name, df, tables)
         if texts:
-            problems += check_text(desc, name, df, texts)
+            problems += check_text(desc, name, df, texts, frames)
     if texts:
         problems += check_mentions(desc, tables, texts, flawed)
     declared = {k: v for k, v in tables.items() if desc.has_table(k) and desc.path(k) not in flawed}

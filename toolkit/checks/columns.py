@@ -182,13 +182,55 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
     except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row number: find it
         return None, ragged(fname, text, len(header)) or [
             Problem(fname, None, None, f"cannot be read as CSV: {show(str(e).splitlines()[0], 200)[1:-1]}")]
+    return check_columns(desc, name, fname, df, text)
+
+
+def check_loaded(desc: Descriptor, name: str, fname: str, df: pl.DataFrame) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """The checks of :func:`read` for a table read from elsewhere (a Parquet file): each column is turned into
+    the text a CSV file would hold, then typed and checked the same way, so a Parquet folder is held to the
+    same rules (types, allowed values, required, unique, minimum, primary key) with the same row numbers."""
+    declared = {f["name"]: f for f in desc.fields(name)}
+    cols, problems = [], []
+    for c, dt in df.schema.items():
+        col = pl.col(c)
+        if isinstance(dt, pl.List):
+            col = col.cast(pl.List(pl.String)).list.join(declared.get(c, {}).get("delimiter", ";"))
+        try:
+            df.head(0).select(col.cast(pl.String))
+        except Exception:  # noqa: BLE001 - a struct, binary or other column no CSV holds
+            problems.append(Problem(fname, None, c, f"column has the Parquet type {dt}, which no declared type reads"))
+            continue
+        cols.append(col.cast(pl.String).replace("", None).alias(c))
+    if problems:
+        return None, problems
+    return check_columns(desc, name, fname, df.select(cols), None)
+
+
+def check_columns(desc: Descriptor, name: str, fname: str, df: pl.DataFrame, text: str | None
+                  ) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Type and check the columns of one table given as text (``df``: every column a string, as read from
+    ``fname``; ``text``: the file's text, or None when there is none to scan for odd characters)."""
+    declared, problems = desc.fields(name), []
     for f in declared:
         if f["name"] not in df.columns:
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
     if problems:
         return None, problems
+    typed_df, more = check_frame(desc, name, df, text)
+    return typed_df, problems + more
+
+
+def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group: str | None = None
+                ) -> tuple[pl.DataFrame, list[Problem]]:
+    """Type one table's values (all strings, as read) and check each against its field: (the typed table, its
+    problems, rows counted in ``df``). ``text``: the file's text (a file without an odd character skips the
+    checks for them). ``group``: a column of ``df`` (a corpus's folder) within which values must be unique;
+    columns ``df`` has beyond the declared ones are kept as they are."""
+    fname, problems = desc.resource(name)["path"], []
+    dup = (lambda e: e.is_duplicated().over(group)) if group else (lambda e: e.is_duplicated())  # noqa: E731
+    declared = desc.fields(name)
     keys, strict = _key_columns(desc, name)
-    odd_in_file = _any_odd(text)
+    odd_in_file = text is None or _any_odd(text)
     # every column's typed values and every check's mask in one polars query; checks of the form of the values
     # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
     typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
@@ -221,7 +263,7 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
         if "maxLength" in c:
             checks.append((f, "maxLength", (col.str.len_chars() > c["maxLength"]).fill_null(False)))
         if c.get("unique"):
-            checks.append((f, "unique", typed.is_duplicated() & typed.is_not_null()))
+            checks.append((f, "unique", dup(typed) & typed.is_not_null()))
         typed_cols.append(typed.alias(fname_))
         typed_of[fname_] = typed
     coarse = [([(f, "id_char" if f["name"] in strict else "space") for f in ids], _joined(ids).str.contains(ROUGH_ID)),
@@ -233,7 +275,7 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
         key = pl.struct(*(typed_of[k].alias(k) for k in pk)) if len(pk) > 1 else typed_of[pk[0]]
         needed = [k for k in pk if desc.field(name, k).get("constraints", {}).get("required")] or pk
         # an optional key column (aliases' source_id scope) may be empty; two empty ones are the same key
-        checks.append((None, "primary key", key.is_duplicated() & pl.all_horizontal(typed_of[k].is_not_null() for k in needed)))
+        checks.append((None, "primary key", dup(key) & pl.all_horizontal(typed_of[k].is_not_null() for k in needed)))
     extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
     # Series for extra columns: a name like "*" is no pattern
     marks = [f"\x00check{i}" for i in range(len(checks) + len(coarse))]
@@ -241,7 +283,7 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
                     *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
     masks = [out.get_column(k) for k in marks]
     typed_df = out.drop(marks)
-    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or "\x1f" in text
+    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or text is None or "\x1f" in text
             for check in group]
     if fine:  # a rough mask hit: the precise check of each column it covers
         checks = checks + [(f, "required" if kind == "blank" else kind, None) for f, kind in fine]
@@ -261,6 +303,6 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
                                  tuple(typed_df.row(r - 1, named=True)[k] for k in pk), []).append(r)
             for value, same in where.items():
                 for r in same:
-                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {show(value)}" + _also(same, r)))
+                    problems.append(Problem(fname, r, ",".join(pk), f"duplicate primary key {show(value)}" + _also(same, r), kind="key"))
     problems.sort(key=lambda p: (p.row or 0))
     return typed_df, problems

@@ -29,7 +29,7 @@ def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
         return ids[target]
 
     def unknown(col: str, known: set) -> pl.Series:
-        c, values = pl.col(col), list(known)
+        c, values = pl.col(col), pl.Series(list(known), dtype=pl.String).implode()
         if isinstance(df.schema[col], pl.List):
             return df.select(c.list.eval(pl.element().is_not_null() & ~pl.element().is_in(values)).list.any()
                              .fill_null(False)).to_series()
@@ -43,9 +43,9 @@ def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
         if tables.get(target) is None or col not in df.columns:
             continue
         known = known_in(target)
-        values = df[col].to_list()
         for i in hits(unknown(col, known)):
-            v = values[i - 1]
+            v = df[col][i - 1]
+            v = v.to_list() if isinstance(v, pl.Series) else v
             for item in (v if isinstance(v, list) else [v]):
                 if item is not None and item not in known:
                     problems.append(Problem(fname, i, col, f"{show(item)} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known), kind="reference"))
@@ -56,17 +56,16 @@ def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
         for kind, target in pk["references"].items():
             if tables.get(target) is not None:
                 mask = mask | ((kinds == kind).fill_null(False) & unknown(field, known_in(target)))
-        rows = df.select(field, type_field).rows()
         for i in hits(mask):
-            value, kind = rows[i - 1]
+            value, kind = df.row(i - 1, named=True)[field], df.row(i - 1, named=True)[type_field]
             target = pk["references"].get(str(kind))
             known = known_in(target)
             problems.append(Problem(fname, i, field, f"{show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known), kind="reference"))
     for mk in res.get("x-multiKeys", []):
         known = set().union(*(known_in(t) for t in mk["references"] if tables.get(t) is not None))
-        values = df[mk["field"]].to_list()
         for i in hits(unknown(mk["field"], known)):
-            for item in values[i - 1] or []:
+            items = df[mk["field"]][i - 1]
+            for item in (items.to_list() if isinstance(items, pl.Series) else items) or []:
                 if item not in known:
                     problems.append(Problem(fname, i, mk["field"], f"{show(item)} is not an id in "
                                             + " or ".join(f"{t}.csv" for t in mk["references"]) + _suggest(item, known),

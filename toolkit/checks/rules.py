@@ -19,6 +19,28 @@ from toolkit.core.problems import Problem
 OPEN_AFTER = ("on_or_after", "after")  # precisions that know only the start (the end left open)
 
 
+def _date_candidates(df: pl.DataFrame, spec, published: dict) -> pl.Series:
+    """Rows an ``x-dates`` rule may flag (a superset): the precise per-row logic runs only on them."""
+    a, b, p = spec["start"], spec["end"], spec.get("precision")
+    s, e = pl.col(a), pl.col(b)
+    prec = pl.col(p).cast(pl.String) if p else pl.lit(None, pl.String)
+    first = pl.coalesce(s, e)
+    mask = (((prec == "before") & (s.is_not_null() | e.is_null()))
+            | ((prec == "unknown") & (s.is_not_null() | e.is_not_null()))
+            | (prec.is_not_null() & ~prec.is_in(["before", "unknown"]) & (s.is_null() | e.is_null()))
+            | (prec.is_in(list(OPEN_AFTER)) & (e.is_not_null() | s.is_null()))
+            | ((prec.is_null() & (s.is_not_null() | e.is_not_null())) if p else pl.lit(False))
+            | ((prec == "day") & (s != e))
+            | (s > e))
+    if spec.get("notAfterSource") and published and "source_id" in df.columns:
+        limit = pl.col("source_id").cast(pl.String).replace_strict(
+            {k: v for k, v in published.items() if k is not None and v is not None}, default=None, return_dtype=df.schema[a])
+        mask = mask | (first > limit)
+    if spec.get("notAfter"):
+        mask = mask | (first > pl.col(spec["notAfter"]))
+    return df.select(mask.fill_null(False)).to_series()
+
+
 def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
     """Cross-row rules declared in the descriptor (``x-dates``, ``x-links``, ``x-eventOrder``).
 
@@ -29,6 +51,8 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
       subset's lowest value is not above the whole's highest;
     - ``x-eventOrder``: 'follows'/'result_of' between events: the later event cannot start before the
       earlier one starts, nor the earlier end after the later ends.
+
+    A polars query finds the rows a rule may flag; the rule's own logic (and message) looks only at those.
     """
     problems: list[Problem] = []
     sources = tables.get("sources")
@@ -40,11 +64,12 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
         res, df = desc.resource(name), tables.get(name)
         if df is None:
             continue
-        fname, rows = res["path"], None
+        fname = res["path"]
         for spec in res.get("x-dates", []):
-            rows = rows or list(df.iter_rows(named=True))
             a, b, p = spec["start"], spec["end"], spec.get("precision")
-            for i, r in enumerate(rows, start=1):
+            at = _date_candidates(df, spec, published).arg_true().to_list()
+            for i, r in zip(at, df[at].iter_rows(named=True) if at else []):
+                i += 1
                 s, e, prec = r[a], r[b], str(r[p]) if p and r[p] is not None else None
                 if prec == "before" and (s is not None or e is None):
                     problems.append(Problem(fname, i, a, f"precision 'before' means only {b} is known: leave {a} empty and fill {b}"))
@@ -69,11 +94,14 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
                 if other and first is not None and r[other] is not None and first > r[other]:
                     problems.append(Problem(fname, i, a if s is not None else b, f"{first} is after {other} {r[other]}"))
         for link in res.get("x-links", []):
-            rows = rows or list(df.iter_rows(named=True))
-            key = desc.primary_key(name)[0]
-            by_id = {r[key]: r for r in rows}
-            col = link["field"]
-            for i, r in enumerate(rows, start=1):
+            key, col = desc.primary_key(name)[0], link["field"]
+            at = df.select(pl.col(col).is_not_null()).to_series().arg_true().to_list()
+            if not at:
+                continue
+            linked = df.filter(pl.col(key).is_in(df[col].drop_nulls().unique().implode()))
+            by_id = {r[key]: r for r in linked.iter_rows(named=True)}
+            for i, r in zip(at, df[at].iter_rows(named=True)):
+                i += 1
                 target = by_id.get(r[col]) if r[col] is not None else None
                 if r[col] is not None and r[col] == r[key]:
                     problems.append(Problem(fname, i, col, f"{r[col]!r} links the row to itself"))
@@ -96,11 +124,17 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
         if order and tables.get(order.get("events", "events")) is not None:
             ev_name = order.get("events", "events")
             dates = desc.resource(ev_name).get("x-dates", [{}])[0]
-            evs = {r[desc.primary_key(ev_name)[0]]: r for r in tables[ev_name].iter_rows(named=True)}
+            at = df.select(pl.col("predicate").cast(pl.String).is_in(list(order["predicates"])).fill_null(False)).to_series()
+            at = at.arg_true().to_list()
+            if not at:
+                continue
+            picked = df[at]
+            ev_key = desc.primary_key(ev_name)[0]
+            wanted = pl.concat([picked["subject_id"].cast(pl.String), picked["object_id"].cast(pl.String)]).drop_nulls().unique()
+            evs = {r[ev_key]: r for r in tables[ev_name].filter(pl.col(ev_key).is_in(wanted.implode())).iter_rows(named=True)}
             a, b = dates.get("start"), dates.get("end")
-            for i, r in enumerate(df.iter_rows(named=True), start=1):
-                if str(r["predicate"]) not in order["predicates"]:
-                    continue
+            for i, r in zip(at, picked.iter_rows(named=True)):
+                i += 1
                 if str(r["subject_type"]) != "event" or str(r["object_type"]) != "event":
                     problems.append(Problem(fname, i, "predicate", f"{r['predicate']!r} orders events: subject and object must be events"))
                     continue

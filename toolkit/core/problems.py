@@ -48,7 +48,11 @@ class DataError(ToolkitError, ValueError):
             return
         shown = "\n".join(f"  - {p}" for p in problems[:MAX_SHOWN])
         more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
-        hint = f"\nRun `python -m toolkit validate {folder}` for the full report." if Path(folder).is_dir() else ""
+        try:
+            here = Path(folder).is_dir()
+        except OSError:  # a corpus's label ("corpus of 10000 folders in ..."), too long for a path
+            here = False
+        hint = f"\nRun `python -m toolkit validate {folder}` for the full report." if here else ""
         super().__init__(f"{len(problems)} problem(s) in data folder {folder}:\n{shown}{more}{hint}")
 
 

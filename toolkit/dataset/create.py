@@ -25,6 +25,8 @@ from pathlib import Path
 
 from toolkit.core import text as article
 from toolkit.core.descriptor import Descriptor
+from toolkit.core.errors import InputError
+from toolkit.core.files import by_umask
 
 __all__ = ["new"]
 
@@ -74,7 +76,7 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
         try:
             dt.date.fromisoformat(published)
         except ValueError:
-            raise ValueError(f"--published {published!r} is not a date (use YYYY-MM-DD)") from None
+            raise InputError(f"--published {published!r} is not a date (use YYYY-MM-DD)") from None
     folder, text = Path(folder), Path(text)
     if folder.exists() and any(folder.iterdir()):
         raise FileExistsError(f"{folder} exists and is not empty; choose a new folder")
@@ -83,9 +85,9 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
     try:
         body = article.read_text(text)
     except UnicodeDecodeError as e:
-        raise ValueError(f"{text} is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8") from None
+        raise InputError(f"{text} is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8") from None
     if "\r" in body or body.startswith("\ufeff"):
-        raise ValueError(f"{text} has CRLF line endings or a byte-order mark; save it with LF endings and no BOM "
+        raise InputError(f"{text} has CRLF line endings or a byte-order mark; save it with LF endings and no BOM "
                          "(offsets count characters exactly as stored)")
     first = next((p.strip() for p in body.split("\n\n") if p.strip()), text.stem)
     title = title or first[:200]
@@ -119,6 +121,7 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
         (tmp / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "texts").mkdir()
         shutil.copyfile(text, tmp / "texts" / f"{sid}.txt")
+        by_umask(tmp, directory=True)  # mkdtemp's folder is private; a new dataset is as any folder the user makes
         if folder.exists():
             folder.rmdir()
         tmp.rename(folder)

@@ -48,13 +48,19 @@ def _is_reference(problem: Problem) -> bool:
 def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry point, like vega_datasets.data
     """Open data folders as one checked :class:`~toolkit.Dataset` (none: the shipped data or ``$TOOLKIT_DATA_DIR``).
 
-    Several folders make one corpus (see :func:`toolkit.dataset.corpus.merge`). Raises
-    :class:`~toolkit.DataError` listing every problem by file, row and column.
+    Several folders make one corpus (see :func:`toolkit.dataset.corpus.merge`); folders of one schema are read,
+    merged and checked in one pass (:mod:`toolkit.dataset.many`). Raises :class:`~toolkit.DataError` listing every
+    problem by file, row and column (in a corpus, the file in its folder).
     """
     if not paths:
         return _open_one(None)
     if len(paths) == 1:
         return _open_one(paths[0])
+    from toolkit.dataset.many import open_many
+
+    corpus = open_many([data_folder(p).resolve() for p in paths])  # folders of one schema: in one pass
+    if corpus is not None:
+        return corpus
     parts, deferred = [], False
     for p in paths:  # a reference into another folder of the corpus (a dispute across sources) is checked on the whole
         try:

@@ -131,8 +131,14 @@ class Dataset:
 
     @property
     def noun(self) -> str:
-        """'the article' or 'the articles', for titles."""
-        return "the article" if self.articles().height <= 1 else "the articles"
+        """'the article' or 'the 3 articles', for titles (a verb after it agrees: see :attr:`one_article`)."""
+        n = self.articles().height
+        return "the article" if n <= 1 else f"the {n} articles"
+
+    @property
+    def one_article(self) -> bool:
+        """True when the facts come from one article (titles say "the article names", else "the 3 articles name")."""
+        return self.articles().height <= 1
 
     @property
     def source_lines(self) -> list[str]:
@@ -197,6 +203,9 @@ class Dataset:
                                   f"{PARQUET_MARKER} file); choose an empty or new folder")
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
+        from toolkit.core.files import by_umask
+
+        by_umask(tmp, directory=True)  # mkdtemp's folder is private; the export is as any folder the user makes
         old = out.with_name(f".{out.name}.old")
         try:
             desc = self._descriptor.to_dict()

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from toolkit.views import embed
@@ -116,12 +114,10 @@ def write_bundle(site: Path) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
+    from toolkit.core.files import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # readable by a web server, like the pages
-    os.replace(tmp, path)
+    write_atomic(path, text)  # readable as the user's umask says, like the pages
 
 
 # Readable from 390 px up: prose wraps, a table too wide for the screen scrolls inside its own box (the page never
@@ -133,7 +129,7 @@ body{overflow-wrap:break-word}
 .tk-toc ol{margin:4px 0 0;padding-left:1.4em}.tk-toc a{color:#0b5394;text-decoration:none}
 .tk-download{font:14px system-ui,sans-serif}
 .tk-chart{max-width:100%;overflow:hidden}
-.tk-vega .vega-embed{display:block;max-width:100%}
+.tk-vega,.tk-vega.vega-embed{display:block;width:100%;max-width:100%}
 .tk-vega svg,.tk-vega canvas,.tk-static,.jp-RenderedImage img{max-width:100%;height:auto}
 .jp-RenderedHTMLCommon table,.tk-page table{display:block;max-width:100%;overflow-x:auto}
 pre{white-space:pre-wrap;overflow-wrap:anywhere}

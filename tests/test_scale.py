@@ -1,0 +1,117 @@
+"""A corpus of generated article folders (benchmarks/corpusgen.py): opened in one pass, it names the same
+problems as each folder checked alone and as the checks written in plain polars; the checks written once as
+SQL find, on DuckDB and on Spark (slow), what the polars path finds."""
+
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import toolkit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import corpusgen  # noqa: E402
+import reference_polars  # noqa: E402
+
+
+def _where(p) -> tuple:
+    f = Path(p.file)
+    return (f.parent.name, f.name, p.row, p.column)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    """21 folders, one broken row in every third (each kind of fault the generator makes)."""
+    return corpusgen.generate(tmp_path_factory.mktemp("articles"), 21, broken_every=3)
+
+
+@pytest.fixture(scope="module")
+def found(broken):
+    with pytest.raises(toolkit.DataError) as err:
+        toolkit.open(*broken["folders"])
+    return err.value.problems
+
+
+def test_every_broken_row_of_every_folder_is_named(broken, found):
+    assert {_where(p) for p in found} == set(broken["broken"])
+    assert len({p.kind for p in found}) >= 4  # quotes, values, references, rules, keys, mentions
+    shown = [str(p) for p in found if p.row is not None]
+    assert all(s.startswith(str(broken["folders"][0].parent)) for s in shown)  # the folder's file, then row and column
+
+
+def test_the_same_problems_as_each_folder_alone(broken, found):
+    alone = {(f.name, p.file, p.row, p.column, p.message) for f in broken["folders"] for p in toolkit.validate(f).problems}
+    assert {(*_where(p), p.message) for p in found} == alone
+
+
+def test_the_same_problems_as_plain_polars(broken, found):
+    assert set(reference_polars.check(broken["folders"])) == {_where(p) for p in found}
+
+
+def test_a_clean_corpus_is_the_corpus_of_its_folders_merged_one_by_one(tmp_path):
+    from toolkit.dataset.corpus import merge
+
+    made = corpusgen.generate(tmp_path, 9, broken_every=0)
+    one_pass = toolkit.open(*made["folders"])
+    by_one = merge([toolkit.open(f) for f in made["folders"]])
+    assert one_pass.table_names() == by_one.table_names()
+    for name in one_pass.table_names():
+        assert isinstance(one_pass[name], pl.DataFrame)
+        assert one_pass[name].equals(by_one[name]), name
+    assert one_pass.texts == by_one.texts and one_pass.validate().ok
+
+
+def _engine_corpus(broken, tmp_path):
+    """The broken corpus read without judging, written as hive-partitioned Parquet; what SQL can find of the
+    polars path's problems (references, row rules, texts, duplicate keys: the values' own checks happen when
+    the CSV files are typed, before any engine sees them)."""
+    from toolkit.checks import sql
+    from toolkit.dataset.many import read_corpus
+    from toolkit.formats import partitioned
+
+    corpus = read_corpus([f.resolve() for f in broken["folders"]], keep_rows=True)
+    out = partitioned.write(corpus.provenance(), corpus.descriptor, corpus.texts, tmp_path / "hive")
+    covered = {(c.file, c.column) for c in sql.checks(corpus.descriptor)}
+    expected = {_where(p) for p in corpus.problems if p.kind in ("reference", "rule", "text", "key")
+                and (Path(p.file).name, p.column) in covered}
+    return corpus, out, expected
+
+
+def test_the_sql_checks_on_duckdb_find_what_polars_finds(broken, tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    from toolkit.checks import sql
+
+    corpus, out, expected = _engine_corpus(broken, tmp_path)
+    con = duckdb.connect()
+    for name in [*corpus.descriptor.table_names(), "texts"]:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{out / name}/**/*.parquet', "
+                    "hive_partitioning = true, hive_types_autocast = false)")
+    assert expected and sql.run(corpus.descriptor, lambda q: con.execute(q).fetchall()) == expected
+    assert (out / "schema.spark.sql").read_text().startswith("CREATE TABLE sources (source_id STRING NOT NULL")
+
+
+@pytest.mark.slow
+def test_the_sql_checks_on_spark_find_what_polars_finds(broken, tmp_path):
+    """Spark in local mode (pyspark, Java from Debian's openjdk-17-jre-headless) on the same Parquet layout."""
+    pytest.importorskip("pyspark")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("no Java (Debian: apt-get install openjdk-17-jre-headless)")
+    from pyspark.sql import SparkSession
+
+    from toolkit.checks import sql
+
+    corpus, out, expected = _engine_corpus(broken, tmp_path)
+    spark = (SparkSession.builder.master("local[1]").appName("toolkit-checks")
+             .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+             .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    try:
+        for name in [*corpus.descriptor.table_names(), "texts"]:
+            spark.read.parquet(str(out / name)).createOrReplaceTempView(name)
+        found = sql.run(corpus.descriptor, lambda q: [tuple(r) for r in spark.sql(q).collect()], dialect="spark")
+    finally:
+        spark.stop()
+    assert expected and found == expected
