@@ -283,7 +283,8 @@ class Descriptor(Mapping):
             if c.get("enum"):
                 lines.append(f"    One of: {', '.join(c['enum'])}.")
             elif is_open(f):
-                lines.append(f"    Any lower-case slug; known: {', '.join(f.get('x-suggested', ()))}.")
+                known = f.get("x-suggested", ())
+                lines.append("    Any lower-case slug" + (f"; known: {', '.join(known)}." if known else "."))
         return "\n".join(lines)
 
     def dictionary(self, tables: Mapping[str, pl.DataFrame] | None = None) -> pl.DataFrame:

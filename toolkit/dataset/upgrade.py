@@ -22,6 +22,7 @@ import copy
 import csv
 import io
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -86,7 +87,8 @@ def schema_of(folder: str | Path, descriptor=None) -> int:
         return _version(descriptor)
     for table, added in ADDED.items():
         header = _header(folder / f"{table}.csv")
-        if header and len(added) > 2 and not set(added) & set(header):
+        readable = header and "source_id" in header and all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", h) for h in header)
+        if readable and len(added) > 2 and not set(added) & set(header):  # a broken file is the reader's to report
             return 1
     return CURRENT
 
