@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 ARTICLE ?= ../shared/article/article.txt
 
-.PHONY: setup report test check lab lab-student exercises bench bench-draft validate chromium clean
+.PHONY: setup report test check lab lab-student exercises bench bench-draft validate chromium bubblewrap clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,13 +29,20 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
+# The grading sandbox (python -m toolkit grade) runs submissions under Debian's bubblewrap.
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo "installing Debian's bubblewrap (the sandbox that grades students' notebooks)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap >/dev/null; }
+
 # Exercises unchanged since the last build (same notebook, data, toolkit and otter) are reused;
 # the others are built two at a time.
 report: setup
 	$(BIN)/python -m toolkit exercises
 	$(BIN)/python -m toolkit report
 
-test: setup chromium
+test: setup chromium bubblewrap
 	$(BIN)/python -m pytest
 
 # The quick tier while working: the library's unit tests (no Chromium, no report or notebook runs), well under 90 s.

@@ -1,5 +1,6 @@
 """Shared fixtures: the article text (skipped clearly when absent) and scratch copies of the data."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,17 @@ import toolkit
 from toolkit.core import text as article
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTICLE = ROOT.parent / "shared" / "article" / "article.txt"
+# the article beside the project, or where $TOOLKIT_ARTICLE points (a worktree elsewhere, as the loaders allow)
+ARTICLE = Path(os.environ.get("TOOLKIT_ARTICLE") or ROOT.parent / "shared" / "article" / "article.txt")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _independent_of_the_checkout(tmp_path_factory):
+    """Tests never depend on what ran before them in this checkout: the report links the exercises of an empty
+    folder, not whatever `make exercises` left in build/ (builds in subprocesses inherit it too)."""
+    os.environ["TOOLKIT_EXERCISES_DIR"] = str(tmp_path_factory.mktemp("no-built-exercises"))
+    yield
+    os.environ.pop("TOOLKIT_EXERCISES_DIR", None)
 
 
 # Tests of the tools (report builder, classroom, JupyterLab) rather than the library: `make check` leaves them out.

@@ -49,19 +49,41 @@ def test_with_tables_returns_a_new_value():
 
 
 def test_a_folders_own_descriptor_is_used(data_copy):
-    est = pl.read_csv(data_copy / "estimates.csv", infer_schema=False)
-    est.with_columns(pl.when(pl.col("estimate_id") == "est04").then(pl.lit("boats")).otherwise("unit").alias("unit")) \
-        .write_csv(data_copy / "estimates.csv")
+    places = pl.read_csv(data_copy / "places.csv", infer_schema=False)
+    places.with_columns(pl.when(pl.col("place_id") == "magas").then(pl.lit("town")).otherwise("kind").alias("kind")) \
+        .write_csv(data_copy / "places.csv")
     report = toolkit.validate(data_copy)
-    assert any(p.column == "unit" and "boats" in p.message for p in report.problems)
+    assert any(p.column == "kind" and "town" in p.message for p in report.problems)
     desc = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
     for r in desc["resources"]:
         for f in r["schema"]["fields"]:
-            if r["name"] == "estimates" and f["name"] == "unit":
-                f["constraints"]["enum"].append("boats")
+            if r["name"] == "places" and f["name"] == "kind":
+                f["constraints"]["enum"].append("town")
     (data_copy / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
-    assert not [p for p in toolkit.validate(data_copy).problems if p.column == "unit"]
-    assert "boats" in toolkit.open(data_copy)["estimates"]["unit"].cast(str).to_list()
+    assert not [p for p in toolkit.validate(data_copy).problems if p.column == "kind"]
+    assert "town" in toolkit.open(data_copy)["places"]["kind"].cast(str).to_list()
+
+
+def test_an_open_vocabulary_takes_any_slug_and_names_a_bad_one(data_copy):
+    """unit, population and topic name the world: any lower-case slug passes; anything else is one clear line."""
+    est = pl.read_csv(data_copy / "estimates.csv", infer_schema=False)
+    est = est.with_columns(
+        pl.when(pl.col("estimate_id") == "est04").then(pl.lit("boats")).otherwise("unit").alias("unit"),
+        pl.when(pl.col("estimate_id") == "est05").then(pl.lit("Ethnic Avars")).otherwise("population").alias("population"))
+    est.write_csv(data_copy / "estimates.csv")
+    problems = toolkit.validate(data_copy).problems
+    assert not [p for p in problems if p.column == "unit"], problems
+    bad = [p for p in problems if p.column == "population"]
+    row = est["estimate_id"].to_list().index("est05") + 1
+    assert len(bad) == 1 and bad[0].file == "estimates.csv" and bad[0].row == row, bad
+    assert "lower-case slug" in bad[0].message and "'ethnic_avars'" in bad[0].message
+    est.with_columns(pl.col("population").replace("Ethnic Avars", "ethnic_avars")).write_csv(data_copy / "estimates.csv")
+    ds = toolkit.open(data_copy)
+    assert ds["estimates"].schema["population"] == pl.String and ds["estimates"].schema["unit"] == pl.String
+    dictionary = ds.dictionary().filter(pl.col("column") == "population").row(0, named=True)
+    assert dictionary["vocabulary"] == "open" and "ethnic_avars (1)" in dictionary["allowed"]
+    closed = ds.dictionary().filter(pl.col("column") == "bound").row(0, named=True)
+    assert closed["vocabulary"] == "closed"
 
 
 def test_a_broken_own_descriptor_is_a_problem(data_copy):
@@ -158,6 +180,26 @@ def test_toolkit_new_writes_a_valid_empty_dataset(tmp_path):
     again = subprocess.run([sys.executable, "-m", "toolkit", "new", str(out), "--text", str(text)],
                            capture_output=True, text=True)
     assert again.returncode == 1 and "not empty" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_toolkit_new_writes_no_word_of_the_shipped_article(tmp_path):
+    """The new folder's descriptor is the current schema in general terms: no person, source, population or year
+    of the shipped data (those belong in the shipped data, e.g. its sources.note)."""
+    from toolkit.dataset.create import new
+
+    text = tmp_path / "story.txt"
+    text.write_text("A headline\n\nThe minister said 12 people left.\n", encoding="utf-8")
+    folder = new(tmp_path / "mine", text, title="A story")
+    written = (folder / "datapackage.json").read_text(encoding="utf-8")
+    shipped = toolkit.open()
+    words = set(shipped["sources"]["source_id"]) | set(shipped["estimates"]["population"].drop_nulls())
+    for r in shipped["actors"].filter(pl.col("kind") == "person").iter_rows(named=True):
+        words |= {r["actor_id"], r["name"].split()[-1]}
+    words |= {"2015", "speaker paraszczuk", "never writes"}
+    found = sorted(w for w in words if w.lower() in written.lower())
+    assert not found, f"toolkit new copies the shipped article's words: {found}"
+    assert json.loads(written)["x-schema-version"] == json.loads(
+        (Path(toolkit.SHIPPED) / "datapackage.json").read_text(encoding="utf-8"))["x-schema-version"]
 
 
 def test_parquet_round_trip(tmp_path):

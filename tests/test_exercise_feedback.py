@@ -28,6 +28,7 @@ MUTATIONS = [
      'upper_ids = [i for i in upper_ids if i != "est05"]; lower_ids = sorted(lower_ids + ["est05"])'),
     ("01-bounds", "q1", "public", "context rows counted as the article's",
      'lower_ids = sorted(set(lower_ids) | {"est11"})'),
+    ("01-bounds", "q1", "public", "empty answers", "lower_ids, upper_ids, vague_ids = [], [], []"),
     ("01-bounds", "q1", "hidden", "one floor missed", "lower_ids = lower_ids[1:]"),
     ("01-bounds", "q2", "public", "'as many as 1,700' read as (0, 1700)", """
 _solution = interval
@@ -52,6 +53,8 @@ def interval(row):
     ("01-bounds", "q3", "public", "the ceiling's maximum added as if both were points", "sum_interval = (1500, 3200)"),
     ("01-bounds", "q3", "public", "'one of them lied'", 'reasons = reasons | {"d"}'),
     ("01-bounds", "q3", "public", "naive_total as a float", "naive_total = float(naive_total)"),
+    ("01-bounds", "q3", "public", "the ceiling read as a value (1,500 + 1,700 as the low end)", "sum_interval = (3200, None)"),
+    ("01-bounds", "q3", "public", "different populations summed (no reason a)", 'reasons = {"b", "c"}'),
     ("01-bounds", "q3", "hidden", "one reason missing", 'reasons = {"a", "c"}'),
     ("01-bounds", "q4", "public", "every row counted as a claim", "distinct_claims = estimates.height"),
     ("01-bounds", "q4", "public", "restatements found by the number 1,500",
@@ -139,18 +142,18 @@ suspect_ids = sorted(tampered.filter(pl.col("quote").is_null()
     # ---------------------------------------------------------------- 04 disputes
     ("04-disputes", "q1", "public", "speaker ids instead of names (no join)", """
 voices = (statements.filter(pl.col("speaker_id").is_in(FOUR))
-    .select("statement_id", pl.col("speaker_id").alias("speaker"), pl.col("topic").cast(pl.String), "summary", "paragraph")
+    .select("statement_id", pl.col("speaker_id").alias("speaker"), "topic", pl.col("certainty").cast(pl.String), "summary", "paragraph")
     .sort("paragraph", "statement_id"))
 """),
-    ("04-disputes", "q1", "public", "topic left as an Enum", """
+    ("04-disputes", "q1", "public", "certainty left as an Enum", """
 voices = (statements.filter(pl.col("speaker_id").is_in(FOUR))
     .join(actors.select(pl.col("actor_id").alias("speaker_id"), pl.col("name").alias("speaker")), on="speaker_id")
-    .select("statement_id", "speaker", "topic", "summary", "paragraph").sort("paragraph", "statement_id"))
+    .select("statement_id", "speaker", "topic", "certainty", "summary", "paragraph").sort("paragraph", "statement_id"))
 """),
     ("04-disputes", "q1", "hidden", "one of the four voices left out", """
 voices = (statements.filter(pl.col("speaker_id").is_in(FOUR[:3]))
     .join(actors.select(pl.col("actor_id").alias("speaker_id"), pl.col("name").alias("speaker")), on="speaker_id")
-    .select("statement_id", "speaker", pl.col("topic").cast(pl.String), "summary", "paragraph").sort("paragraph", "statement_id"))
+    .select("statement_id", "speaker", "topic", pl.col("certainty").cast(pl.String), "summary", "paragraph").sort("paragraph", "statement_id"))
 """),
     ("04-disputes", "q2", "public", "the author looked up by her name, not her actor id",
      'author_disputes = sorted(d for d, a in dispute_actors.items() if "Paraszczuk" in a)'),

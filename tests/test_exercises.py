@@ -89,7 +89,7 @@ def test_otter_v1_structure(master):
 
 def test_describe_master_reads_blocks():
     info = ex.describe_master(SRC / "01-bounds.ipynb")
-    assert info["questions"]["q1"] == {"points": 2, "public": 3, "hidden": 1}
+    assert info["questions"]["q1"] == {"points": 2, "public": 4, "hidden": 1}
     assert any("ids_with" in line for line in info["solution_lines"])
     assert not any("ids_with" in code for code in info["outside_code"]), "solution lines must not count as visible code"
 

@@ -318,6 +318,19 @@ def test_a_site_built_before_the_marker_is_still_a_report(copy, capsys):
     assert "01-tiny.html" in json.loads((out / sitefolder.MARKER).read_text())["files"]
 
 
+def test_a_site_built_before_the_marker_with_exercise_downloads_is_still_a_report(copy, capsys):
+    # `make report` after `make exercises` puts the student notebooks and their zips into the site
+    nbs, out = copy
+    (out / sitefolder.MARKER).unlink()
+    (out / "exercises").mkdir(exist_ok=True)
+    (out / "exercises" / "01-bounds.ipynb").write_text("{}", encoding="utf-8")
+    (out / "exercises" / "01-bounds-student.zip").write_bytes(b"PK")
+    assert sitefolder.owned(out) is not None
+    code, err = _cli(capsys, nbs, out)
+    assert code == 0, err
+    assert "kept" not in err  # all of it was the builder's: replaced, not kept as the user's
+
+
 # --- timeouts -----------------------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -372,6 +385,7 @@ def test_a_bad_exercise_path_fails_the_build_in_one_line(copy, capsys, monkeypat
     (fake / exercises.DEFAULT_OUT / exercises.MANIFEST).write_text(
         json.dumps({exercises.find_notebooks()[0].stem: {"student": "../../../../../../../../etc/passwd"}}))
     monkeypatch.setattr(exercises, "PACKAGE_PARENT", fake)
+    monkeypatch.delenv("TOOLKIT_EXERCISES_DIR", raising=False)
     code, err = _cli(capsys, nbs, out)
     assert code == 1 and "outside" in _one_line_error(err)
     assert _snapshot(out) == before and _debris(out) == []

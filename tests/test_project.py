@@ -54,6 +54,17 @@ def test_no_article_sentences_in_repo(text):
         assert not hits, f"{f} contains article sentences: {hits[:1]}"
 
 
+def test_the_package_version_is_toolkit_version():
+    """One source of truth: the package metadata's version is read from ``toolkit.__version__``."""
+    import toolkit
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"].get("dynamic", [])
+    hatch = pytest.importorskip("hatchling.version.source.regex")
+    source = hatch.RegexSource(str(ROOT), project["tool"]["hatch"]["version"])
+    assert source.get_version_data()["version"] == toolkit.__version__
+
+
 @pytest.mark.slow
 def test_wheel_carries_data_and_geo(tmp_path):
     out = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
@@ -66,6 +77,9 @@ def test_wheel_carries_data_and_geo(tmp_path):
     for name in schema.table_names():
         assert f"toolkit/data/{name}.csv" in names
     assert "toolkit/data/datapackage.json" in names
+    import toolkit
+
+    assert f"-{toolkit.__version__}-" in wheel.name, (wheel.name, toolkit.__version__)  # one version, not two
     geo_files = {p.name for p in (ROOT / "geo").glob("*.geojson")}
     assert geo_files and all(f"toolkit/_geo/{g}" in names for g in geo_files)
     # installed into a fresh target, the wheel's loaders find their data

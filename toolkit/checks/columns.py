@@ -33,6 +33,21 @@ def _suggest(word: str, options) -> str:
     return f"; did you mean {show(close[0])}?" if close else ""
 
 
+def slug(value: str) -> str:
+    """The lower-case slug a value most likely means (``'Ethnic Avars'`` -> ``'ethnic_avars'``); '' when none.
+
+    >>> slug("Ethnic Avars"), slug("1,500")
+    ('ethnic_avars', '')
+    """
+    s = re.sub(r"[^a-z0-9]+", "_", str(value).strip().casefold()).strip("_")
+    return s if re.match(SLUG, s) else ""
+
+
+def _anchored(pattern: str) -> str:
+    """A Table Schema pattern matches the whole value."""
+    return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
+
+
 def _row_numbers(mask: pl.Series) -> list[int]:
     return [i + 1 for i in mask.arg_true().to_list()]
 
@@ -89,9 +104,12 @@ def _column_problems(fname: str, f: dict, kind: str, mask: pl.Series, df: pl.Dat
             msg = (f"{show(col[r - 1])} is not one of the allowed values" + _suggest(col[r - 1], c["enum"])
                    + f" (allowed: {', '.join(c['enum'])})")
         elif kind == "slug":
-            known = f.get("x-suggested", ())
-            msg = (f"{show(col[r - 1])} is not a lower-case slug (letters, digits and '_', starting with a letter)"
-                   + _suggest(col[r - 1].strip().lower().replace(" ", "_").replace("-", "_"), known or [col[r - 1].strip().lower().replace(" ", "_").replace("-", "_")]))
+            known, fixed = f.get("x-suggested", ()), slug(col[r - 1])
+            hint = f"; did you mean {show(fixed)}?" if fixed and fixed != col[r - 1] else _suggest(col[r - 1], known)
+            msg = (f"{show(col[r - 1])} is not a lower-case slug (a-z, 0-9 and '_', starting with a letter){hint}"
+                   + (f" (known: {', '.join(known)})" if known else ""))
+        elif kind == "pattern":
+            msg = f"{show(col[r - 1])} does not match the pattern {c['pattern']}"
         elif kind in ("minimum", "maximum"):
             msg = f"{typed[r - 1]} is {'less' if kind == 'minimum' else 'greater'} than the {kind} {c[kind]}"
         elif kind == "maxLength":
@@ -164,6 +182,35 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
     except Exception as e:  # polars' CSV errors (ragged rows, bad quoting) carry no row number: find it
         return None, ragged(fname, text, len(header)) or [
             Problem(fname, None, None, f"cannot be read as CSV: {show(str(e).splitlines()[0], 200)[1:-1]}")]
+    return check_columns(desc, name, fname, df, text)
+
+
+def check_frame(desc: Descriptor, name: str, fname: str, df: pl.DataFrame) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """The checks of :func:`read` for a table read from elsewhere (a Parquet file): each column is turned into
+    the text a CSV file would hold, then typed and checked the same way, so a Parquet folder is held to the
+    same rules (types, allowed values, required, unique, minimum, primary key) with the same row numbers."""
+    declared = {f["name"]: f for f in desc.fields(name)}
+    cols, problems = [], []
+    for c, dt in df.schema.items():
+        col = pl.col(c)
+        if isinstance(dt, pl.List):
+            col = col.cast(pl.List(pl.String)).list.join(declared.get(c, {}).get("delimiter", ";"))
+        try:
+            df.head(0).select(col.cast(pl.String))
+        except Exception:  # noqa: BLE001 - a struct, binary or other column no CSV holds
+            problems.append(Problem(fname, None, c, f"column has the Parquet type {dt}, which no declared type reads"))
+            continue
+        cols.append(col.cast(pl.String).replace("", None).alias(c))
+    if problems:
+        return None, problems
+    return check_columns(desc, name, fname, df.select(cols), None)
+
+
+def check_columns(desc: Descriptor, name: str, fname: str, df: pl.DataFrame, text: str | None
+                  ) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Type and check the columns of one table given as text (``df``: every column a string, as read from
+    ``fname``; ``text``: the file's text, or None when there is none to scan for odd characters)."""
+    declared, problems = desc.fields(name), []
     for f in declared:
         if f["name"] not in df.columns:
             problems.append(Problem(fname, None, f["name"], "column is missing" + _suggest(f["name"], df.columns)))
@@ -183,7 +230,7 @@ def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group:
     dup = (lambda e: e.is_duplicated().over(group)) if group else (lambda e: e.is_duplicated())  # noqa: E731
     declared = desc.fields(name)
     keys, strict = _key_columns(desc, name)
-    odd_in_file = _any_odd(text)
+    odd_in_file = text is None or _any_odd(text)
     # every column's typed values and every check's mask in one polars query; checks of the form of the values
     # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
     typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
@@ -201,6 +248,8 @@ def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group:
                 blanks.append(f)
         if is_open(f) and f["type"] == "string":  # an open vocabulary: any lower-case slug
             checks.append((f, "slug", col.is_not_null() & ~col.str.contains(SLUG)))
+        elif c.get("pattern") and f["type"] == "string":  # e.g. a checksum's 64 hex digits
+            checks.append((f, "pattern", col.is_not_null() & ~col.str.contains(_anchored(c["pattern"])).fill_null(False)))
         if "enum" in c:
             checks.append((f, "enum", col.is_not_null() & ~col.is_in(list(c["enum"]))))
             typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(list(c["enum"])))
@@ -234,7 +283,7 @@ def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group:
                     *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
     masks = [out.get_column(k) for k in marks]
     typed_df = out.drop(marks)
-    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or "\x1f" in text
+    fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or text is None or "\x1f" in text
             for check in group]
     if fine:  # a rough mask hit: the precise check of each column it covers
         checks = checks + [(f, "required" if kind == "blank" else kind, None) for f, kind in fine]

@@ -16,6 +16,9 @@ from toolkit.core.descriptor import Descriptor
 from toolkit.core.problems import Problem
 
 
+OPEN_AFTER = ("on_or_after", "after")  # precisions that know only the start (the end left open)
+
+
 def _date_candidates(df: pl.DataFrame, spec, published: dict) -> pl.Series:
     """Rows an ``x-dates`` rule may flag (a superset): the precise per-row logic runs only on them."""
     a, b, p = spec["start"], spec["end"], spec.get("precision")
@@ -25,6 +28,8 @@ def _date_candidates(df: pl.DataFrame, spec, published: dict) -> pl.Series:
     mask = (((prec == "before") & (s.is_not_null() | e.is_null()))
             | ((prec == "unknown") & (s.is_not_null() | e.is_not_null()))
             | (prec.is_not_null() & ~prec.is_in(["before", "unknown"]) & (s.is_null() | e.is_null()))
+            | (prec.is_in(list(OPEN_AFTER)) & (e.is_not_null() | s.is_null()))
+            | ((prec.is_null() & (s.is_not_null() | e.is_not_null())) if p else pl.lit(False))
             | ((prec == "day") & (s != e))
             | (s > e))
     if spec.get("notAfterSource") and published and "source_id" in df.columns:
@@ -39,7 +44,8 @@ def _date_candidates(df: pl.DataFrame, spec, published: dict) -> pl.Series:
 def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
     """Cross-row rules declared in the descriptor (``x-dates``, ``x-links``, ``x-eventOrder``).
 
-    - ``x-dates``: a precision fits its dates ('before': only an end; 'unknown': none; 'day': one day),
+    - ``x-dates``: a precision fits its dates ('before': only an end; 'on_or_after', 'after': only a start;
+      'unknown': none; 'day': one day; dates without a precision),
       start <= end, nothing dated after its source's publication, a period not after its claim;
     - ``x-links``: a row linked to another (``subset_of``, ``same_claim_as``) counts the same kind, and a
       subset's lowest value is not above the whole's highest;
@@ -67,9 +73,13 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
                 s, e, prec = r[a], r[b], str(r[p]) if p and r[p] is not None else None
                 if prec == "before" and (s is not None or e is None):
                     problems.append(Problem(fname, i, a, f"precision 'before' means only {b} is known: leave {a} empty and fill {b}"))
+                elif prec in OPEN_AFTER and (e is not None or s is None):
+                    problems.append(Problem(fname, i, b, f"precision {prec!r} means only {a} is known: fill {a} and leave {b} empty"))
                 elif prec == "unknown" and (s is not None or e is not None):
                     problems.append(Problem(fname, i, p, f"precision 'unknown' but {a}/{b} are filled"))
-                elif prec not in (None, "before", "unknown") and (s is None or e is None):
+                elif prec is None and p and (s is not None or e is not None):
+                    problems.append(Problem(fname, i, p, f"{a}/{b} are filled: say how precisely they are known in {p}"))
+                elif prec not in (None, "before", "unknown", *OPEN_AFTER) and (s is None or e is None):
                     problems.append(Problem(fname, i, a if s is None else b, f"precision {prec!r} needs both {a} and {b}"))
                 elif prec == "day" and s != e:
                     problems.append(Problem(fname, i, b, f"precision 'day' but {a} {s} and {b} {e} differ"))

@@ -27,9 +27,7 @@ missing data at the other levels.
 from __future__ import annotations
 
 import bisect
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -38,6 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core.descriptor import Descriptor, union
+from toolkit.core.errors import InputError, UnknownTable
 
 LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
 PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
@@ -226,7 +225,7 @@ def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | N
     (16, 0, 0)
     """
     if not others:
-        raise ValueError("compare needs a reference and at least one other extraction")
+        raise InputError("compare needs a reference and at least one other extraction")
     read = [_read(s, i) for i, s in enumerate((ref, *others))]
     coders = [c for c, _ in read]
     _labels(coders)
@@ -234,7 +233,7 @@ def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | N
     names = [n for n in desc.table_names() if tables is None or n in tables]
     unknown = set(tables or ()) - set(desc.table_names())
     if unknown:
-        raise KeyError(f"no table called {sorted(unknown)}; tables are: {', '.join(desc.table_names())}")
+        raise UnknownTable(f"no table called {sorted(unknown)}; tables are: {', '.join(desc.table_names())}")
     plan, units, rows = {}, {}, {}
     for name in names:
         compared = [(f, lv) for f in desc.fields(name) if (lv := level(desc, name, f, text))
@@ -460,11 +459,11 @@ class Comparison:
 
         text = page(self)
         if path is not None:
-            path = Path(path)
-            fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
+            from toolkit.core.files import write_atomic
+
+            if Path(path).is_dir():
+                raise InputError(f"--html {path} is a folder; give the page a file name, e.g. {Path(path) / 'compare.html'}")
+            write_atomic(path, text)  # whole or not at all (no temporary file left), with the user's umask
         return text
 
     def _repr_html_(self) -> str:

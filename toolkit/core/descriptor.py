@@ -114,16 +114,18 @@ def _problems(raw, where: str) -> list[Problem]:
             if f.get("type") not in TYPES:
                 out.append(Problem(where, None, fname, f"table {name}: unknown field type {json.dumps(f.get('type'))[:40]}"
                                    f" (one of {', '.join(TYPES)})"))
-            enum = (f.get("constraints") or {}).get("enum")
+            constraints = f.get("constraints") or {}
+            enum = constraints.get("enum") if isinstance(constraints, Mapping) else None
             if enum is not None and (not isinstance(enum, (list, tuple)) or not all(isinstance(v, str) for v in enum)):
                 out.append(Problem(where, None, fname, f"table {name}: allowed values must be a list of strings"))
         if len(set(names)) < len(names):
             out.append(Problem(where, None, None, f"table {name} declares a column twice"))
         pk = r["schema"].get("primaryKey")
-        for k in ([pk] if isinstance(pk, str) else pk or []):
+        for k in ([pk] if isinstance(pk, str) else pk if isinstance(pk, (list, tuple)) else []):  # other shapes: declaration.py
             if k not in names:
                 out.append(Problem(where, None, str(k), f"table {name}: primary key column {k!r} is not declared"))
-        for fk in r["schema"].get("foreignKeys", []) or []:
+        fks = r["schema"].get("foreignKeys", [])
+        for fk in fks if isinstance(fks, (list, tuple)) else []:
             if not isinstance(fk, Mapping) or fk.get("fields") not in names:
                 out.append(Problem(where, None, None, f"table {name}: a foreign key names an undeclared column"))
     return out
@@ -144,7 +146,10 @@ class Descriptor(Mapping):
     """
 
     def __init__(self, raw: Mapping, *, where: str = FILE):
-        problems = _problems(raw, where)
+        from toolkit.core.declaration import check_descriptor
+
+        # names and paths first; then the shape of everything else the checks and views read
+        problems = _problems(raw, where) or check_descriptor(raw, where)
         if problems:
             raise DescriptorError(problems)
         self._raw = _freeze(raw)

@@ -43,6 +43,9 @@ class DataError(ToolkitError, ValueError):
 
     def __init__(self, problems: list[Problem], folder: Path):
         self.problems, self.folder = problems, folder
+        if len(problems) == 1 and problems[0].column == "x-schema-version":  # another schema: what to run, one line
+            super().__init__(f"data folder {folder}: {problems[0].message}")
+            return
         shown = "\n".join(f"  - {p}" for p in problems[:MAX_SHOWN])
         more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
         try:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.core.errors import QuoteError
+
 DEFAULT_RELATIVE = Path("shared") / "article" / "article.txt"
 
 
@@ -71,23 +73,55 @@ def paragraph_span(text: str, paragraph: int) -> tuple[int, int]:
     """(start, end) offsets of a 1-based paragraph."""
     starts = paragraph_starts(text)
     if not 1 <= paragraph <= len(starts):
-        raise ValueError(f"paragraph {paragraph} is out of range 1..{len(starts)}")
+        raise QuoteError(f"paragraph {paragraph} is out of range 1..{len(starts)}")
     start = starts[paragraph - 1]
     return start, start + len(text.split("\n\n")[paragraph - 1])
 
 
-def locate(text: str, quote: str, paragraph: int | None = None) -> tuple[int, int, int]:
+def occurrences(text: str, quote: str, lo: int = 0, hi: int | None = None) -> list[int]:
+    """Start offset of every occurrence of ``quote`` in ``text[lo:hi]`` (overlapping ones included)."""
+    hi = len(text) if hi is None else hi
+    found, at = [], text.find(quote, lo, hi) if quote else -1
+    while at >= 0:
+        found.append(at)
+        at = text.find(quote, at + 1, hi)
+    return found
+
+
+def locate(text: str, quote: str, paragraph: int | None = None, start: int | None = None) -> tuple[int, int, int]:
     """Find a quote (in a given paragraph when known): returns (paragraph, char_start, char_end).
+
+    A quote found more than once is an error (:class:`~toolkit.core.errors.QuoteError` listing where it
+    occurs) unless ``paragraph`` holds it once, or ``start`` (the row's current char_start) is one of its
+    occurrences: the toolkit never picks one of several equal quotes silently.
 
     >>> locate("A\\n\\nB said hi.", "said hi")
     (2, 5, 12)
+    >>> locate("He said no.\\n\\nShe said no.", "said no")
+    Traceback (most recent call last):
+    toolkit.core.errors.QuoteError: quote 'said no' occurs 2 times: paragraphs 1 and 2; give the paragraph
+    >>> locate("He said no.\\n\\nShe said no.", "said no", paragraph=2)
+    (2, 17, 24)
     """
     lo, hi = paragraph_span(text, paragraph) if paragraph else (0, len(text))
-    start = text.find(quote, lo, hi)
-    if start < 0:
-        where = f"paragraph {paragraph}" if paragraph else "the text"
-        raise ValueError(f"quote {quote!r} not found in {where}")
-    return paragraph_of(text, start), start, start + len(quote)
+    found = occurrences(text, quote, lo, hi)
+    where = f"paragraph {paragraph}" if paragraph else "the text"
+    if not found:
+        raise QuoteError(f"quote {quote!r} not found in {where}")
+    if len(found) > 1 and start in found:  # already placed on one of them: keep it
+        found = [start]
+    if len(found) > 1:
+        starts = paragraph_starts(text)
+        candidates = [(paragraph_of(text, at, starts), at) for at in found]
+        paras = sorted({p for p, _ in candidates})
+        if len(paras) > 1:
+            listed = ", ".join(map(str, paras[:-1])) + f" and {paras[-1]}"
+            raise QuoteError(f"quote {quote!r} occurs {len(found)} times: paragraphs {listed}; give the paragraph",
+                             candidates)
+        shown = ", ".join(str(at) for _, at in candidates[:10])
+        raise QuoteError(f"quote {quote!r} occurs {len(found)} times in paragraph {paras[0]} (char_start {shown}); "
+                         "quote more words so that it occurs once, or give char_start", candidates)
+    return paragraph_of(text, found[0]), found[0], found[0] + len(quote)
 
 
 @functools.lru_cache(maxsize=64)

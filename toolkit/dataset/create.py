@@ -25,10 +25,15 @@ from pathlib import Path
 
 from toolkit.core import text as article
 from toolkit.core.descriptor import Descriptor
+from toolkit.core.errors import InputError
+from toolkit.core.files import by_umask
 
 __all__ = ["new"]
 
 _ARTICLE_KEYS = ("x-view",)  # metadata of the shipped article that a new dataset must not inherit
+# open vocabularies whose suggestions are the shipped article's own terms (its populations): a new dataset starts
+# without them (its dictionary lists the values it comes to use, with counts)
+_ARTICLE_SUGGESTIONS = {("estimates", "population")}
 
 
 def _slug(text: str) -> str:
@@ -45,6 +50,10 @@ def descriptor(title: str, name: str, description: str = "") -> dict:
     d.update(name=name, title=title, version="0.1.0",
              description=description or f"Facts extracted from {title!r}, each pointing back into its text.")
     d["licenses"] = [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 (the extraction)"}]
+    for res in d["resources"]:
+        for f in res["schema"]["fields"]:
+            if (res["name"], f["name"]) in _ARTICLE_SUGGESTIONS:
+                f["x-suggested"] = []
     return d
 
 
@@ -67,7 +76,7 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
         try:
             dt.date.fromisoformat(published)
         except ValueError:
-            raise ValueError(f"--published {published!r} is not a date (use YYYY-MM-DD)") from None
+            raise InputError(f"--published {published!r} is not a date (use YYYY-MM-DD)") from None
     folder, text = Path(folder), Path(text)
     if folder.exists() and any(folder.iterdir()):
         raise FileExistsError(f"{folder} exists and is not empty; choose a new folder")
@@ -76,9 +85,9 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
     try:
         body = article.read_text(text)
     except UnicodeDecodeError as e:
-        raise ValueError(f"{text} is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8") from None
+        raise InputError(f"{text} is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8") from None
     if "\r" in body or body.startswith("\ufeff"):
-        raise ValueError(f"{text} has CRLF line endings or a byte-order mark; save it with LF endings and no BOM "
+        raise InputError(f"{text} has CRLF line endings or a byte-order mark; save it with LF endings and no BOM "
                          "(offsets count characters exactly as stored)")
     first = next((p.strip() for p in body.split("\n\n") if p.strip()), text.stem)
     title = title or first[:200]
@@ -112,6 +121,7 @@ def new(folder: str | Path, text: str | Path, *, source_id: str | None = None, t
         (tmp / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "texts").mkdir()
         shutil.copyfile(text, tmp / "texts" / f"{sid}.txt")
+        by_umask(tmp, directory=True)  # mkdtemp's folder is private; a new dataset is as any folder the user makes
         if folder.exists():
             folder.rmdir()
         tmp.rename(folder)

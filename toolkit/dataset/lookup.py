@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from toolkit.core.errors import ToolkitError
 
 
 def normalize(name: str) -> str:
@@ -24,7 +25,7 @@ def normalize(name: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", s).split())
 
 
-class UnknownName(LookupError):
+class UnknownName(ToolkitError, LookupError):
     """No actor or place has this name; ``.suggestions`` holds the closest known names."""
 
     def __init__(self, name: str, suggestions: list[str], kind: str | None = None, note: str = ""):

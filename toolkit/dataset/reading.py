@@ -35,12 +35,18 @@ def data_folder(data_dir: str | Path | None = None) -> Path:
 def descriptor_of(folder: Path) -> tuple[Descriptor | None, list[Problem]]:
     """The folder's own ``datapackage.json`` (or the toolkit's, when it has none); None and the problems when
     it cannot be used. A table the toolkit declares that an older folder lacks is read as empty."""
+    from toolkit.dataset.upgrade import VERSION, version_problem
+
     if not (folder / FILE).is_file():
-        return Descriptor.shipped(), []
+        old = version_problem(folder)
+        return (None, [Problem(FILE, None, VERSION, old, kind="descriptor")]) if old else (Descriptor.shipped(), [])
     try:
         own = Descriptor.load(folder / FILE)
     except DescriptorError as e:
         return None, e.problems
+    old = version_problem(folder, own)
+    if old:  # another schema: one line saying what to run, not a problem for every column
+        return None, [Problem(FILE, None, VERSION, old, kind="descriptor")]
     shipped = Descriptor.shipped()
     missing = [n for n in shipped.table_names() if not own.has_table(n)] if not own.get("x-format") else []
     if missing:  # a folder made before a table existed: the table is empty, as the toolkit declares it
@@ -114,26 +120,47 @@ def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path
 
 # --- reading a folder -------------------------------------------------------------------------------
 
-def _read_parquet(folder: Path, desc: Descriptor) -> tuple[dict, dict, list[Problem]]:
-    """The tables of a Parquet folder typed as declared, its texts, and a problem naming each file that
-    is missing, unreadable or not of the declared columns."""
+def _read_parquet(folder: Path, desc: Descriptor, check: bool = True) -> tuple[dict, dict, list[Problem]]:
+    """The tables of a Parquet folder typed as declared, its texts, and a problem naming each file that is
+    missing, unreadable or not of the declared columns. ``check``: every value is also held to the same
+    column rules as a CSV file's (types, allowed values, required, unique, minimum, primary key), by row."""
+    from toolkit.checks.columns import check_frame
+
     tables, problems = {}, []
     for name in desc.table_names():
-        path = folder / desc.path(name)
+        path, fname = folder / desc.path(name), desc.path(name)
         try:
             df = pl.read_parquet(path)
-            want = desc.polars_schema(name)
-            missing = [c for c in want if c not in df.columns]
-            if missing:
-                problems.append(Problem(desc.path(name), None, missing[0], "column is missing", kind="file"))
-                continue
-            tables[name] = df.select(list(want)).cast(dict(want))
         except FileNotFoundError:
-            problems.append(Problem(desc.path(name), None, None, f"file is missing from {folder}", kind="file"))
-        except (OSError, pl.exceptions.PolarsError) as e:
-            problems.append(Problem(desc.path(name), None, None, "cannot be read as Parquet of the declared "
-                                    f"columns: {str(e).splitlines()[0][:160]}", kind="file"))
-    texts = {p.stem: article.read_text(p) for p in sorted((folder / TEXTS).glob("*.txt"))}
+            problems.append(Problem(fname, None, None, f"file is missing from {folder}", kind="file"))
+            continue
+        except (Exception, pl.exceptions.PanicException) as e:  # noqa: BLE001 - a damaged or foreign file, however it fails
+            problems.append(Problem(fname, None, None, "cannot be read as Parquet: "
+                                    f"{(str(e).splitlines() or [type(e).__name__])[0][:160]}", kind="file"))
+            continue
+        want = desc.polars_schema(name)
+        if check:
+            typed, probs = check_frame(desc, name, fname, df)
+            problems += probs
+            if typed is not None:
+                tables[name] = typed.select([c for c in want if c in typed.columns])
+            continue
+        missing = [c for c in want if c not in df.columns]
+        if missing:
+            problems.append(Problem(fname, None, missing[0], "column is missing", kind="file"))
+            continue
+        try:
+            tables[name] = df.select(list(want)).cast(dict(want))
+        except (Exception, pl.exceptions.PanicException) as e:  # noqa: BLE001
+            problems.append(Problem(fname, None, None, "cannot be read as Parquet of the declared columns: "
+                                    f"{str(e).splitlines()[0][:160]}; `python -m toolkit validate {folder}` "
+                                    "names each row", kind="file"))
+    texts = {}
+    for p in sorted((folder / TEXTS).glob("*.txt")):
+        text, probs = read_text(p, folder)
+        problems += probs
+        if text is not None:
+            texts[p.stem] = text
     return tables, texts, problems
 
 
@@ -147,7 +174,7 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
         return Dataset({}, Descriptor.shipped(), folders=(folder,)), problems
     notes: list[str] = []
     if desc.get("x-format") == PARQUET_FORMAT:
-        tables, texts, problems = _read_parquet(folder, desc)
+        tables, texts, problems = _read_parquet(folder, desc, check)
         if check and not problems:
             problems = check_tables(desc, tables, texts)
         return Dataset(tables, desc, texts, folders=(folder,),

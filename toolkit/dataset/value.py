@@ -197,6 +197,9 @@ class Dataset:
                                   f"{PARQUET_MARKER} file); choose an empty or new folder")
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
+        from toolkit.core.files import by_umask
+
+        by_umask(tmp, directory=True)  # mkdtemp's folder is private; the export is as any folder the user makes
         old = out.with_name(f".{out.name}.old")
         try:
             desc = self._descriptor.to_dict()

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.core.errors import InputError
 from toolkit.draft import dates as _dates
 from toolkit.draft.claims import TextDraft
 from toolkit.draft.descriptor import descriptor
@@ -75,7 +76,7 @@ def _published(value) -> tuple[dt.date, dt.date] | None:
     except ValueError:
         days = []
     if len(days) not in (1, 2) or days[0] > days[-1]:
-        raise ValueError(f"--published {value!r} is not a date (use YYYY-MM-DD, or YYYY-MM-DD..YYYY-MM-DD for a range)")
+        raise InputError(f"--published {value!r} is not a date (use YYYY-MM-DD, or YYYY-MM-DD..YYYY-MM-DD for a range)")
     return days[0], days[-1]
 
 
@@ -184,11 +185,11 @@ def draft_files(paths: list[str | Path], known: list | None = None, published=No
         try:
             body = article.read_text(p)
         except UnicodeDecodeError as e:
-            raise ValueError(f"{p} is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8") from None
+            raise InputError(f"{p} is not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8") from None
         problem = article.form_problem(body)
         if problem:
-            raise ValueError(f"{p}: {problem}")
+            raise InputError(f"{p}: {problem}")
         if not body.strip():
-            raise ValueError(f"{p} is empty: nothing to draft")
+            raise InputError(f"{p} is empty: nothing to draft")
         texts[source_id or (p.stem if p.stem not in texts else str(p))] = body
     return draft(texts, known=known, published=published)

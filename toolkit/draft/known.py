@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit.core.errors import InputError
+
 
 @dataclass
 class Known:
@@ -41,7 +43,7 @@ def load(folders: list[str | Path] | None) -> Known:
         except DataError as e:  # one line: which folder, its first problem, how to see them all
             problems = getattr(e, "problems", None) or [str(e).splitlines()[0]]
             more = f" (and {len(problems) - 1} more: `python -m toolkit validate {folder}`)" if len(problems) > 1 else ""
-            raise ValueError(f"--known {folder} is not a valid data folder: {problems[0]}{more}") from None
+            raise InputError(f"--known {folder} is not a valid data folder: {problems[0]}{more}") from None
         k.folders.append(str(folder))
         for r in ds["actors"].iter_rows(named=True):
             k.actors.setdefault(r["actor_id"], r)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.core.errors import ToolkitError
 
 FORMATS = ("frictionless", "parquet", "geojson", "acled", "ged")
 DEFAULT_OUT = {"frictionless": "{name}.zip", "parquet": "{name}-parquet", "geojson": "places.geojson",
@@ -46,7 +47,7 @@ _GED_WHERE = {"exact point": 1, "near point": 2, "admin-2": 3, "admin-1": 4, "na
               "international": 7}
 
 
-class ExportError(ValueError):
+class ExportError(ToolkitError, ValueError):
     """An export that cannot be written (unknown format, unsafe output path)."""
 
 
@@ -67,6 +68,9 @@ def _atomic_file(out: Path, write) -> Path:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, out)
+    except OSError as e:  # name the export, not the hidden temporary file beside it
+        Path(tmp).unlink(missing_ok=True)
+        raise type(e)(e.errno, e.strerror or str(e), str(out)) from e
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -86,10 +90,12 @@ def _atomic_dir(out: Path, suffix: str, write) -> Path:
         if out.exists():
             os.replace(out, old)
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not out.exists():
             os.replace(old, out)
+        if isinstance(e, OSError):  # name the export, not the hidden temporary folder beside it
+            raise type(e)(e.errno, e.strerror or str(e), str(out)) from e
         raise
     shutil.rmtree(old, ignore_errors=True)
     return out

@@ -35,6 +35,8 @@ import pandas as pd
 import polars as pl
 import shapely
 
+from toolkit.core.errors import InputError
+
 __all__ = [
     "ATTRIBUTION", "CAUCASUS_CRS", "LICENCES", "VEGA_PROJECTION", "WINDOW", "countries", "join",
     "cities", "gazetteer", "points", "regions", "sources", "web_features",
@@ -286,7 +288,7 @@ def join(table=None, on: str = "place_id", for_web: bool = False, ds=None) -> gp
     places = _places(ds)
     columns = list(table.columns)
     if on not in columns:
-        raise ValueError(f"join: the table has no column {on!r} to join on; its columns are {columns}. "
+        raise InputError(f"join: the table has no column {on!r} to join on; its columns are {columns}. "
                          f"Pass on=... naming the column that holds place ids.")
     pdf = _to_pandas(table) if isinstance(table, pl.DataFrame) else pd.DataFrame(table).copy()
     lookup = _geometries(places, for_web, ds)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from toolkit.core.errors import InputError
+from toolkit.core.files import write_atomic
 
 FORMATS = (".html", ".png", ".svg", ".pdf", ".json")
 
@@ -48,12 +50,12 @@ def save(chart, path: str | os.PathLike, scale: float = 2.0) -> Path:
 
     >>> save({"mark": "point"}, "chart.docx")
     Traceback (most recent call last):
-    ValueError: cannot save chart.docx: unknown extension '.docx'; use one of .html, .png, .svg, .pdf, .json
+    toolkit.InputError: cannot save chart.docx: unknown extension '.docx'; use one of .html, .png, .svg, .pdf, .json
     """
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in FORMATS:
-        raise ValueError(f"cannot save {path}: unknown extension {ext or '(none)'!r}; use one of {', '.join(FORMATS)}")
+        raise InputError(f"cannot save {path}: unknown extension {ext or '(none)'!r}; use one of {', '.join(FORMATS)}")
     spec = _spec(chart)
     import vl_convert
 
@@ -67,14 +69,4 @@ def save(chart, path: str | os.PathLike, scale: float = 2.0) -> Path:
         data = vl_convert.vegalite_to_pdf(spec)
     else:
         data = (json.dumps(spec, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, data)  # whole or not at all, with the user's umask

@@ -42,7 +42,7 @@ def build_wheel(dest: str | Path) -> Path:
     """Build the toolkit's wheel (code and data, no dependencies) into ``dest``.
 
     >>> build_wheel("build/wheel")                       # doctest: +SKIP
-    PosixPath('build/wheel/nc_fighters_toolkit-0.1.0-py3-none-any.whl')
+    PosixPath('build/wheel/nc_fighters_toolkit-0.2.0-py3-none-any.whl')
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -94,9 +94,13 @@ def make_self_contained(archive: str | Path, wheel: str | Path, extras: list[str
     requires = ["toolkit", "polars", *[m for e in extras for m in _EXTRA_MODULES.get(e, [])]]
     config["plugins"] = [p for p in config.get("plugins", []) if GUARD not in (p if isinstance(p, str) else list(p))]
     config["plugins"].append({GUARD: {"requires": requires}})
-    # no "Public Tests" row without a score; students see every test's message once grades are published
+    # Gradescope: the public tests' results are visible on submission (the "Public Tests" summary);
+    # the hidden tests, and each question's score, only once grades are published
     config["show_hidden"] = True
-    config["force_public_test_summary"] = False
+    config["force_public_test_summary"] = True
+    config["show_all_public"] = False
+    for name in [n for n in entries if n.startswith("tests/") and n.endswith(".py")]:
+        entries[name] = conceal_hidden(entries[name].decode("utf-8")).encode("utf-8")
     entries["otter_config.json"] = json.dumps(config, indent=2).encode()
     entries["environment.yml"] = yaml.safe_dump(env, sort_keys=False).encode()
     entries["requirements.txt"] = ("\n".join(requirements(wheel.name, extras)) + "\n").encode()
@@ -106,6 +110,44 @@ def make_self_contained(archive: str | Path, wheel: str | Path, extras: list[str
         for name, data in entries.items():
             z.writestr(name, data)
     os.replace(tmp, archive)
+
+
+HIDDEN_FAILED = "The hidden check {name} failed."
+
+
+def _is_hidden(node) -> bool:
+    import ast
+
+    for deco in node.decorator_list:
+        if isinstance(deco, ast.Call) and getattr(deco.func, "id", getattr(deco.func, "attr", None)) == "test_case":
+            for kw in deco.keywords:
+                if kw.arg == "hidden" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
+                    return True
+    return False
+
+
+def conceal_hidden(source: str) -> str:
+    """An otter test file whose *hidden* tests fail without details: each body runs inside
+    ``try``/``except`` that raises one fixed sentence, so neither the assert's message (``expected
+    (1500, None)``) nor the failing line (``assert naive_total == 3200``) reaches the results that
+    students see once grades are published; only the test's ``failure_message``. Public tests keep
+    their details (they are the feedback). Idempotent."""
+    import ast
+
+    tree = ast.parse(source)
+    changed = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and _is_hidden(node):
+            body = node.body
+            message = HIDDEN_FAILED.format(name=node.name)
+            if (len(body) == 1 and isinstance(body[0], ast.Try) and body[0].handlers
+                    and ast.unparse(body[0].handlers[0]).find(repr(message)) >= 0):
+                continue
+            handler = ast.parse(f"try:\n    pass\nexcept Exception:\n    raise AssertionError({message!r}) from None").body[0]
+            handler.body = body
+            node.body = [handler]
+            changed = True
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n" if changed else source
 
 
 # ----------------------------------------------------------------------------- the otter plugin
@@ -169,6 +211,10 @@ class Guard(_plugin_base()):
         for p in self.tests_dir.glob("*.py"):
             p.chmod(0o644)
         self.tampered = sorted(n for n in set(now) | set(self.snapshot) if now.get(n) != self.snapshot.get(n))
+        for name in results.test_files:  # scores as a gradebook shows them (no 1.7999999999999998)
+            score = results.get_score(name)
+            if score != round(score, 2):
+                results.update_score(name, round(score, 2))
         if self.tampered:
             for name in results.test_files:
                 results.update_score(name, 0)

@@ -59,6 +59,8 @@ def _write_all(files: dict[Path, bytes]) -> None:
     """Replace several files as one step: every new file is written beside its target first, then all are
     swapped in; if a swap fails, the files already replaced get their old bytes back. Raises OSError naming
     the file it could not write."""
+    from toolkit.core.files import by_umask
+
     temps, done, old, path = {}, [], {}, None
     try:
         for path, data in files.items():
@@ -71,6 +73,8 @@ def _write_all(files: dict[Path, bytes]) -> None:
                 os.fsync(fh.fileno())
             if path.exists():
                 os.chmod(tmp, path.stat().st_mode & 0o7777)
+            else:  # a new file (mentions.csv): as the user's umask says, not mkstemp's private mode
+                by_umask(tmp, directory=False)
         for path, tmp in temps.items():
             os.replace(tmp, path)
             done.append(path)
@@ -92,6 +96,7 @@ def _locate_table(fname: str, raw: bytes, texts: dict[str, str]) -> tuple[bytes 
     """(new bytes or None when nothing changed, rows changed, problems) for one fact table; each row is
     located in the text of its own source (rows of sources without a text are left as they are)."""
     from toolkit.core import text as article
+    from toolkit.core.errors import QuoteError
     from toolkit.checks.fileform import Problem, parse, ragged, show
 
     body, header, problems = parse(fname, raw)
@@ -116,10 +121,11 @@ def _locate_table(fname: str, raw: bytes, texts: dict[str, str]) -> tuple[bytes 
         if para and not para.isdigit():
             failed.append(str(Problem(fname, i, "paragraph", f"{show(para)} is not a paragraph number")))
             continue
-        try:
-            found = article.locate(text, quote, int(para) if para else None)
-        except ValueError as e:
-            failed.append(str(Problem(fname, i, "quote", show(str(e), 200)[1:-1])))
+        start = cell("char_start").strip()
+        try:  # several equal quotes: the row's paragraph (or its current char_start) must say which
+            found = article.locate(text, quote, int(para) if para else None, int(start) if start.isdigit() else None)
+        except QuoteError as e:
+            failed.append(str(Problem(fname, i, "quote", show(str(e), 300)[1:-1])))
             continue
         new = dict(zip(LOCATORS, map(str, found)))
         if all(cell(c) == v for c, v in new.items()):
@@ -139,33 +145,38 @@ def _locate_table(fname: str, raw: bytes, texts: dict[str, str]) -> tuple[bytes 
 def cmd_locate(args) -> int:
     """Fill paragraph/char_start/char_end of every fact row from its quote (and paragraph hint).
 
-    Every table is checked first; on any problem nothing is written; otherwise the changed tables are
-    replaced together, each keeping its line endings, and unchanged rows keep their exact bytes.
+    Every table of the folder is read first: on any problem (a file that cannot be read, a value of the
+    wrong type, a quote not found or found more than once where the row's paragraph does not say which)
+    nothing is written. Otherwise the changed tables are replaced together, each keeping its line
+    endings, and unchanged rows keep their exact bytes.
     """
+    from toolkit.checks import read
+
     texts, (folder, desc) = _texts(args), _folder(args)
     new, failed, changed = {}, [], 0
     for name in desc.table_names():  # the folder's own tables, extra ones included
         res = desc.resource(name)
-        if not res.get("x-evidence"):
-            continue
         path = folder / res["path"]
         if not path.is_file() and res.get("x-absent"):
             continue
-        if not path.is_file():
-            failed.append(f"{res['path']}: file is missing from {folder}")
+        # every table, not only those with quotes: locate writes nothing into a folder with problems
+        _, problems = read(desc, name, folder)
+        evidence = bool(res.get("x-evidence"))
+        failed += [str(p) for p in problems if not (evidence and p.column in LOCATORS)]
+        if not evidence or not path.is_file():
             continue
         data, n, problems = _locate_table(res["path"], path.read_bytes(), texts)
-        failed += problems
+        failed += [p for p in problems if p not in failed]
         changed += n
         if data is not None:
-            new[path] = data
+            new[folder / res["path"]] = data
     if failed:
-        print("\n".join(failed) + "\nnothing was written")
+        print("\n".join(failed) + "\nnothing was written", file=sys.stderr)
         return 1
     try:
         _write_all(new)
     except OSError as e:
-        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed", file=sys.stderr)
         return 1
     print(f"located {changed} changed row(s)" + (f" in {', '.join(p.name for p in new)}" if new else "; nothing to write"))
     return 0
@@ -180,7 +191,7 @@ def cmd_mentions(args) -> int:
     aliases, p1 = read(desc, "aliases", folder)
     segments, p2 = read(desc, "segments", folder)
     if p1 or p2:
-        print("\n".join(str(p) for p in p1 + p2) + "\nnothing was written")
+        print("\n".join(str(p) for p in p1 + p2) + "\nnothing was written", file=sys.stderr)
         return 1
     found = article.find_all_mentions(texts, aliases, segments)
     path = folder / desc.path("mentions")
@@ -198,7 +209,7 @@ def cmd_mentions(args) -> int:
     try:
         _write_all({path: data})
     except OSError as e:
-        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed")
+        print(f"cannot write {e.filename}: {e.strerror}; nothing was changed", file=sys.stderr)
         return 1
     print(f"wrote {summary} to {path}")
     return 0
@@ -216,15 +227,24 @@ def cmd_new(args) -> int:
 
 
 def add_parser(sub) -> None:
-    for name, fn, help_ in (
-        ("locate", cmd_locate, "fill the offsets of every fact row from its quote"),
-        ("mentions", cmd_mentions, "regenerate mentions.csv from the aliases and the text"),
+    for name, fn, help_, more in (
+        ("locate", cmd_locate, "fill paragraph, char_start and char_end of every row with a quote, from its text",
+         "Finds each quote in the text of the row's own source (in the row's paragraph when it gives one). A quote "
+         "not found, or found more than once where the paragraph does not say which, is a problem naming the file, "
+         "row and candidate paragraphs. Every table is read first: on any problem nothing is written; otherwise "
+         "the changed tables are replaced together, keeping their line endings and unchanged rows."),
+        ("mentions", cmd_mentions, "regenerate mentions.csv: every occurrence of every alias in each text",
+         "Reads aliases.csv, segments.csv and the texts; writes mentions.csv only when it changes, and nothing "
+         "when a table or text has a problem."),
     ):
-        sp = sub.add_parser(name, help=help_)
+        sp = sub.add_parser(name, help=help_, description=more)
         sp.add_argument("dir", nargs="?", default=None, help="data folder (default: the shipped data or $TOOLKIT_DATA_DIR)")
-        sp.add_argument("--text", default=None, help="path to the article's text")
+        sp.add_argument("--text", default=None, help="the text of the folder's one article, when it is not in "
+                        "texts/<source_id>.txt or article.txt")
         sp.set_defaults(fn=fn)
-    p = sub.add_parser("new", help="start a new extraction: a valid, empty dataset around one text")
+    p = sub.add_parser("new", help="start a new extraction: a valid, empty dataset around one text",
+                       description="Creates FOLDER with datapackage.json, every table's header, one sources row and "
+                       "the text in texts/<source_id>.txt. Refuses a folder that exists and is not empty.")
     p.add_argument("folder", help="the new data folder (must not exist or be empty)")
     p.add_argument("--text", required=True, help="the article's text (UTF-8, LF line endings)")
     p.add_argument("--source-id", default=None, help="id of the article in sources.csv (default: from the file name)")

@@ -42,12 +42,20 @@ def cmd_dictionary(args) -> int:
 
 
 def add_parser(sub) -> None:
-    for name, fn, help_ in (
-        ("validate", cmd_validate, "check a data folder; list every problem with file, row and column"),
-        ("summary", cmd_summary, "print the tables and the estimates"),
-        ("dictionary", cmd_dictionary, "print the data dictionary"),
+    for name, fn, help_, more in (
+        ("validate", cmd_validate, "check a data folder (CSV or Parquet): every problem with file, row and column",
+         "Reads the folder's own datapackage.json, every table and the texts of its sources; checks types, allowed "
+         "values, keys, declared rules, and each quote and offset against its text. Writes nothing. Exit 1 when "
+         "there is a problem."),
+        ("summary", cmd_summary, "print the folder's tables with their row counts, and its estimates",
+         "Opens the folder (checked as `validate` does; a folder with problems is an error) and prints its tables "
+         "and the numeric claims."),
+        ("dictionary", cmd_dictionary, "print the folder's data dictionary: tables, columns, types, allowed values",
+         "From the folder's own datapackage.json (extra tables, columns and allowed values included); for an open "
+         "vocabulary, the values in use."),
     ):
-        sp = sub.add_parser(name, help=help_)
+        sp = sub.add_parser(name, help=help_, description=more)
         sp.add_argument("dir", nargs="?", default=None, help="data folder (default: the shipped data or $TOOLKIT_DATA_DIR)")
-        sp.add_argument("--text", default=None, help="path to the article's text")
+        sp.add_argument("--text", default=None, help="the text of the folder's one article, when it is not in "
+                        "texts/<source_id>.txt or article.txt")
         sp.set_defaults(fn=fn)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from toolkit.core.errors import InputError
+
 
 def cmd_draft(args) -> int:
     from toolkit.draft import draft_files
@@ -12,7 +14,7 @@ def cmd_draft(args) -> int:
     check_target(args.out)  # refuse before any work
     start = time.perf_counter()
     if args.source_id and len(args.texts) > 1:
-        raise ValueError("--source-id names one text; with several texts each file's name is its source id")
+        raise InputError("--source-id names one text; with several texts each file's name is its source id")
     d = draft_files(args.texts, known=args.known, published=args.published, source_id=args.source_id)
     folder = d.write(args.out)
     from toolkit.dataset.opening import validate
@@ -30,7 +32,10 @@ def cmd_draft(args) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("draft", help="draft a data folder from new texts: rule-based, offline, every row to review")
+    p = sub.add_parser("draft", help="draft a data folder from new texts: rule-based, offline, every row to review",
+                       description="Reads each text, finds claims, actors, places, events and relations by rules "
+                       "(offline), and writes a data folder that validates, with review.html: every drafted row carries "
+                       "its draft and confidence columns for a person to check.")
     p.add_argument("texts", nargs="+", metavar="TEXT", help="text files (UTF-8, LF line endings), one source each")
     p.add_argument("--out", required=True, type=__import__("pathlib").Path,
                    help="the folder to write (new, empty, or an earlier draft, which is replaced)")

@@ -28,7 +28,7 @@ def show(view, *args, **kwargs):
     """Draw a view, or say why there is nothing to draw for this dataset."""
     try:
         return view(ds, *args, **kwargs)
-    except ValueError as e:
+    except toolkit.CannotDraw as e:  # only "nothing to draw": any other error stops the build
         print(f"Not drawn: {{e}}")
 
 

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from toolkit.views import embed
@@ -116,12 +114,10 @@ def write_bundle(site: Path) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
+    from toolkit.core.files import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # readable by a web server, like the pages
-    os.replace(tmp, path)
+    write_atomic(path, text)  # readable as the user's umask says, like the pages
 
 
 # Readable from 390 px up: prose wraps, a table too wide for the screen scrolls inside its own box (the page never

@@ -37,6 +37,7 @@ from toolkit.core.descriptor import Descriptor
 from toolkit.views import embed
 from toolkit.tools.site import pages
 from toolkit.tools.site import runner
+from toolkit.core.errors import ToolkitError
 from toolkit.tools.site import sitefolder
 from toolkit.tools.site.pages import slim_css as _slim_css  # noqa: F401  (tests and older callers)
 from toolkit.tools.site.runner import BUILD_TIMEOUT, CELL_TIMEOUT
@@ -347,12 +348,16 @@ def _extra_pages(tmp: Path, footer: str) -> list[tuple[str, str]]:
 
     try:
         return [exercises.report_page(tmp, footer, _shell)]
-    except ValueError as e:  # a path in exercises.json that leads out of the exercises folder
+    except ToolkitError as e:  # exercises.json damaged, or a path in it that leads out of the exercises folder
         raise BuildError(str(e)) from None
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("report", help="execute the notebooks and build the HTML report site")
+    p = sub.add_parser("report", help="execute the notebooks (or, with --data, generic chapters) and build the HTML report site",
+                       description="Runs the numbered notebooks in fresh kernels, or the generic chapters for the "
+                       "dataset(s) given with --data, and writes a site that opens offline: one page per chapter, "
+                       "an index, a data dictionary and the exercises. The site is built aside and replaces --out "
+                       "only when every notebook succeeded.")
     p.add_argument("--out", default="reports",
                    help="output folder: new, empty or an earlier report (default: reports)")
     p.add_argument("--only", action="append", help="build only this notebook (name or number; repeatable)")

@@ -30,15 +30,18 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from toolkit.core.errors import ToolkitError
+
 MARKER = ".toolkit-report"
 VERSION = 1
 HEARTBEAT = 5.0  # seconds between two touches of the lock file by the build holding it
 STALE = 60.0  # a lock not touched for this long belongs to a build that no longer runs
-LEGACY = re.compile(r"(index|dictionary|exercises|\d\d-[^/]*)\.html|build-manifest\.json|vega\.js|exercises(/[^/]+\.ipynb)?"
+# what a site built before the marker could hold, `make report` after `make exercises` included (student zips)
+LEGACY = re.compile(r"(index|dictionary|exercises|\d\d-[^/]*)\.html|build-manifest\.json|vega\.js|exercises(/[^/]+\.(ipynb|zip))?"
                     r"|notebooks(/\d\d-[^/]*\.ipynb)?")
 
 
-class BuildError(RuntimeError):
+class BuildError(ToolkitError, RuntimeError):
     """The site cannot be built: one clear message (a notebook and its cell, or the output folder)."""
 
 

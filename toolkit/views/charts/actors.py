@@ -10,6 +10,7 @@ import polars as pl
 from toolkit.views import theme
 from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _data, _short, _wrap
+from toolkit.core.errors import CannotDraw
 
 
 _KINDS = ["person", "armed_group", "government_body", "state", "media", "collective",
@@ -109,7 +110,7 @@ def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
     for r in rel.sort("paragraph").to_dicts():
         grouped.setdefault((r["subject_id"], r["object_id"]), []).append(r)
     if not grouped:
-        raise ValueError("actors(): no relations to draw")
+        raise CannotDraw("actors(): no relations to draw")
     nodes = list(dict.fromkeys(n for e in grouped for n in e))
     cols, chains = _layers(nodes, list(grouped))
     char, line, pad, gap_x = 6.1, 13, 9, 120

@@ -10,6 +10,7 @@ import polars as pl
 from toolkit.views import theme
 from toolkit.dataset import Dataset, coerce, describe_source
 from toolkit.views.charts.common import _BOUND, _ELSEWHERE, _EST_TIPS, _FADED, _NOT_STATED, _WIDTH, _data, _names, _tips, _wrap
+from toolkit.core.errors import CannotDraw
 
 
 def _anchor(r: dict):
@@ -163,7 +164,7 @@ def estimates(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatC
     if words:
         panels.append(_words_panel(words, colour, "Said in words, or another unit (not placed on the scale)"))
     if not panels:
-        raise ValueError("estimates(): no rows to draw")
+        raise CannotDraw("estimates(): no rows to draw")
     return theme.finish(
         alt.vconcat(*panels).resolve_scale(x="shared"),
         f"Every number in {ds.noun}, on one scale",

@@ -8,6 +8,7 @@ import polars as pl
 from toolkit.views import theme
 from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _data, _names
+from toolkit.core.errors import CannotDraw
 
 
 def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart:
@@ -73,7 +74,7 @@ def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
             width=90, height=alt.Step(17))
         panels.append(alt.hconcat(heat, bars, spacing=6))
     if not panels:
-        raise ValueError("mentions(): no mentions to draw")
+        raise CannotDraw("mentions(): no mentions to draw")
     return theme.finish(alt.vconcat(*panels).resolve_scale(color="shared"),
                         f"Who and where {ds.noun} names, " + ("article by article" if by_source else "paragraph by paragraph"),
                         "Rows in order of first mention; every spelling and abbreviation counts (see aliases).",

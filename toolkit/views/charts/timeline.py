@@ -10,6 +10,7 @@ import polars as pl
 from toolkit.views import theme
 from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _FADED, _NOT_STATED, _WIDTH, _data, _iso, _names, _tips
+from toolkit.core.errors import CannotDraw
 
 
 _SHAPE_OF = {"day": "point", "days": "bar", "week": "bar", "range": "bar",
@@ -150,7 +151,7 @@ def timeline(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
     if undated:
         panels.append(_list_panel(undated, f"Undated: no date in {ds.noun} (not placed on the time axis)"))
     if len(panels) == 1:
-        raise ValueError("timeline(): no events or statements to draw")
+        raise CannotDraw("timeline(): no events or statements to draw")
     return theme.finish(alt.vconcat(*panels, spacing=14),
                         f"What happened when, as precisely as {ds.noun} dates it",
                         f"† and hollow marks: the year is inferred, not written in {ds.noun}. "

@@ -29,6 +29,7 @@ from shapely.ops import polylabel
 from toolkit import geo
 from toolkit.views import theme
 from toolkit.dataset import Dataset, coerce
+from toolkit.core.errors import CannotDraw
 from toolkit.views.maps.placement import (  # noqa: F401  (_SMALL_KM2 and the rest are read by the tests)
     _PAD, _SMALL_KM2, _TO_LAEA, _anchors, _box_of, _curve, _keep_inside, _label_spots, _m_per_px,
     _place_city_labels, _region_labels,
@@ -275,7 +276,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
         key.append({"id": r["estimate_id"], "quote": r["quote"] or "", "paragraph": r["paragraph"],
                     "claim": text, "text": textwrap.wrap(text, 112, subsequent_indent="        ")})
     if not lines:
-        raise ValueError("flows(): no estimate reports a movement with both an origin and a destination on the map")
+        raise CannotDraw("flows(): no estimate reports a movement with both an origin and a destination on the map")
     skipped = "; ".join(f"{', '.join(ids)} ({why})" for why, ids in why_not.items())
     origins = list(dict.fromkeys(o for o, _ in lines))
     colour = theme.colours([name.get(o, o) for o in origins])
