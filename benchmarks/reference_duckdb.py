@@ -207,9 +207,12 @@ class Checker:
                 t = clean(name) + " AS x"
                 a, b, p = spec["start"], spec["end"], spec.get("precision")
                 prec = f"CAST({p} AS VARCHAR)" if p else "NULL"
-                other = f"({prec} IS NOT NULL AND {prec} NOT IN ('before', 'unknown'))"
+                other = f"({prec} IS NOT NULL AND {prec} NOT IN ('before', 'unknown', 'on_or_after', 'after'))"
                 both = f"({other} AND ({a} IS NULL OR {b} IS NULL))"
                 self.hit(t, f"{prec} = 'before' AND ({a} IS NOT NULL OR {b} IS NULL)", file, a)
+                self.hit(t, f"{prec} IN ('on_or_after', 'after') AND ({b} IS NOT NULL OR {a} IS NULL)", file, b)
+                if p:
+                    self.hit(t, f"{prec} IS NULL AND ({a} IS NOT NULL OR {b} IS NOT NULL)", file, p)
                 self.hit(t, f"{prec} = 'unknown' AND ({a} IS NOT NULL OR {b} IS NOT NULL)", file, p)
                 self.hit(t, f"{both} AND {a} IS NULL", file, a)
                 self.hit(t, f"{both} AND {a} IS NOT NULL", file, b)

@@ -221,9 +221,13 @@ class Checker:
                 a, b, p = pl.col(spec["start"]), pl.col(spec["end"]), spec.get("precision")
                 prec = pl.col(p).cast(pl.String) if p else pl.lit(None, pl.String)
                 before, unknown = prec == "before", prec == "unknown"
-                other = prec.is_not_null() & ~prec.is_in(["before", "unknown"])
+                opened = prec.is_in(["on_or_after", "after"])  # only the start is known
+                other = prec.is_not_null() & ~prec.is_in(["before", "unknown", "on_or_after", "after"])
                 self.hit(df, before & (a.is_not_null() | b.is_null()), file, spec["start"])
+                self.hit(df, opened & (b.is_not_null() | a.is_null()), file, spec["end"])
                 self.hit(df, (~before.fill_null(False)) & unknown & (a.is_not_null() | b.is_not_null()), file, p)
+                if p:
+                    self.hit(df, prec.is_null() & (a.is_not_null() | b.is_not_null()), file, p)
                 both = other & (a.is_null() | b.is_null())
                 self.hit(df, both & a.is_null(), file, spec["start"])
                 self.hit(df, both & a.is_not_null(), file, spec["end"])

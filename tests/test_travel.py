@@ -141,12 +141,49 @@ def test_site_pages_fit_a_390_px_screen(site, browser, tmp_path):
         page.goto(path.as_uri())
         page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg'))")
         wide = page.evaluate("""({doc: document.documentElement.scrollWidth, view: window.innerWidth,
+            kept: Array.from(document.querySelectorAll('.tk-vega svg')).map(s =>
+                s.getBoundingClientRect().width / parseFloat(s.getAttribute('width'))),
             charts: Array.from(document.querySelectorAll('.tk-vega svg')).map(s => s.getBoundingClientRect().right),
             prose: Array.from(document.querySelectorAll('p, li, h1, h2, h3')).map(e => e.getBoundingClientRect().right)})""")
         page.screenshot(path=str(tmp_path / f"{path.stem}-390.png"), full_page=True)
         page.close()
         assert wide["doc"] <= wide["view"], f"{path.name} scrolls sideways at 390 px: {wide['doc']} px wide"
         assert all(r <= wide["view"] for r in wide["charts"] + wide["prose"]), f"{path.name}: something sticks out"
+        assert all(k >= 0.75 for k in wide["kept"]), f"{path.name}: a chart shrinks below 75 % at 390 px: {wide['kept']}"
+
+
+VIEWS = ["estimates", "timeline", "actors", "mentions", "dashboard", "regions", "flows"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("data", ["shipped", "ledger"])
+def test_every_view_relays_itself_out_at_390_768_and_1280_px(browser, tmp_path, data):
+    """Each view in a page column: no sideways scroll, every chart drawn at >= 75 % of its own size."""
+    from toolkit import charts, maps
+
+    ds = toolkit.open() if data == "shipped" else toolkit.open(ROOT / "tests" / "data" / "ledger")
+    pages.write_bundle(tmp_path)
+    body = "".join(f"<h2>{n}</h2>" + embed.html(embed.to_vega(getattr(maps if n in ("regions", "flows") else charts,
+                                                                     n)(ds).to_dict()), None, n) for n in VIEWS)
+    (tmp_path / "views.html").write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+        f'initial-scale=1"><style>body{{margin:8px}}main{{max-width:1000px;margin:auto;padding:0 12px}}{pages.CSS}'
+        f"</style>{pages.SCRIPT}</head><body><main>{body}</main></body></html>", encoding="utf-8")
+    for width in (390, 768, 1280):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto((tmp_path / "views.html").as_uri())
+        page.wait_for_function("Array.from(document.querySelectorAll('.tk-vega')).every(d => d.querySelector('svg'))",
+                               timeout=60000)
+        got = page.evaluate("""({doc: document.documentElement.scrollWidth, view: window.innerWidth,
+            kept: Array.from(document.querySelectorAll('.tk-vega svg')).map(s =>
+                s.getBoundingClientRect().width / parseFloat(s.getAttribute('width')))})""")
+        page.screenshot(path=str(tmp_path / f"views-{width}.png"), full_page=True)
+        page.close()
+        assert got["doc"] <= got["view"], f"{data} at {width} px: the page scrolls sideways ({got['doc']} px)"
+        assert len(got["kept"]) == len(VIEWS)
+        small = {n: round(k, 2) for n, k in zip(VIEWS, got["kept"]) if k < 0.75}
+        assert not small, f"{data} at {width} px: drawn below 75 % of their size: {small}"
 
 
 @pytest.mark.slow

@@ -185,7 +185,7 @@ def read(desc: Descriptor, name: str, folder: Path) -> tuple[pl.DataFrame | None
     return check_columns(desc, name, fname, df, text)
 
 
-def check_frame(desc: Descriptor, name: str, fname: str, df: pl.DataFrame) -> tuple[pl.DataFrame | None, list[Problem]]:
+def check_loaded(desc: Descriptor, name: str, fname: str, df: pl.DataFrame) -> tuple[pl.DataFrame | None, list[Problem]]:
     """The checks of :func:`read` for a table read from elsewhere (a Parquet file): each column is turned into
     the text a CSV file would hold, then typed and checked the same way, so a Parquet folder is held to the
     same rules (types, allowed values, required, unique, minimum, primary key) with the same row numbers."""

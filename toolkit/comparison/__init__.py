@@ -36,6 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core.descriptor import Descriptor, union
+from toolkit.core.output import write_file
 from toolkit.core.errors import InputError, UnknownTable
 
 LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
@@ -454,16 +455,17 @@ class Comparison:
             console.print(f"  ... and {n - limit} more")
 
     def to_html(self, path: str | Path | None = None) -> str:
-        """The comparison as an HTML page in the report's style (written atomically to ``path`` if given)."""
+        """The comparison as an HTML page in the report's style, written to ``path`` if given.
+
+        The page is written beside ``path`` and moved into place when complete; a ``path`` inside a
+        compared data folder, or one that is a folder, FIFO or device, is refused
+        (:class:`~toolkit.core.output.OutputError`, naming it).
+        """
         from toolkit.comparison.page import page
 
         text = page(self)
         if path is not None:
-            from toolkit.core.files import write_atomic
-
-            if Path(path).is_dir():
-                raise InputError(f"--html {path} is a folder; give the page a file name, e.g. {Path(path) / 'compare.html'}")
-            write_atomic(path, text)  # whole or not at all (no temporary file left), with the user's umask
+            write_file(path, text, inputs=[c.folder for c in self._c if c.folder is not None])
         return text
 
     def _repr_html_(self) -> str:

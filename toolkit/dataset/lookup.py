@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from toolkit.core.dates import phrase
 from toolkit.core.errors import ToolkitError
 
 
@@ -132,15 +133,18 @@ def cite(ds, record_id: str) -> str:
 
 
 def describe_source(r: dict, short: bool = False) -> str:
-    """'publisher, author, Month YYYY' (short) or a full citation head for one sources row."""
-    when = "n.d."
-    start = r.get("published_start")
-    if start:
-        when = start.strftime("%B %Y")
-        if r.get("published_precision") not in ("day", None) and start.day > 20:
-            when = f"late {when}"
-        elif r.get("published_precision") == "day":
-            when = f"{start.day} {start:%B %Y}"
+    """'publisher, author, date' (short) or a full citation head for one sources row; the date in words for its
+    precision ('26–31 March 2015', 'summer 2014', 'before 26 March 2015', 'on or after 1 May 2016'), 'n.d.' if none.
+
+    >>> import datetime as dt
+    >>> describe_source({"publisher": "Daily", "published_start": dt.date(2016, 1, 1),
+    ...                  "published_end": dt.date(2016, 12, 31), "published_precision": "year"}, short=True)
+    'Daily, 2016'
+    """
+    when = phrase(r.get("published_start"), r.get("published_end"), r.get("published_precision") or "day",
+                  year_inferred=bool(r.get("year_inferred")), date_inferred=bool(r.get("date_inferred")))
+    when = "n.d." if when == "date not stated" else when
     if short:
         return ", ".join(x for x in (r.get("publisher"), r.get("author"), when) if x)
-    return ", ".join(x for x in (r.get("author"), f'"{r["title"]}"', r.get("publisher"), when) if x)
+    return ", ".join(x for x in (r.get("author"), f'"{r["title"]}"' if r.get("title") else None, r.get("publisher"), when)
+                     if x)

@@ -19,6 +19,7 @@ from toolkit.checks.evidence import read_text
 from toolkit.core import text as article
 from toolkit.core.descriptor import FILE, Descriptor, DescriptorError
 from toolkit.core.problems import Problem
+from toolkit.dataset import parquet
 from toolkit.dataset.value import PARQUET_FORMAT, SHIPPED, TEXTS, Dataset
 
 
@@ -124,7 +125,7 @@ def _read_parquet(folder: Path, desc: Descriptor, check: bool = True) -> tuple[d
     """The tables of a Parquet folder typed as declared, its texts, and a problem naming each file that is
     missing, unreadable or not of the declared columns. ``check``: every value is also held to the same
     column rules as a CSV file's (types, allowed values, required, unique, minimum, primary key), by row."""
-    from toolkit.checks.columns import check_frame
+    from toolkit.checks.columns import check_loaded
 
     tables, problems = {}, []
     for name in desc.table_names():
@@ -140,7 +141,7 @@ def _read_parquet(folder: Path, desc: Descriptor, check: bool = True) -> tuple[d
             continue
         want = desc.polars_schema(name)
         if check:
-            typed, probs = check_frame(desc, name, fname, df)
+            typed, probs = check_loaded(desc, name, fname, df)
             problems += probs
             if typed is not None:
                 tables[name] = typed.select([c for c in want if c in typed.columns])
@@ -173,12 +174,17 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
     if desc is None:
         return Dataset({}, Descriptor.shipped(), folders=(folder,)), problems
     notes: list[str] = []
-    if desc.get("x-format") == PARQUET_FORMAT:
-        tables, texts, problems = _read_parquet(folder, desc, check)
+    if desc.get("x-format") == PARQUET_FORMAT:  # written by ds.to_parquet / export --format parquet
+        tables, _, problems = _read_parquet(folder, desc, check)
+        texts, paths, tnotes, tprobs = find_texts(folder, tables.get("sources"))
+        problems += tprobs
+        notes = parquet.text_notes(desc)
         if check and not problems:
             problems = check_tables(desc, tables, texts)
-        return Dataset(tables, desc, texts, folders=(folder,),
-                       notes=["read from Parquet" + (" and checked" if check else " (checked when written)")]), problems
+            notes.append("read from Parquet and checked")
+        else:
+            notes.append("read from Parquet (checked when written; ds.validate() checks it again)")
+        return Dataset(tables, desc, texts, folders=(folder,), text_paths=paths, notes=notes + tnotes), problems
     tables, more = read_all(desc, folder)
     for name in desc.table_names():
         if desc.resource(name).get("x-absent") and tables.get(name) is None and not (folder / desc.path(name)).exists():

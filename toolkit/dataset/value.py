@@ -28,7 +28,6 @@ from toolkit.dataset.lookup import describe_source
 SHIPPED = Path(__file__).resolve().parents[1] / "data"
 TEXTS = "texts"  # texts/<source_id>.txt inside a data folder
 PARQUET_FORMAT = "toolkit-parquet"
-PARQUET_MARKER = ".toolkit-parquet"  # in a folder written by Dataset.to_parquet
 
 
 class Dataset:
@@ -131,8 +130,14 @@ class Dataset:
 
     @property
     def noun(self) -> str:
-        """'the article' or 'the articles', for titles."""
-        return "the article" if self.articles().height <= 1 else "the articles"
+        """'the article' or 'the 3 articles', for titles (a verb after it agrees: see :attr:`one_article`)."""
+        n = self.articles().height
+        return "the article" if n <= 1 else f"the {n} articles"
+
+    @property
+    def one_article(self) -> bool:
+        """True when the facts come from one article (titles say "the article names", else "the 3 articles name")."""
+        return self.articles().height <= 1
 
     @property
     def source_lines(self) -> list[str]:
@@ -177,60 +182,15 @@ class Dataset:
         return self._descriptor.dictionary(self._tables)
 
     def to_parquet(self, out: str | Path) -> Path:
-        """Write every table as Parquet plus the descriptor and texts; ``toolkit.open(out)`` reads it back.
+        """Write every table as Parquet plus the descriptor (and the texts their licence lets be copied);
+        ``toolkit.open(out)`` reads it back and checks it. See :mod:`toolkit.dataset.parquet`.
 
-        Written into a temporary folder first and moved into place, so a failed write leaves nothing. An
-        existing ``out`` is replaced only when the toolkit wrote it (it holds the marker file); never a
-        data folder of this dataset, the working folder or one of its parents.
+        Written beside ``out`` and moved into place when complete; ``out`` must be new, empty or an
+        earlier export (never a data folder of this dataset, ``.`` or a parent of the working folder).
         """
-        import shutil
-        import tempfile
+        from toolkit.dataset import parquet
 
-        out = Path(out)
-        here = Path.cwd().resolve()
-        target = out.resolve()
-        if target in {f.resolve() for f in self.folders} or target == here or target in here.parents:
-            raise FileExistsError(f"{out} is {'a folder of this dataset' if target not in (here, *here.parents) else 'the working folder or one of its parents'}; "
-                                  "write the Parquet export to a new folder")
-        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / PARQUET_MARKER).is_file())):
-            raise FileExistsError(f"{out} exists and is not an earlier .parquet export of the toolkit (it has no "
-                                  f"{PARQUET_MARKER} file); choose an empty or new folder")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
-        from toolkit.core.files import by_umask
-
-        by_umask(tmp, directory=True)  # mkdtemp's folder is private; the export is as any folder the user makes
-        old = out.with_name(f".{out.name}.old")
-        try:
-            desc = self._descriptor.to_dict()
-            desc["x-format"] = PARQUET_FORMAT
-            for res in desc["resources"]:
-                res.pop("x-absent", None)
-                res["path"], res["format"] = f"{res['name']}.parquet", "parquet"
-                res.pop("encoding", None)
-                table = self._tables.get(res["name"])
-                if table is None:
-                    table = pl.DataFrame(schema=self._descriptor.polars_schema(res["name"]))
-                table.write_parquet(tmp / res["path"])
-            (tmp / "datapackage.json").write_text(json.dumps(desc, indent=1, ensure_ascii=False), encoding="utf-8")
-            (tmp / PARQUET_MARKER).write_text("written by the toolkit: `toolkit.open()` reads this folder; an export "
-                                              "may replace it\n", encoding="utf-8")
-            if self.texts:
-                (tmp / TEXTS).mkdir()
-                for sid, t in self.texts.items():
-                    with (tmp / TEXTS / f"{sid}.txt").open("w", encoding="utf-8", newline="") as fh:
-                        fh.write(t)
-            shutil.rmtree(old, ignore_errors=True)  # a leftover of an earlier, interrupted export
-            if out.exists():
-                os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-            if old.exists() and not out.exists():
-                os.replace(old, out)
-        return out
+        return parquet.write(self, out)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {df.height}" for n, df in self._tables.items())

@@ -32,6 +32,8 @@ BUNDLE_MARK = "tk-vega-bundle"
 _SEPARATOR = re.compile(r"(?<!\\)((?:\\\\)*)\\u202[89]")
 MIME = "application/vnd.vega.v5+json"
 GLOBALS = ("vega", "vegaLite", "vegaEmbed")
+ROOM = "tk_room"  # the width a chart may take: its container's, within its natural and least widths
+VEGA_LITE = "5.21"  # the last Vega-Lite that writes Vega 5 (JupyterLab 4.6 draws with Vega 5.33)
 
 
 @cache
@@ -86,10 +88,93 @@ def script_json(obj) -> str:
 
 
 def to_vega(spec: dict) -> dict:
-    """A Vega-Lite spec compiled to Vega by vl-convert (the Vega-Lite version Altair writes)."""
+    """A Vega-Lite spec compiled to Vega 5 by vl-convert, sized by its container (see :func:`fit`).
+
+    Compiled with Vega-Lite :data:`VEGA_LITE` (Vega 5), the Vega JupyterLab ships: a Vega 6 spec makes its
+    renderer warn "The input spec uses Vega v6, but the current version of Vega is v5.33".
+    """
     import vl_convert
 
-    return vl_convert.vegalite_to_vega(spec)
+    return fit(vl_convert.vegalite_to_vega(spec, vl_version=VEGA_LITE), sizing(spec))
+
+
+def sizing(spec: dict) -> dict:
+    """The toolkit's sizing hints a chart carries (``usermeta.toolkit``): its natural ``width``, the least
+    ``min`` it may be drawn at, and ``aspect`` (height = width × aspect) for maps."""
+    meta = spec.get("usermeta") if isinstance(spec, dict) else None
+    return dict((meta or {}).get("toolkit") or {})
+
+
+def fit(vega: dict, hints: dict) -> dict:
+    """Make a compiled chart re-lay itself out to its container's width, between ``min`` and its natural width.
+
+    Vega-Lite's ``width: "container"`` takes the container's whole width and falls back to a default where
+    there is none (a PNG); here the width is the container's less the chart's padding, never above the
+    natural width (nor below ``min``), and the natural width where there is no container (a PNG). Legends stack
+    and wrap, and titles are rewrapped, as the room narrows; texts are cut to the view's width by the charts.
+    """
+    natural = hints.get("width")
+    if not natural:
+        return vega
+    low = min(hints.get("min", natural), natural)
+    pad = vega.get("padding", 5)
+    pad = 2 * pad if isinstance(pad, (int, float)) else pad.get("left", 5) + pad.get("right", 5)
+    room = f"isFinite(containerSize()[0]) && containerSize()[0] > 0 ? max({low}, min({natural}, containerSize()[0] - {pad})) : {natural}"
+    signals = [s for s in vega.setdefault("signals", []) if s.get("name") != ROOM]  # a chart may declare it
+    signals.insert(0, {"name": ROOM, "init": room, "on": [{"events": "window:resize", "update": room}]})
+    vega["signals"] = signals
+    switch = hints.get("switch")
+    inset = hints.get("inset", 0)  # room taken by labels left of the views (a y axis), not by the views
+    own = (f"{ROOM} < {switch['below']} ? {ROOM} : {natural}" if switch else f"max(100, {ROOM} - {inset})" if inset
+           else ROOM)
+    if switch:  # another layout, of another height, below a width
+        height = vega.pop("height", None)
+        signals.append({"name": "height", "update": f"{ROOM} < {switch['below']} ? {switch['height']} : {height}"})
+    steps = hints.get("steps")
+    for sig in signals:
+        name = sig.get("name", "")
+        if steps and name.endswith("_x_step") and isinstance(sig.get("value"), (int, float)):
+            step = sig.pop("value")  # (the scale's domain cannot be asked: its range depends on this step)
+            sig["update"] = (f"max({steps.get('least', 4)}, min({step}, floor(({ROOM} - ({steps['reserve']})) / "
+                             f"{max(1, steps.get('count', 1))})))")
+        if sig.get("name") == "width" and "containerSize" in str(sig.get("init", "")):
+            sig.pop("value", None)
+            sig["init"], sig["on"] = own, [{"events": {"signal": ROOM}, "update": own}]
+            vega["autosize"] = {"type": "pad", "resize": True}
+        elif sig.get("name") == "height" and hints.get("aspect") and "update" not in sig:
+            sig.pop("value", None)
+            sig["update"] = f"round(width * {hints['aspect']})"
+    config = (vega.get("config") or {}).get("legend") or {}
+    # several legends below a chart: one under another, so that they never make it wider
+    vega.setdefault("config", {}).setdefault("legend", {}).setdefault("layout", {})["bottom"] = {
+        "anchor": "start", "direction": "vertical", "margin": 10}
+    _legends(vega, config.get("columns", 0), config.get("labelLimit", 160))
+    wraps = hints.get("wraps")
+    if wraps and isinstance(vega.get("title"), dict):  # the title and notes wrapped for the width there is
+        for part, key in (("text", 1), ("subtitle", 2)):
+            names = []
+            for i, w in enumerate(wraps):
+                names.append(f"tk_{part}_{i}")
+                signals.append({"name": names[-1], "value": w[key]})
+            pick = names[-1]
+            for w, name in reversed(list(zip(wraps[:-1], names[:-1]))):
+                pick = f"{ROOM} <= {w[0]} ? {name} : ({pick})"
+            vega["title"][part] = {"signal": pick}
+    return vega
+    low = min(hints.get("min", natural), natural)
+    pad = vega.get("padding", 5)
+    pad = 2 * pad if isinstance(pad, (int, float)) else pad.get("left", 5) + pad.get("right", 5)
+    room = f"containerSize()[0] - {pad}"
+    expr = f"isFinite(containerSize()[0]) && containerSize()[0] > 0 ? max({low}, min({natural}, {room})) : {natural}"
+    for sig in vega.get("signals", []):
+        if sig.get("name") == "width" and "containerSize" in str(sig.get("init", "")):
+            sig.pop("value", None)
+            sig["init"], sig["on"] = expr, [{"events": "window:resize", "update": expr}]
+            vega["autosize"] = {"type": "pad", "resize": True}
+        elif sig.get("name") == "height" and hints.get("aspect") and "update" not in sig:
+            sig.pop("value", None)
+            sig["update"] = f"round(width * {hints['aspect']})"
+    return vega
 
 
 def png(vega_spec: dict, scale: float = 1.0) -> bytes:
@@ -117,6 +202,22 @@ def mimebundle(spec: dict) -> tuple[dict, dict]:
     data = {MIME: vega_spec, "image/png": base64.b64encode(png(vega_spec)).decode("ascii"),
             "text/plain": f"<chart: {title(spec)}>"}
     return data, {MIME: {"embed_options": {"actions": False}}}
+
+
+def _legends(node, columns: int, limit) -> None:
+    """Legends (below the chart) fall back to two columns, then one, as the room narrows; labels are cut to the room."""
+    if isinstance(node, dict):
+        for legend in node.get("legends", []):
+            cols = legend.get("columns", columns)
+            if isinstance(cols, int) and cols > 1 and "direction" not in legend and "orient" not in legend:
+                legend["columns"] = {"signal": f"{ROOM} < 430 ? 1 : {ROOM} < 640 ? {min(cols, 2)} : {cols}"}
+            if isinstance(legend.get("labelLimit", limit), (int, float)):
+                legend["labelLimit"] = {"signal": f"min({legend.get('labelLimit', limit)}, {ROOM} - 40)"}
+        for value in node.values():
+            _legends(value, columns, limit)
+    elif isinstance(node, list):
+        for value in node:
+            _legends(value, columns, limit)
 
 
 def html(spec: dict, image: str | None = None, alt: str = "chart", with_bundle: bool = False) -> str:

@@ -38,12 +38,13 @@ def _html(spec: dict) -> str:
 
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{html.escape(embed.title(spec))}</title>'
-            '<style>body{margin:16px;font-family:system-ui,sans-serif}.tk-vega svg{max-width:100%;height:auto}</style>'
+            '<style>body{margin:16px;font-family:system-ui,sans-serif}.tk-vega,.tk-vega.vega-embed{display:block;width:100%}.tk-vega svg{max-width:100%;height:auto}</style>'
             f"</head><body>{embed.html(spec, with_bundle=True)}</body></html>\n")
 
 
 def save(chart, path: str | os.PathLike, scale: float = 2.0) -> Path:
-    """Write ``chart`` to ``path``; the extension chooses the format (.html, .png, .svg, .pdf, .json).
+    """Write ``chart`` (an Altair chart, a Vega-Lite dict, or a Matplotlib figure such as
+    ``maps.static_regions()``: .png, .svg, .pdf) to ``path``; the extension chooses the format.
 
     HTML embeds Vega, Vega-Lite and vega-embed (about 1 MB) and opens from ``file://`` with no network; PNG is
     drawn at ``scale`` times the chart's size. The file is written whole or not at all.
@@ -54,19 +55,37 @@ def save(chart, path: str | os.PathLike, scale: float = 2.0) -> Path:
     """
     path = Path(path)
     ext = path.suffix.lower()
+    if _is_figure(chart):  # a Matplotlib figure (maps.static_regions): drawn by Matplotlib itself
+        if ext not in _FIGURE_FORMATS:
+            raise ValueError(f"cannot save {path}: a Matplotlib figure is saved as {', '.join(_FIGURE_FORMATS)}, "
+                             f"not {ext or '(no extension)'}")
+        import io
+
+        out = io.BytesIO()
+        chart.savefig(out, format=ext[1:], dpi=100 * scale if ext == ".png" else None, bbox_inches="tight")
+        return write_atomic(path, out.getvalue())
     if ext not in FORMATS:
         raise InputError(f"cannot save {path}: unknown extension {ext or '(none)'!r}; use one of {', '.join(FORMATS)}")
     spec = _spec(chart)
     import vl_convert
 
+    from toolkit.views import embed
+
     if ext == ".html":
         data = _html(spec).encode("utf-8")
     elif ext == ".png":
-        data = vl_convert.vegalite_to_png(spec, scale=scale)
+        data = vl_convert.vega_to_png(embed.to_vega(spec), scale=scale)  # at the chart's natural width
     elif ext == ".svg":
-        data = vl_convert.vegalite_to_svg(spec).encode("utf-8")
+        data = vl_convert.vega_to_svg(embed.to_vega(spec)).encode("utf-8")
     elif ext == ".pdf":
-        data = vl_convert.vegalite_to_pdf(spec)
+        data = vl_convert.vega_to_pdf(embed.to_vega(spec))
     else:
         data = (json.dumps(spec, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     return write_atomic(path, data)  # whole or not at all, with the user's umask
+
+
+_FIGURE_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _is_figure(obj) -> bool:
+    return type(obj).__module__.startswith("matplotlib") and hasattr(obj, "savefig")

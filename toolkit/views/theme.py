@@ -126,12 +126,41 @@ def themed(chart):
     return chart
 
 
-def finish(chart, title: str, *notes: str, source: str = ""):
+def finish(chart, title: str, *notes: str, source: str = "", width: int | None = None, least: int = 300,
+           aspect: float | None = None, switch: dict | None = None, steps: dict | None = None, inset: int = 0):
     """Give a chart its title, notes (wrapped) and the source line (the dataset's), as subtitle lines; the
     chart carries the toolkit's theme (see :func:`themed`).
+
+    ``width`` (the natural width of a chart drawn ``width="container"``) makes it re-lay itself out by the
+    width it is given, down to ``least`` pixels (see :func:`toolkit.views.embed.fit`): the title and notes are
+    wrapped for each width, maps keep their ``aspect``.
 
     >>> finish(alt.Chart().mark_point(), "A title", source="Source: a paper").to_dict()["title"]["subtitle"][-1]
     'Source: a paper'
     """
-    lines = [part for n in notes if n for part in textwrap.wrap(n, 130)] + ([source] if source else [])
-    return themed(chart.properties(title=alt.Title(title, subtitle=lines, anchor="start")))
+    lines = _lines(title, notes, source, 130 if width is None else max(60, int(width / _NOTE_PX)))
+    chart = chart.properties(title=alt.Title(lines[0], subtitle=lines[1], anchor="start"))
+    if width is None:
+        return themed(chart)
+    rooms = sorted({w for w in (least + 60, 560, width) if least <= w <= width})
+    hints = {"width": width, "min": least,
+             "wraps": [[w, *_lines(title, notes, source, int(w / _NOTE_PX), int(w / _TITLE_PX))] for w in rooms]}
+    if aspect:
+        hints["aspect"] = aspect
+    if switch:
+        hints["switch"] = switch
+    if inset:  # pixels left of the views (a y axis' labels) that the views' width leaves for them
+        hints["inset"] = inset
+    if steps:  # band steps (a heatmap's columns) narrowed to the room: {"reserve": px or expression, "least": px}
+        hints["steps"] = steps
+    return themed(chart.properties(usermeta={"toolkit": hints}))
+
+
+_TITLE_PX, _NOTE_PX = 9.4, 6.2  # a character's width in the title (16 px bold) and the notes (11 px)
+
+
+def _lines(title: str, notes, source: str, chars: int, title_chars: int | None = None) -> list:
+    """(title, subtitle lines): the title as one line (or wrapped at ``title_chars``), notes wrapped at ``chars``."""
+    head = textwrap.wrap(title, title_chars) if title_chars else title
+    body = [part for n in notes if n for part in textwrap.wrap(n, chars)]
+    return [head, body + (textwrap.wrap(source, chars) if source else [])]

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from toolkit.comparison import __doc__ as _DOC, compare
+from toolkit.core.output import OutputError, check_target
 
 
 def cmd_compare(args) -> int:
-    c = compare(args.ref, *args.dirs, tables=args.tables, text=args.text_fields)
-    c.print(limit=args.max)
-    if args.html:
-        c.to_html(args.html)
-        print(f"wrote {args.html}")
+    import sys
+
+    inputs = [args.ref, *args.dirs]
+    try:
+        if args.html:  # refused before the comparison runs: nothing to lose, nothing to wait for
+            check_target(args.html, inputs=inputs)
+        c = compare(args.ref, *args.dirs, tables=args.tables, text=args.text_fields)
+        c.print(limit=args.max)
+        if args.html:
+            c.to_html(args.html)
+            print(f"wrote {args.html}")
+    except OutputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -129,7 +129,7 @@ body{overflow-wrap:break-word}
 .tk-toc ol{margin:4px 0 0;padding-left:1.4em}.tk-toc a{color:#0b5394;text-decoration:none}
 .tk-download{font:14px system-ui,sans-serif}
 .tk-chart{max-width:100%;overflow:hidden}
-.tk-vega .vega-embed{display:block;max-width:100%}
+.tk-vega,.tk-vega.vega-embed{display:block;width:100%;max-width:100%}
 .tk-vega svg,.tk-vega canvas,.tk-static,.jp-RenderedImage img{max-width:100%;height:auto}
 .jp-RenderedHTMLCommon table,.tk-page table{display:block;max-width:100%;overflow-x:auto}
 pre{white-space:pre-wrap;overflow-wrap:anywhere}

@@ -7,9 +7,9 @@ import math
 import altair as alt
 import polars as pl
 
-from toolkit.views import theme
+from toolkit.views import embed, theme
 from toolkit.dataset import Dataset, coerce
-from toolkit.views.charts.common import _data, _short, _wrap
+from toolkit.views.charts.common import _DASHED, _certainty, _data, _hedged, _limit, _short, _verb, _wrap
 from toolkit.core.errors import CannotDraw
 
 
@@ -79,19 +79,18 @@ def _heights(cols: dict, chains: dict, size: dict, gap: float) -> dict:
     return y
 
 
-def _spread(labels: list[dict], gap: float = 11.5, char: float = 5.6) -> None:
-    """Push edge labels down until no two overlap: each is a box (its longest line wide, one line per
-    ``gap`` high, centred on x; ``y`` is the bottom of its first line)."""
+def _spread(labels: list[dict], gap: float = 12, char: float = 5.9) -> None:
+    """Push edge labels down until no two overlap: each is a box (its longest line wide, one line per ``gap``
+    high, centred on x; ``y`` is the top of its first line, as drawn with ``baseline="top"``)."""
     placed: list[tuple[float, float, float, float]] = []
     for r in sorted(labels, key=lambda r: (r["y"], r["x"])):
-        w, h = max(len(t) for t in r["text"]) * char + 6, gap * len(r["text"])
+        w, h = max(len(t) for t in r["text"]) * char + 8, gap * len(r["text"])
         while True:
-            top = r["y"] - gap
-            clash = [p for p in placed if abs(p[0] - r["x"]) < (p[1] + w) / 2 and top < p[3] + 5 and p[2] < top + h + 5]
+            clash = [p for p in placed if abs(p[0] - r["x"]) < (p[1] + w) / 2 and r["y"] < p[3] + 4 and p[2] < r["y"] + h + 4]
             if not clash:
                 break
-            r["y"] = max(p[3] for p in clash) + 5 + gap
-        placed.append((r["x"], w, r["y"] - gap, r["y"] - gap + h))
+            r["y"] = max(p[3] for p in clash) + 4
+        placed.append((r["x"], w, r["y"], r["y"] + h))
 
 
 def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
@@ -144,12 +143,17 @@ def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
         (ax, ay), (bx, by) = route[1], route[2]
         lx = (right[layer[s]] + gap_x / 2) if forward else (ax + bx) / 2  # the gap after the source's column
         ly = ay + (by - ay) * min(max((lx - ax) / ((bx - ax) or 1), 0), 1)
-        text = _wrap("; ".join(r["predicate"].replace("_", " ") for r in rs), 16)
+        hedged = [c for c in dict.fromkeys(_certainty(r) for r in rs) if _hedged(c)]
+        text = _wrap("; ".join(dict.fromkeys(r["predicate"].replace("_", " ") for r in rs))
+                     + (f" ({', '.join(hedged)})" if hedged else ""), 16)
+        edge_rows[-len(route):] = [e | {"hedged": len(hedged) > 0 and all(_hedged(_certainty(r)) for r in rs)}
+                                   for e in edge_rows[-len(route):]]
         label_rows.append({
-            "x": lx, "y": ly - 4 - 11.5 * (len(text) - 1), "ax": end[0], "ay": end[1], "text": text,
+            "x": lx, "y": ly - 3 - 12 * len(text), "ax": end[0], "ay": end[1], "text": text,
             "relation": f"{info.get(s, (s,))[0]} → {info.get(o, (o,))[0]}",
             "quote": " | ".join(r["quote"] or "" for r in rs),
             "paragraph": ", ".join(str(r["paragraph"]) for r in rs),
+            "certainty": ", ".join(dict.fromkeys(_certainty(r) for r in rs)),
             "note": " | ".join(r["note"] or "" for r in rs if r["note"])})
     _spread(label_rows)
     width = max(r["x2"] for r in node_rows) + 10
@@ -160,25 +164,44 @@ def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
     Y = lambda f: alt.Y(f"{f}:Q", scale=ys, axis=None)  # noqa: E731
     kinds = [k.replace("_", " ") for k in _KINDS]
     colour = alt.Color("kind:N", title="kind", scale=alt.Scale(domain=kinds, range=theme.PALETTE + [theme.GREY]))
-    tips = [alt.Tooltip("relation:N"), alt.Tooltip("text:N", title="stated as"), alt.Tooltip("quote:N"),
-            alt.Tooltip("paragraph:N"), alt.Tooltip("note:N")]
+    tips = [alt.Tooltip("relation:N"), alt.Tooltip("text:N", title="stated as"), alt.Tooltip("certainty:N"),
+            alt.Tooltip("quote:N"), alt.Tooltip("paragraph:N"), alt.Tooltip("note:N")]
     grey = "#8A8A8A"
+    # Narrower than 80 % of the graph (a phone), the same relations as a list: subject, how, object.
+    cut = round(width * 0.8)
+    order = {n: i for i, n in enumerate(nodes)}
+    listed, y0 = [], 4
+    for (s, o), rs in sorted(grouped.items(), key=lambda kv: (layer[kv[0][0]], order[kv[0][0]])):
+        hedged = [c for c in dict.fromkeys(_certainty(r) for r in rs) if _hedged(c)]
+        how = "; ".join(dict.fromkeys(r["predicate"].replace("_", " ") for r in rs)) + (f" ({', '.join(hedged)})" if hedged else "")
+        listed.append({"ly": y0, "lines": [info.get(s, (s,))[0], f"  {how} → {info.get(o, (o,))[0]}"],
+                       "relation": f"{info.get(s, (s,))[0]} → {info.get(o, (o,))[0]}", "text": how,
+                       "certainty": ", ".join(dict.fromkeys(_certainty(r) for r in rs)),
+                       "quote": " | ".join(r["quote"] or "" for r in rs), "paragraph": ", ".join(str(r["paragraph"]) for r in rs),
+                       "note": " | ".join(r["note"] or "" for r in rs if r["note"])})
+        y0 += 36
+    wide, narrow = f"{embed.ROOM} >= {cut}", f"{embed.ROOM} < {cut}"
     chart = alt.layer(
-        alt.Chart(_data(edge_rows)).mark_line(interpolate="basis", color=grey, strokeWidth=1.3).encode(
-            x=X("x"), y=Y("y"), detail="edge:N", order="i:Q"),
-        alt.Chart(_data(label_rows)).mark_point(shape="triangle-right", filled=True, size=40, color=grey,
+        alt.Chart(_data(listed)).transform_filter(narrow).mark_text(
+            align="left", baseline="top", lineHeight=14, fontSize=11, limit=_limit("container")).encode(
+            x=alt.value(0), y=alt.Y("ly:Q", scale=None), text="lines:N", tooltip=tips),
+        alt.Chart(_data(edge_rows)).transform_filter(wide).mark_line(interpolate="basis", color=grey, strokeWidth=1.3).encode(
+            x=X("x"), y=Y("y"), detail="edge:N", order="i:Q", strokeDash=_DASHED),
+        alt.Chart(_data(label_rows)).transform_filter(wide).mark_point(shape="triangle-right", filled=True, size=40, color=grey,
                                                 xOffset=-3).encode(x=X("ax"), y=Y("ay")),
-        alt.Chart(_data(label_rows)).mark_text(fontSize=10, fontStyle="italic", color="#505050",
-                                               baseline="bottom", lineHeight=11.5).encode(
+        alt.Chart(_data(label_rows)).transform_filter(wide).mark_text(fontSize=10, fontStyle="italic", color="#505050",
+                                               baseline="top", lineHeight=12).encode(
             x=X("x"), y=Y("y"), text="text:N", tooltip=tips),
-        alt.Chart(_data(node_rows)).mark_rect(cornerRadius=4, strokeWidth=1.5, fillOpacity=0.2).encode(
+        alt.Chart(_data(node_rows)).transform_filter(wide).mark_rect(cornerRadius=4, strokeWidth=1.5, fillOpacity=0.2).encode(
             x=X("x"), x2="x2:Q", y=Y("y"), y2="y2:Q", fill=colour, stroke=colour,
             tooltip=[alt.Tooltip("name:N"), alt.Tooltip("kind:N"), alt.Tooltip("role:N", title="role / kind")]),
-        alt.Chart(_data(node_rows)).mark_text(align="left", baseline="middle", lineHeight=line, fontSize=11,
+        alt.Chart(_data(node_rows)).transform_filter(wide).mark_text(align="left", baseline="middle", lineHeight=line, fontSize=11,
                                               color="#111111").encode(x=X("tx"), y=Y("ty"), text="lines:N"),
-    ).properties(width=width, height=height)
+    ).add_params(alt.param(name=embed.ROOM, value=width)).properties(width="container", height=height)
     loose = [_short(info[a][0]) for a in act["actor_id"] if a not in nodes and a in info]
     return theme.finish(
-        chart, f"Who is who: the relations {ds.noun} states",
-        f"Read left to right: subject → object; the label says how {ds.noun} puts it. Hover a label for the quote.",
-        f"Not drawn, no stated relation ({len(loose)}): {', '.join(loose)}." if loose else "", source=ds.source_line)
+        chart, f"Who is who: the relations {ds.noun} {_verb(ds, 'states', 'state')}",
+        f"Read left to right: subject → object; the label says how {ds.noun} {_verb(ds, 'puts', 'put')} it "
+        "(dashed, with the hedge in brackets: not established by the text). Hover a label for the quote.",
+        f"Not drawn, no stated relation ({len(loose)}): {', '.join(loose)}." if loose else "", source=ds.source_line,
+        width=round(width), least=280, switch={"below": cut, "height": y0 + 4})

@@ -5,10 +5,13 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from toolkit.views import theme
+from toolkit.views import embed, theme
 from toolkit.dataset import Dataset, coerce
-from toolkit.views.charts.common import _data, _names
+from toolkit.views.charts.common import _data, _names, _verb
+
 from toolkit.core.errors import CannotDraw
+
+_NARROW = 560  # below this room, shorter name labels
 
 
 def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart:
@@ -52,8 +55,9 @@ def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
             continue
         label = {e: names.get(e, e) for e in ids["entity_id"]}
         cells = [r | {"name": label[r["entity_id"]]} for r in counts.filter(pl.col("entity_type") == kind).to_dicts()]
-        y = alt.Y("name:N", sort=[label[e] for e in ids["entity_id"]], title=None,
-                  axis=alt.Axis(labelLimit=230, minExtent=235))
+        y = alt.Y("name:N", sort=[label[e] for e in ids["entity_id"]], title=None,  # names cut on a phone
+                  axis=alt.Axis(labelLimit=alt.ExprRef(f"{embed.ROOM} < {_NARROW} ? 110 : 230"),
+                                minExtent=alt.ExprRef(f"{embed.ROOM} < {_NARROW} ? 115 : 235")))
         legend = (alt.Legend(type="symbol", values=list(range(1, top + 1)), format="d", symbolType="square",
                              symbolSize=160, direction="horizontal") if top <= 12 else alt.Legend(format="d"))
         heat = alt.Chart(_data(cells)).mark_rect(stroke="white", strokeWidth=1 if step > 8 else 0).encode(
@@ -75,7 +79,10 @@ def mentions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
         panels.append(alt.hconcat(heat, bars, spacing=6))
     if not panels:
         raise CannotDraw("mentions(): no mentions to draw")
-    return theme.finish(alt.vconcat(*panels).resolve_scale(color="shared"),
-                        f"Who and where {ds.noun} names, " + ("article by article" if by_source else "paragraph by paragraph"),
+    natural = step * len(columns) + 345
+    return theme.finish(alt.vconcat(*panels).resolve_scale(color="shared").add_params(
+                            alt.param(name=embed.ROOM, value=natural)),
+                        f"Who and where {ds.noun} {_verb(ds, 'names', 'name')}, " + ("article by article" if by_source else "paragraph by paragraph"),
                         "Rows in order of first mention; every spelling and abbreviation counts (see aliases).",
-                        source=ds.source_line)
+                        source=ds.source_line, width=natural, least=300,
+                        steps={"reserve": f"{embed.ROOM} < {_NARROW} ? 225 : 345", "least": 4, "count": len(columns)})

@@ -28,6 +28,7 @@ from shapely.ops import polylabel
 
 from toolkit import geo
 from toolkit.views import theme
+from toolkit.views.charts.common import _verb
 from toolkit.dataset import Dataset, coerce
 from toolkit.core.errors import CannotDraw
 from toolkit.views.maps.placement import (  # noqa: F401  (_SMALL_KM2 and the rest are read by the tests)
@@ -158,7 +159,7 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
     chart = alt.layer(
         _shapes(back, fill=_LAND),
         _shapes(geo.web_features(r), strokeWidth=1.2).encode(
-            color=alt.Color("properties.shade:N", title=f"times {ds.noun} names the region",
+            color=alt.Color("properties.shade:N", title=f"times {ds.noun} {_verb(ds, 'names', 'name')} the region",
                             scale=alt.Scale(domain=classes, range=_CLASS_COLOURS),
                             legend=alt.Legend(columns=5, symbolType="square", symbolStrokeColor="#999999",
                                               symbolStrokeWidth=0.5, titleLimit=400)),
@@ -175,17 +176,19 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
             longitude="llon:Q", latitude="llat:Q", text="name:N", tooltip=city_tips)
           for side in ("left", "right", "center") for bold in (True, False)
           if (group := [c for c in cities if c["side"] == side and bool(c["in_article"]) == bold])),
-    ).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width=width, height=430)
+    ).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width="container", height=430)
     hidden = [c["name"] for c in cities if c["side"] is None]
     unlisted = int(sum(not isinstance(p, str) for p in full["place_id"]))
     area = _area_name(ds, full["place_id"])
     return theme.finish(
-        chart, f"{area}, as {ds.noun} names it" if area else f"The regions, as {ds.noun} names them",
-        f"Shade: how often {ds.noun} names each region (every spelling counts); grey ones it never names. "
+        chart, f"{area}, as {ds.noun} {_verb(ds, 'names', 'name')} it" if area else
+        f"The regions, as {ds.noun} {_verb(ds, 'names', 'name')} them",
+        f"Shade: how often {ds.noun} {_verb(ds, 'names', 'name')} each region (every spelling counts); grey ones "
+        f"{_verb(ds, 'it never names', 'they never name')}. "
         f"Cities in bold are named in {ds.noun}, the others are for orientation.",
         f"Unlabelled for lack of room (hover the point): {', '.join(hidden)}." if hidden else "",
         f"{unlisted} region(s) without a label are not in the dataset's places (hover for Natural Earth's name)."
-        if unlisted else "", geo.ATTRIBUTION, source=ds.source_line)
+        if unlisted else "", geo.ATTRIBUTION, source=ds.source_line, width=width, least=300, aspect=round(430 / width, 3))
 
 
 # --- the outflow ------------------------------------------------------------------------------------
@@ -345,21 +348,21 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
         layers += [at(notes).mark_point(shape="diamond", filled=True, size=60, color=theme.INK),
                    at(notes).mark_text(align="left", dx=7, dy=-7, fontSize=10, fontStyle="italic",
                                        color=theme.INK).encode(text="text:N")]
-    mapped = alt.layer(*layers).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width=640, height=640)
-    listing = alt.Chart(alt.Data(values=key)).mark_text(align="left", baseline="top", lineHeight=14).encode(
+    mapped = alt.layer(*layers).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width="container", height=640)
+    listing = alt.Chart(alt.Data(values=key)).mark_text(align="left", baseline="top", lineHeight=14, limit=alt.ExprRef("width")).encode(
         x=alt.value(0), y=alt.Y("id:N", sort=[k["id"] for k in key], axis=None, scale=alt.Scale(align=0,
                                                                                             paddingOuter=0)),
         text="text:N", tooltip=[alt.Tooltip("claim:N"), alt.Tooltip("quote:N"), alt.Tooltip("paragraph:Q")],
-    ).properties(width=640, height=alt.Step(36), title="The claims on the lines, in their own words")
+    ).properties(width="container", height=alt.Step(36), title="The claims on the lines, in their own words")
     dest = " and ".join(filter(None, [", ".join(name.get(t, t) for t in theatres[:-1]), name.get(theatres[-1])]))
     area_note = (f"Blue area: {', '.join(name.get(o, o) for o in areas)} as drawn; " if areas else "") + f"sand: {dest}."
     return theme.finish(
         alt.vconcat(mapped, listing, spacing=8),
-        f"The outflow {ds.noun} {'reports' if ds.noun == 'the article' else 'report'}: to {dest}",
+        f"The outflow {ds.noun} {_verb(ds, 'reports', 'report')}: to {dest}",
         "One line per origin and destination named in a claim; the labels are claim ids (listed below). "
         "The numbers count different groups and are not shares of one total. " + area_note,
         ("Said far away: " + "; ".join(far) + ".") if far else "",
-        f"Not drawn: {skipped}." if skipped else "", geo.ATTRIBUTION, source=ds.source_line)
+        f"Not drawn: {skipped}." if skipped else "", geo.ATTRIBUTION, source=ds.source_line, width=640, least=300)
 
 
 def _backdrop_ids(back: list[dict]) -> list[str]:
@@ -466,11 +469,12 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
             spine.set_color("#BBBBBB")
         ax.set_aspect("equal")
         area = _area_name(ds, full["place_id"])
-        title = f"{area}, as {ds.noun} names it" if area else f"The regions, as {ds.noun} names them"
+        title = (f"{area}, as {ds.noun} {_verb(ds, 'names', 'name')} it" if area
+                 else f"The regions, as {ds.noun} {_verb(ds, 'names', 'name')} them")
         ax.set_title(title, loc="left", fontsize=13, fontweight="bold", parse_math=False, pad=14)
         classes = [f"not named in {ds.noun}"] + _CLASSES[1:]
         handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5, label=k) for k, c in zip(classes, _CLASS_COLOURS)]
-        legend = ax.legend(handles=handles, title=f"Times {ds.noun} names the region", loc="upper left",
+        legend = ax.legend(handles=handles, title=f"Times {ds.noun} {_verb(ds, 'names', 'name')} the region", loc="upper left",
                            fontsize=8, title_fontsize=8, frameon=True, framealpha=0.92)
         for t in [*legend.get_texts(), legend.get_title()]:
             t.set_parse_math(False)
