@@ -23,6 +23,7 @@ from pathlib import Path
 ID_ODD = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
 TEXT_ODD = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{2028}\x{2029}\x{200B}\x{2060}\x{FEFF}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 WORD = r"[\pL\pN_]"
+NONE = "''"  # an empty NOT IN list: no folder is named '' (NOT IN (NULL) would drop every row)
 
 
 def q(s: str) -> str:
@@ -196,7 +197,7 @@ class Checker:
     def declared(self, flawed: set) -> None:
         def clean(name, *also):
             bad = sorted({f for f, file in flawed if file in {self.res[n]["path"] for n in (name, *also)}})
-            return f"(SELECT * FROM t_{name} WHERE _folder NOT IN ({', '.join(map(q, bad)) or 'NULL'}))"
+            return f"(SELECT * FROM t_{name} WHERE _folder NOT IN ({', '.join(map(q, bad)) or NONE}))"
 
         src = self.res["sources"].get("x-dates", [{}])[0]
         published = f"(SELECT source_id AS _sid, any_value({src['end']}) AS _published FROM t_sources GROUP BY 1)"
@@ -289,7 +290,7 @@ class Checker:
 
     def mentions(self, flawed: set) -> None:
         skip = sorted({f for f, file in flawed if file in ("aliases.csv", "segments.csv", "mentions.csv")})
-        keep = f"_folder NOT IN ({', '.join(map(q, skip)) or 'NULL'})"
+        keep = f"_folder NOT IN ({', '.join(map(q, skip)) or NONE})"
         self.sql(f"""CREATE TABLE scope AS
             WITH arts AS (SELECT _folder, source_id FROM texts WHERE {keep}),
                  al AS (SELECT * FROM t_aliases WHERE alias IS NOT NULL AND alias <> ''),

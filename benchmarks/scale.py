@@ -197,9 +197,10 @@ def main(argv=None) -> int:
                       f"{'' if r['problems'] is None else len(r['problems'])} problem(s) {r.get('note', '')}", flush=True)
                 if side == "toolkit" and r["problems"] is not None:
                     shutil.rmtree(cache, ignore_errors=True)
-            base = results.get("toolkit", {}).get("seconds")
+            ok = {k: r for k, r in results.items() if r.get("problems") is not None}  # a failed or stopped step: no ratio
+            base = ok.get("toolkit", {}).get("seconds")
             for other in ("duckdb", "polars"):
-                o = results.get(other, {}).get("seconds")
+                o = ok.get(other, {}).get("seconds")
                 if base and o:
                     print(f"  toolkit / {other}: {base / o:.2f}× the time"
                           + (f", {results['toolkit']['peak_mb'] / results[other]['peak_mb']:.2f}× the memory"
