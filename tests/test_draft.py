@@ -38,7 +38,7 @@ def _name(d, actor_id):
 
 
 def _rows(kind):
-    return [(n, r) for n in NAMES for r in EXPECTED[n][kind]]
+    return [(n, r) for n in NAMES for r in EXPECTED[n].get(kind, [])]
 
 
 # ---------------------------------------------------------------------------------------------- briefs
@@ -132,7 +132,17 @@ def test_brief_dispute_hint(drafts, brief, want):
     d = drafts[brief]
     speaker = {s["statement_id"]: _name(d, s["speaker_id"]) for s in d.tables["statements"]}
     pairs = [[speaker.get(c) for c in dp["claim_ids"]] for dp in d.tables["disputes"]]
-    assert [want["by"], want["against"]] in pairs, f"{brief}: disputes drafted between {pairs}"
+    assert any(by and against and want["by"] in by and want["against"] in against for by, against, *_ in pairs), \
+        f"{brief}: disputes drafted between {pairs}"
+
+
+@pytest.mark.parametrize("brief,want", _rows("relations"), ids=lambda x: x if isinstance(x, str) else x["predicate"])
+def test_brief_relation_from_apposition(drafts, brief, want):
+    d = drafts[brief]
+    names = {r["actor_id"]: r["name"] for r in d.tables["actors"]} | {r["place_id"]: r["name"] for r in d.tables["places"]}
+    got = [(names.get(r["subject_id"]), r["predicate"], names.get(r["object_id"])) for r in d.tables["relations"]]
+    assert any(s == want["subject"] and p == want["predicate"] and o and want["object"] in o for s, p, o in got), \
+        f"{brief}: relations drafted {got}"
 
 
 # ---------------------------------------------------------------------------------------------- stages
