@@ -405,7 +405,7 @@ class TextDraft(EventRows):
             e.pop("_speaker", None)
             inferred = False
             if w is None or not w.known:
-                w = _dates.When(None, self.pub, "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+                w = _dates.When(None, self.window[0], "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
                 inferred = True
             elif w.char_start < e["char_start"] - 300 or w.char_start > e["char_end"] + 60:
                 inferred = True

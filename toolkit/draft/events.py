@@ -77,7 +77,7 @@ class EventRows:
         if not (speech_when and speech_when.known) and not re.match(r"deni|deny|admit|warn|insist", verb):
             return
         w = speech_when if speech_when and speech_when.known else \
-            _dates.When(None, self.pub, "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+            _dates.When(None, self.window[0], "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
         a = s.start + main[3].start()
         b = max(s.start + main[3].end(), w.char_end if speech_when and speech_when.known and w.char_end > a else 0)
         eid = self._id("events", "ev")
