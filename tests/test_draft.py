@@ -132,7 +132,7 @@ def test_brief_dispute_hint(drafts, brief, want):
     d = drafts[brief]
     speaker = {s["statement_id"]: _name(d, s["speaker_id"]) for s in d.tables["statements"]}
     pairs = [[speaker.get(c) for c in dp["claim_ids"]] for dp in d.tables["disputes"]]
-    assert any(by and against and want["by"] in by and want["against"] in against for by, against, *_ in pairs), \
+    assert any(by and against and want["by"].casefold() in by.casefold() and want["against"] in against for by, against, *_ in pairs), \
         f"{brief}: disputes drafted between {pairs}"
 
 

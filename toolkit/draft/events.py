@@ -51,7 +51,9 @@ class EventRows:
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
             located = [(abs(x - a), e) for x, y, e, t in ents if t == "place" and abs(x - a) < 90
                        and re.search(r"\b(?:in|near|at|outside|of)\s+(?:the\s+)?(?:village of\s+|town of\s+)?$",
-                                     self.text[max(s.start, x - 20):x])]
+                                     self.text[max(s.start, x - 20):x])
+                       and not re.search(r"\bfrom\s+(?:the\s+)?(?:(?:village|town|city)\s+of\s+)?$", self.text[max(s.start, x - 30):x])]
+            # "men from the village of X were killed in Y": X is where they came from, Y where it happened
             near = sorted(located) or [(x - a, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
             place = near[0][1] if near else None
             b = max([s.start + m.end()] + ([w.char_end] if w.known and w.char_end > a else []) +

@@ -119,9 +119,10 @@ def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple
         if any(x < offset + b and offset + a < y for x, y in taken):
             continue
         kind = _org_kind(toks)
-        if re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b", sentence[b:]):
-            kind = "media"  # "the Kavkaz Monitor website"
-        if kind and len(toks) < 2:
+        media = re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b", sentence[b:])
+        if media:
+            kind = "media"  # "the Kavkaz Monitor website", "the Chernovik newspaper"
+        if kind and len(toks) < 2 and not (media and re.search(r"\bthe\s+$", sentence[:a])):
             continue  # "Police said": a common noun at the start of a sentence
         if kind:
             abbr = _ABBR.match(sentence, b)
@@ -167,6 +168,12 @@ def role_of(sentence: str, a: int, b: int) -> tuple[str, int, int] | None:
         role = re.sub(r"^(?:and|but|said|told|by|that|to|of|with|from)\s+", "", m.group("role").strip(), flags=re.I)
         return role, a - len(before) + before.rindex(role), m.end("role")
     return None
+
+
+def who_heads(sentence: str, b: int) -> tuple[str, int, int] | None:
+    """"NAME, who heads the rights group X": the clause as a role (offsets in ``sentence``), or None."""
+    m = re.match(r",\s*who\s+(?P<role>(?:heads|leads|runs|chairs|founded)\s+[^,;.\"“]{3,90}?)(?=[,;.]|\s+(?:said|told|says))", sentence[b:])
+    return (m.group("role"), b + m.start("role"), b + m.end("role")) if m else None
 
 
 _SPEAKER = re.compile(rf"^(?P<np>(?:(?:the|a|an|some|two|three|several|many|local|other)\s+)?(?:[\w'’-]+\s+){{0,5}}?"
