@@ -18,6 +18,7 @@ from toolkit.draft import places as _places
 from toolkit.draft.entities import Registry
 from toolkit.draft.disputes import DENY, DisputeRows
 from toolkit.draft.events import EVENTS, EventRows
+from toolkit.draft.relations import RelationRows
 from toolkit.draft.text import Text
 
 VERBS = (r"said|says|say|told|tells|claimed|claims|claim|estimated|estimates|reported|reports|added|adds|stated|states|"
@@ -64,7 +65,7 @@ def _certainty(s: str, verb: str | None) -> str:
     return "stated"
 
 
-class TextDraft(EventRows, DisputeRows):
+class TextDraft(EventRows, DisputeRows, RelationRows):
     def __init__(self, text: str, source_id: str, published: dt.date | None, reg: Registry, author_id: str | None,
                  year_written: bool):
         # published: a day, or (first, last) when only a range of days is known
@@ -129,49 +130,8 @@ class TextDraft(EventRows, DisputeRows):
                     self._role_relation(act, r, s)
             out.append((a, b, self.reg.add_actor(act, self.text[a:b], a, b), "actor"))
             taken.append((a, b))
-        self._natives(s, sorted(out))
+        self._apposition_relations(s, sorted(out))
         return sorted(out)
-
-    def _natives(self, s, ents) -> None:
-        """"X, ... a native of Z": X native_of Z (the nearest person named before, the place named right after)."""
-        for m in re.finditer(r"\b(?:a|the)\s+native\s+of\s+(?:the\s+)?(?:(?:village|town|city)\s+of\s+)?", s.text):
-            at = s.start + m.end()
-            place = next((e for a, b, e, t in ents if t == "place" and a == at), None)
-            person = next((e for a, b, e, t in reversed(ents) if t == "actor" and b <= s.start + m.start()
-                           and self.reg.actors[e].kind == "person"), None)
-            if place and person:
-                self.rows["relations"].append({
-                    "relation_id": self._id("relations", "rel"), "subject_id": person, "subject_type": "actor",
-                    "predicate": "native_of", "object_id": place, "object_type": "place", "asserted_by": self.author,
-                    **self._loc(s.start + m.start(), max(b for a, b, e, t in ents if e == place)), "note": None,
-                    "confidence": 0.6, "why": "'a native of'"})
-
-    def _role_relation(self, act, role, s, name_end: int | None = None) -> None:
-        """A relation hint from a role: "the head of X" -> heads X; "envoy to X" -> envoy_to X."""
-        words, a, b = role
-        pred = "envoy_to" if "envoy" in words else "heads" if re.search(r"\b(?:head|heads|chief|director|chairman|chairs|minister|governor|mayor)\b", words) \
-            else "leads" if re.search(r"\b(?:leader|leads|commander|emir)\b", words) else "affiliate_of" if re.search(
-                r"\b(?:spokes\w+|representative|member|official|officer|investigator)\s+(?:for|of|at|with)\b", words) else None
-        if pred is None or any(r["subject_id"] == act.actor_id and r["predicate"] in (pred, "heads", "leads")
-                               for r in self.rows["relations"]):
-            return
-        if not pred or re.search(r"\bdeputy\b|\bformer\b|\bassistant\b", words):
-            return
-        spans = self.reg.known_spans(self.text, s.start + a, s.start + b)
-        obj = next(((e, t) for _, _, e, t, _ in spans), None)
-        if obj is None:
-            found = _names.find(words, s.start + a, [])
-            if found:
-                obj = (self.reg.add_actor(found[-1][2], self.text[found[-1][0]:found[-1][1]], found[-1][0], found[-1][1]), "actor")
-        if obj is not None and pred == "leads" and obj[1] == "place":
-            pred = "heads"  # the leader of a republic heads it; the leader of a group leads it
-        if obj is None or pred == "affiliate_of" and obj[1] == "place" or pred == "heads" and obj[1] == "place" and not re.search(r"\b(?:head|leader|governor|mayor|president)\s+of\b", words):
-            return
-        self.rows["relations"].append({
-            "relation_id": self._id("relations", "rel"), "subject_id": act.actor_id, "subject_type": "actor",
-            "predicate": pred, "object_id": obj[0], "object_type": obj[1], "asserted_by": self.author,
-            **self._loc(min(s.start + a, name_end or s.start + a), max(s.start + b, name_end or 0)), "note": None,
-            "confidence": 0.6, "why": f"role '{words}'"})
 
     # ------------------------------------------------------------------ speakers
     def _subject(self, s, ents, lo: int, hi: int) -> tuple[str | None, str, float]:

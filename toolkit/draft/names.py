@@ -152,7 +152,7 @@ def role_of(sentence: str, a: int, b: int) -> tuple[str, int, int] | None:
     """The apposition or title that gives the role of the name at ``a``..``b`` (offsets in ``sentence``):
     "the region's police chief, NAME", "NAME, the region's police chief," or "police chief NAME"."""
     before, after = sentence[:a], sentence[b:]
-    m = re.search(rf"(?:^|[,;:(]\s*|\b(?:that|and|by|of|to|with)\s+)(?P<role>(?:the|a|an|[A-Z][\w-]+['’]s)\s+[^,;\"“]{{0,80}}?\b(?:{_ROLE})s?\b[^,;\"“]{{0,80}}?),\s*$", before)
+    m = re.search(rf"(?:^|[,;:(]\s*|\b(?:that|and|by|of|to|with|designated|named|appointed|replaced|met|killed)\s+)(?P<role>(?:the|a|an|[A-Z][\w-]+['’]s)\s+[^,;\"“]{{0,80}}?\b(?:{_ROLE})s?\b[^,;\"“]{{0,80}}?),\s*$", before)
     if m:
         role, start = m.group("role").strip(), m.start("role")
         for d in re.finditer(r"\b(?:the|a|an)\s", role[1:]):  # the last article that still holds the role noun
@@ -163,7 +163,7 @@ def role_of(sentence: str, a: int, b: int) -> tuple[str, int, int] | None:
     m = re.match(rf",\s*(?P<role>(?:the|a|an|who is the)\s+[^,;.\"“]{{0,90}}?\b(?:{_ROLE})s?\b[^,;.\"“]{{0,60}}?)(?=[,;.]|\s+(?:said|told|says|added|claimed))", after)
     if m:
         return m.group("role").strip(), b + m.start("role"), b + m.end("role")
-    m = re.search(rf"(?P<role>(?:[A-Za-z'’-]+\s+){{0,4}}?\b(?:{_ROLE})\b)\s+$", before)
+    m = re.search(rf"(?P<role>(?<![\w'’-])(?:(?!(?:to|from|with|by|and|for|in|on|at|of|that)\s)[A-Za-z'’-]+\s+){{0,4}}?\b(?:{_ROLE})\b)\s+$", before)
     if m and not re.match(r"(?:the|a|an)\b", m.group("role"), re.I):
         role = re.sub(r"^(?:and|but|said|told|by|that|to|of|with|from)\s+", "", m.group("role").strip(), flags=re.I)
         return role, a - len(before) + before.rindex(role), m.end("role")
