@@ -76,10 +76,21 @@ class EventRows:
     def _remark_event(self, s, main, speech_when) -> None:
         """A statement event for remarks that are dated, or that deny, admit or warn (acts in themselves)."""
         verb = main[3].group("verb")
-        if not (speech_when and speech_when.known) and not re.match(r"deni|deny|admit|warn|insist", verb):
+        after = re.match(r"\s*(?:Following|After)\s+(?P<who>[A-Z][\w-]+)['’]s\s+(?:\w+\s+)?(?:admission|remarks|comments|statement|"
+                         r"announcement|warning|claims?|denial|interview|speech)\b", s.text)
+        earlier = None
+        if after:  # "Following Bortnikov's admission, X warned": after that remark, before the text
+            who = next((e for a, b, e, t in self._ents if t == "actor" and a == s.start + after.start("who")), None)
+            earlier = self.speech_events.get(who) if who and who != main[0] else None
+        elif re.search(r"\blater\b", self.text[s.start:s.start + main[3].end()]):  # "X later claimed": after X's earlier remarks
+            earlier = self.speech_events.get(main[0])
+        if not (speech_when and speech_when.known) and not re.match(r"deni|deny|admit|warn|insist", verb) and not earlier:
             return
         w = speech_when if speech_when and speech_when.known else \
             _dates.When(None, self.window[0], "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+        before = next((v for v in self.rows["events"] if v["event_id"] == earlier), None)
+        if before and before["date_start"] and self.pub and not (speech_when and speech_when.known):
+            w = _dates.When(before["date_start"], self.window[0], "range", before["year_inferred"], True)
         a = s.start + main[3].start()
         b = max(s.start + main[3].end(), w.char_end if speech_when and speech_when.known and w.char_end > a else 0)
         eid = self._id("events", "ev")
@@ -88,6 +99,13 @@ class EventRows:
             "summary": f"{self.reg.actors[main[0]].name} {verb}", **self._when(w, "date"), "place_id": None,
             "place_inferred": False, **self._loc(a, b), "note": None, "confidence": 0.55, "why": f"remarks: '{verb}'"})
         self.rows["event_actors"].append({"event_id": eid, "actor_id": main[0], "role": "initiator", "note": None})
+        if earlier:
+            self.rows["relations"].append({
+                "relation_id": self._id("relations", "rel"), "subject_id": eid, "subject_type": "event", "predicate": "follows",
+                "object_id": earlier, "object_type": "event", "asserted_by": self.author,
+                **self._loc(s.start + (after.start() if after else main[3].start()), s.start + (after.end() if after else main[3].end())),
+                "note": None, "confidence": 0.5, "why": "'following X's remarks'" if after else "'later'"})
+        self.speech_events.setdefault(main[0], eid)
         for st in self.rows["statements"]:
             if st["speaker_id"] == main[0] and st["event_id"] is None and s.start <= st["char_start"] < s.end:
                 st["event_id"] = eid
