@@ -24,7 +24,9 @@ from toolkit.draft.text import Text
 VERBS = (r"said|says|say|told|tells|claimed|claims|claim|estimated|estimates|reported|reports|added|adds|stated|states|"
          r"announced|announces|insisted|insists|warned|warns|noted|notes|confirmed|confirms|denied|denies|deny|"
          r"disputed|disputes|rejected|rejects|dismissed|alleged|alleges|wrote|writes|acknowledged|admitted|admits|"
-         r"admit|explained|singled out|put it|believes|believe|estimate|quoted|cited")
+         r"admit|explained|singled out|put it|believes|believe|estimate|quoted|cited|stressed|stresses|emphasi[sz]ed|"
+         r"argued|argues|revealed|conceded|concedes|pointed out|recalled|asserted|asserts|maintained|maintains|countered|"
+         r"complained|specified|clarified|announced|informed|boasted")
 VERB = re.compile(rf"\b(?:has |have |had |also |later |initially |then )*(?P<verb>{VERBS})\b")
 ACCORDING = re.compile(r"\b[Aa]ccording to (?P<who>[^,.;]{2,80})")
 FIGHTER_NOUNS = r"fighters|militants|rebels|insurgents|jihadists|recruits|volunteers|mercenaries|gunmen|extremists"

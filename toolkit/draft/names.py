@@ -119,10 +119,16 @@ def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple
         if any(x < offset + b and offset + a < y for x, y in taken):
             continue
         kind = _org_kind(toks)
-        media = re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b", sentence[b:])
+        media = re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b|"
+                         r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:website|news agency|newspaper|channel|outlet|blog|"
+                         r"radio station|television station)\b", sentence[b:])
         if media:
-            kind = "media"  # "the Kavkaz Monitor website", "the Chernovik newspaper"
-        if kind and len(toks) < 2 and not (media and re.search(r"\bthe\s+$", sentence[:a])):
+            kind = "media"  # "the Kavkaz Monitor website", "the Chernovik newspaper", "Kavkaz Monitor, a news website,"
+        described = re.search(r"\b(?:(?:rights|advocacy|monitoring)\s+group|organi[sz]ation|watchdog|NGO|charity)\s+$", sentence[:a])
+        if described and not kind:
+            kind = "ngo"  # "the rights group Memorial"
+        if kind and len(toks) < 2 and not (media and re.search(r"\bthe\s+$", sentence[:a]) or media and media.group(0).startswith(",")
+                                           or described):
             continue  # "Police said": a common noun at the start of a sentence
         if kind:
             abbr = _ABBR.match(sentence, b)
