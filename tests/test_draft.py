@@ -394,7 +394,8 @@ def test_publication_date_read_from_the_text_and_overridden():
     said = next(v for v in d.tables["events"] if v["quote"] == "said on Friday")
     assert str(said["date_start"]) == "2016-05-13"  # the Friday before that Saturday
     arrest = next(v for v in d.tables["events"] if v["kind"] == "arrest")
-    assert arrest["date_precision"] == "unknown"  # the text dates the remarks, not the arrests
+    # the text dates the remarks, not the arrests: they came on or before the remarks that report them
+    assert (arrest["date_start"], str(arrest["date_end"]), arrest["date_precision"]) == (None, "2016-05-13", "before")
     d = D.draft_text(text, known=[], published="2016-05-20")
     assert str(d.tables["sources"][0]["published_start"]) == "2016-05-20"
     assert d.tables["sources"][0]["draft"].endswith("--published")

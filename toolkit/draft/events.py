@@ -45,6 +45,9 @@ class EventRows:
                     f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
                 w = next((x for x in when if x is not speech_when), None) or _dates.UNKNOWN
+                if not w.known and speech_when is not None and speech_when.known and speech_when.start:
+                    # "Police detained 7 men, X said on Monday": it happened on or before the remarks that report it
+                    w = _dates.When(None, speech_when.end, "before", speech_when.year_inferred, True)
                 if w.known and w.char_end <= s.start + m.start() and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):
                     # "issued a notice on March 26 saying it had designated": the act came on or before that date
                     w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
