@@ -459,3 +459,9 @@ def test_relations_from_appositions():
     got = {(names[r["subject_id"]], r["predicate"], names[r["object_id"]]) for r in d.tables["relations"]}
     assert {("Ruslan Shogenov", "heads", "Caucasus Justice Centre"), ("Zaur Gadzhiev", "leads", "Union of Muslim Youth"),
             ("Zaur Gadzhiev", "native_of", "Buynaksk"), ("Madina Kudayeva", "affiliate_of", "Investigative Committee")} <= got, got
+
+
+def test_a_day_earlier_counts_from_the_day_named_before():
+    d = _one("T\n\nKhamidov said on Wednesday that 5 men had left. A day earlier, police announced the arrest of 4 men in Gimry.")
+    remark = next(v for v in d.tables["events"] if v["quote"].startswith("announced"))
+    assert (str(remark["date_start"]), remark["date_precision"]) == ("2016-05-10", "day")

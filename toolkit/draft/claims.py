@@ -81,6 +81,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
         self.last_speaker: str | None = None
         self.speech_dates: dict[str, _dates.When] = {}
         self.speech_events: dict[str, str] = {}
+        self.last_day = _dates.UNKNOWN  # the last day the text named ("a day earlier" counts from it)
 
     # ------------------------------------------------------------------ ids and rows
     def _id(self, table: str, prefix: str) -> str:
@@ -218,14 +219,17 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                 after = [e for a, b, e, t in ents if t == "actor" and s.start + main[3].end() <= a <= s.start + main[3].end() + 6]
                 if after and self.reg.actors[after[0]].kind in MEDIA:
                     via = after[0]
-            when = _dates.find(s.text, self.window, s.start)
+            when = [_dates.anchor(w, self.last_day) if not w.known else w for w in _dates.find(s.text, self.window, s.start)]
+            self.last_day = next((w for w in reversed(when) if w.known and w.precision == "day"), self.last_day)
             speech_when = None
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
                 speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")
                                     and not any(re.search(rx, self.text[vend:w.char_start]) for rx, *_ in EVENTS)), None)
                 # "said two men were arrested on Wednesday": the date is the arrests', not the remarks'
-                speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12), None)
+                speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12 and (
+                    "," not in self.text[w.char_end:s.start + main[3].start()] or self.text[:w.char_start].rstrip().endswith(","))), None)
+                # "X on Monday said", "X, on Monday, said"; not "X, whose son left in 2014, rejected"
                 first = next((w for w in when if w.char_end <= s.start + main[3].start()), None)
                 if speech_when is None and first is not None and not _counts.find(self.text[s.start:first.char_start]) \
                         and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS):

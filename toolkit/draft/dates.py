@@ -46,9 +46,10 @@ PATTERNS = [  # most specific first; each names what it reads
     ("relmonth", r"\b(?P<rel>this month|last month|earlier this month|the past month|the previous month)\b"),
     ("relyear", r"\b(?P<rel>this year|last year|earlier this year|the past year|the previous year)\b"),
     ("recent", r"\b(?:in |over |during )?(?:the )?(?P<rel>recent|past|last) (?:(?P<n>few|several|two|three|four|six) )?(?P<unit>days|weeks|months|years)\b"),
+    ("anchored", r"\b(?P<n>a|one|two|three|four|five|six|seven)\s+(?P<unit>day|week)s?\s+(?P<dir>earlier|later|before|after)\b"),
     ("ago", r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten) (?P<unit>day|week|month|year)s? ago\b"),
 ]
-_COMPILED = [(k, re.compile(p, re.I if k in ("relday", "weekend", "relweek", "relmonth", "relyear", "recent", "ago", "seasons", "season", "part_month") else 0))
+_COMPILED = [(k, re.compile(p, re.I if k in ("relday", "weekend", "relweek", "relmonth", "relyear", "recent", "ago", "anchored", "seasons", "season", "part_month") else 0))
              for k, p in PATTERNS]
 LOOKBACK = re.compile(r"(?:in |over |during )?(?:the )?(?:recent|past|since)\b", re.I)  # ranges that end "now"
 _NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -134,6 +135,8 @@ def _resolve(kind: str, g: dict, published: dt.date | None) -> When | None:
             y -= 1
         end_y = y + 1 if b < a else y
         return When(dt.date(y, a, 1), _month_end(end_y, b), "season", not g.get("year"), False)
+    if kind == "anchored":  # "a day earlier": against the date before it, which only the caller knows (see anchor)
+        return UNKNOWN
     if P is None:
         return UNKNOWN
     if kind == "weekday":
@@ -233,6 +236,22 @@ def find(text: str, published, offset: int = 0) -> list[When]:
             out.append(When(w.start, w.end, w.precision, w.year_inferred, w.date_inferred,
                             offset + m.start(), offset + m.end(), m.group(0)))
     return sorted(out, key=lambda w: w.char_start)
+
+
+ANCHORED = re.compile(r"(?P<n>\w+)\s+(?P<unit>day|week)s?\s+(?P<dir>earlier|later|before|after)$", re.I)
+
+
+def anchor(w: When, on: When) -> When:
+    """ "A day earlier" resolved against the day the text named before it (``on``); unknown when there is none."""
+    m = ANCHORED.search(w.words)
+    if not m or not on.known or on.precision != "day":
+        return w
+    n = int(m.group("n")) if m.group("n").isdigit() else _NUM.get(m.group("n").casefold(), 1)
+    days = n * (7 if m.group("unit").casefold() == "week" else 1) * (-1 if m.group("dir").casefold() in ("earlier", "before") else 1)
+    d = on.start + dt.timedelta(days=days)
+    prec = "day" if m.group("unit").casefold() == "day" else "range"
+    a, b = (d, d) if prec == "day" else (d - dt.timedelta(days=3), d + dt.timedelta(days=3))
+    return When(a, b, prec, on.year_inferred, True, w.char_start, w.char_end, w.words)
 
 
 def published_in(text: str) -> dt.date | None:
