@@ -16,17 +16,19 @@ from toolkit.draft import names as _names
 from toolkit.draft import counts as _counts
 from toolkit.draft import places as _places
 from toolkit.draft.entities import Registry
+from toolkit.draft.disputes import DENY, DisputeRows
 from toolkit.draft.events import EVENTS, EventRows
+from toolkit.draft.relations import RelationRows
 from toolkit.draft.text import Text
 
 VERBS = (r"said|says|say|told|tells|claimed|claims|claim|estimated|estimates|reported|reports|added|adds|stated|states|"
          r"announced|announces|insisted|insists|warned|warns|noted|notes|confirmed|confirms|denied|denies|deny|"
          r"disputed|disputes|rejected|rejects|dismissed|alleged|alleges|wrote|writes|acknowledged|admitted|admits|"
-         r"admit|explained|singled out|put it|believes|believe|estimate|quoted|cited")
+         r"admit|explained|singled out|put it|believes|believe|estimate|quoted|cited|stressed|stresses|emphasi[sz]ed|"
+         r"argued|argues|revealed|conceded|concedes|pointed out|recalled|asserted|asserts|maintained|maintains|countered|"
+         r"complained|specified|clarified|announced|informed|boasted")
 VERB = re.compile(rf"\b(?:has |have |had |also |later |initially |then )*(?P<verb>{VERBS})\b")
 ACCORDING = re.compile(r"\b[Aa]ccording to (?P<who>[^,.;]{2,80})")
-DENY = re.compile(r"\b(?:denied|denies|deny|disputed|disputes|rejected|rejects|dismissed|refuted|contradicted|"
-                  r"is not the case|was not true|is not true|are not true|false)\b")
 FIGHTER_NOUNS = r"fighters|militants|rebels|insurgents|jihadists|recruits|volunteers|mercenaries|gunmen|extremists"
 PEOPLE_NOUNS = (r"people|persons|men|women|residents|civilians|villagers|students|youths|young people|citizens|nationals|"
                 r"natives|members|suspects|detainees|relatives|children|officers|police officers|policemen|soldiers|"
@@ -65,7 +67,7 @@ def _certainty(s: str, verb: str | None) -> str:
     return "stated"
 
 
-class TextDraft(EventRows):
+class TextDraft(EventRows, DisputeRows, RelationRows):
     def __init__(self, text: str, source_id: str, published: dt.date | None, reg: Registry, author_id: str | None,
                  year_written: bool):
         # published: a day, or (first, last) when only a range of days is known
@@ -79,6 +81,7 @@ class TextDraft(EventRows):
         self.last_speaker: str | None = None
         self.speech_dates: dict[str, _dates.When] = {}
         self.speech_events: dict[str, str] = {}
+        self.last_day = _dates.UNKNOWN  # the last day the text named ("a day earlier" counts from it)
 
     # ------------------------------------------------------------------ ids and rows
     def _id(self, table: str, prefix: str) -> str:
@@ -124,39 +127,14 @@ class TextDraft(EventRows):
             out.append((a, b, self.reg.add_place(plc, self.text[a:b], a, b), "place"))
         for a, b, act in _names.find(s.text, s.start, taken):
             if act.kind == "person" and not act.role:
-                r = _names.role_of(s.text, a - s.start, b - s.start)
+                r = _names.role_of(s.text, a - s.start, b - s.start) or _names.who_heads(s.text, b - s.start)
                 if r:
                     act.role = r[0]
                     self._role_relation(act, r, s)
             out.append((a, b, self.reg.add_actor(act, self.text[a:b], a, b), "actor"))
             taken.append((a, b))
+        self._apposition_relations(s, sorted(out))
         return sorted(out)
-
-    def _role_relation(self, act, role, s, name_end: int | None = None) -> None:
-        """A relation hint from a role: "the head of X" -> heads X; "envoy to X" -> envoy_to X."""
-        words, a, b = role
-        pred = "envoy_to" if "envoy" in words else "heads" if re.search(r"\b(?:head|chief|director|chairman|minister|governor|mayor)\b", words) \
-            else "leads" if re.search(r"\b(?:leader|commander|emir)\b", words) else None
-        if pred is None or any(r["subject_id"] == act.actor_id and r["predicate"] in (pred, "heads", "leads")
-                               for r in self.rows["relations"]):
-            return
-        if not pred or re.search(r"\bdeputy\b|\bformer\b|\bassistant\b", words):
-            return
-        spans = self.reg.known_spans(self.text, s.start + a, s.start + b)
-        obj = next(((e, t) for _, _, e, t, _ in spans), None)
-        if obj is None:
-            found = _names.find(words, s.start + a, [])
-            if found:
-                obj = (self.reg.add_actor(found[-1][2], self.text[found[-1][0]:found[-1][1]], found[-1][0], found[-1][1]), "actor")
-        if obj is not None and pred == "leads" and obj[1] == "place":
-            pred = "heads"  # the leader of a republic heads it; the leader of a group leads it
-        if obj is None or pred == "heads" and obj[1] == "place" and not re.search(r"\b(?:head|leader|governor|mayor|president)\s+of\b", words):
-            return
-        self.rows["relations"].append({
-            "relation_id": self._id("relations", "rel"), "subject_id": act.actor_id, "subject_type": "actor",
-            "predicate": pred, "object_id": obj[0], "object_type": obj[1], "asserted_by": self.author,
-            **self._loc(min(s.start + a, name_end or s.start + a), max(s.start + b, name_end or 0)), "note": None,
-            "confidence": 0.6, "why": f"role '{words}'"})
 
     # ------------------------------------------------------------------ speakers
     def _subject(self, s, ents, lo: int, hi: int) -> tuple[str | None, str, float]:
@@ -171,9 +149,15 @@ class TextDraft(EventRows):
             lo, clause = lo + cut + 1, clause[cut + 1:]
             start = max(start, lo)
         lead = re.sub(r"^(?:which|who|whom|that|and|but|while)\s+", "", clause.strip(), flags=re.I)
-        m = re.match(r"(?:the|a|an)\s+(?P<np>.+?)\s*(?:has|have|had|also|later|initially)?\s*$", lead, re.I)
+        m = re.match(r"(?:the)\s+(?P<np>.+?)\s*(?:has|have|had|also|later|initially)?\s*$", lead, re.I)  # "a ..." is someone new
         if m:
             head = re.split(r"\s+(?:to|of|in|for|at|from)\s+", m.group("np"))[0].split()[-1]
+            if head.casefold() in ("official", "spokesman", "spokeswoman", "spokesperson") and " " not in m.group("np").strip():
+                # "the official added": the last person who spoke, or the last person named
+                last = self.last_speaker if self.last_speaker and self.reg.actors[self.last_speaker].kind == "person" else None
+                found = last or self.reg.last(lo, ("person",))
+                if found:
+                    return found, "description", 0.7
             found = self.reg.describe(head, lo)
             if found:
                 return found, "description", 0.75
@@ -235,12 +219,17 @@ class TextDraft(EventRows):
                 after = [e for a, b, e, t in ents if t == "actor" and s.start + main[3].end() <= a <= s.start + main[3].end() + 6]
                 if after and self.reg.actors[after[0]].kind in MEDIA:
                     via = after[0]
-            when = _dates.find(s.text, self.window, s.start)
+            when = [_dates.anchor(w, self.last_day) if not w.known else w for w in _dates.find(s.text, self.window, s.start)]
+            self.last_day = next((w for w in reversed(when) if w.known and w.precision == "day"), self.last_day)
             speech_when = None
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
-                speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")), None)
-                speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12), None)
+                speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")
+                                    and not any(re.search(rx, self.text[vend:w.char_start]) for rx, *_ in EVENTS)), None)
+                # "said two men were arrested on Wednesday": the date is the arrests', not the remarks'
+                speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12 and (
+                    "," not in self.text[w.char_end:s.start + main[3].start()] or self.text[:w.char_start].rstrip().endswith(","))), None)
+                # "X on Monday said", "X, on Monday, said"; not "X, whose son left in 2014, rejected"
                 first = next((w for w in when if w.char_end <= s.start + main[3].start()), None)
                 if speech_when is None and first is not None and not _counts.find(self.text[s.start:first.char_start]) \
                         and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS):
@@ -311,10 +300,10 @@ class TextDraft(EventRows):
             nm = NOUN.match(after.lstrip(" \"”")) if after.strip() else None
             clause = s.text[c.start:_clause_end(s.text, c.number_end)]
             rest = s.text[c.start:max(_clause_end(s.text, c.number_end), c.number_end + 40)]  # its own clause
-            if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|wounded|injured)\b", rest):
+            if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|wounded|injured)\b|\b(?:been|were|was) held\b", rest):
                 rest = s.text[max(0, c.start - 60):c.start]  # "police detained 12 suspects"
             unit = "deaths" if re.search(r"\bkilled\b|\bdied\b|\bdead\b|\bdeaths\b|\bbodies\b", rest) else \
-                "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrest\b", rest) else \
+                "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrest\b|\b(?:been|were|was) held\b", rest) else \
                 "injuries" if re.search(r"\bwounded\b|\binjured\b", rest) else None
             noun = (nm.group("noun") or "") if nm else ""
             elided = not nm and not unit and c.bound != "vague" and (re.match(
@@ -353,11 +342,14 @@ class TextDraft(EventRows):
             if main and main[3] is not None and re.match(r"deni|deny|dismiss|reject|disput|refut", main[3].group("verb")) \
                     and s.start + main[3].end() <= a and not re.search(r"\bsaying\b|\bsaid\b|\binstead\b|;",
                                                                        self.text[s.start + main[3].end():a]):
+                main_verb_end = main[3].end()
                 main = None  # "X dismissed a report that nearly 200 ...": the number is what X denies, not X's claim
                 denied = True
             else:
                 denied = False
-            claimant, how, conf = (main[0], main[1], main[2]) if main else (None, "a denied report", 0.5) if denied else \
+            source = self._reported_by(s, s.start + main_verb_end, a) if denied else None
+            claimant, how, conf = (main[0], main[1], main[2]) if main else (source, "the denied report's source", 0.6) if source else \
+                (None, "a denied report", 0.5) if denied else \
                 (None, "alleged", 0.5) if re.search(r"\ballegedly\b|\breportedly\b", s.text) else (self.author, "the author" if self.author else "no attribution", 0.6)
             if main is None and claimant is None:  # "the naming this week of nine ...": a claim dated by its sentence
                 speech_when = next((w for w in when if w.known and 0 <= a - w.char_end <= 20 and w is not speech_when
@@ -405,7 +397,7 @@ class TextDraft(EventRows):
             e.pop("_speaker", None)
             inferred = False
             if w is None or not w.known:
-                w = _dates.When(None, self.pub, "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+                w = _dates.When(None, self.window[0], "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
                 inferred = True
             elif w.char_start < e["char_start"] - 300 or w.char_start > e["char_end"] + 60:
                 inferred = True
@@ -440,23 +432,3 @@ class TextDraft(EventRows):
                           and o["claimant_id"] == e["claimant_id"]), None)
             if first is not None and first["char_start"] < e["char_start"]:
                 e["same_claim_as"] = first["estimate_id"]
-
-    def _dispute(self, s, main, st_id) -> None:
-        m = DENY.search(s.text)
-        who, how, _ = self._subject(s, self._ents, s.start, s.start + m.start())
-        if who and who != main[0]:
-            main = (who, how, 0.6, None)
-            st_id = next((st["statement_id"] for st in self.rows["statements"] if st["speaker_id"] == who
-                          and st["paragraph"] == self.t.paragraph_of(s.start)), None) or self._statement(s, main, None)
-        others = [st for st in self.rows["statements"] if st["speaker_id"] != main[0]]
-        claims = [st_id] + ([others[-1]["statement_id"]] if others else [])
-        author = {main[0]} & {self.author}
-        other_speaker = others[-1]["speaker_id"] if others else None
-        kind = "officials_vs_author" if author or self.author and other_speaker == self.author else "officials_vs_officials"
-        m = DENY.search(s.text)
-        self.rows["disputes"].append({
-            "dispute_id": self._id("disputes", "dp"), "topic": f"{self.reg.actors[main[0]].name} {m.group(0)}",
-            "kind": kind, "claim_ids": claims, "other_source_ids": None,
-            "summary": f"{self.reg.actors[main[0]].name} {m.group(0)}" + (f" what {self.reg.actors[other_speaker].name} said" if other_speaker else ""),
-            **self._loc(s.start + m.start(), min(s.end, s.start + m.end() + 60)),
-            "confidence": 0.5, "why": f"'{m.group(0)}'"})

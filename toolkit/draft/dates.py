@@ -41,14 +41,17 @@ PATTERNS = [  # most specific first; each names what it reads
     ("year", rf"\b(?:in |since |during |by |of |until )(?:early |late |mid-)?{_Y}\b(?!-\d)"),
     ("weekday", rf"\b(?:on |last |this |early |late )?{_WD}(?: (?P<tod>morning|afternoon|evening|night))?\b"),
     ("relday", r"\b(?P<rel>yesterday|today|the day before yesterday|last night|this morning|on the eve)\b"),
+    ("weekend", r"\b(?:over |at |during )?(?:the |last |this |this past )weekend\b"),
     ("relweek", r"\b(?P<rel>this week|last week|earlier this week|next week|the past week|the previous week)\b"),
     ("relmonth", r"\b(?P<rel>this month|last month|earlier this month|the past month|the previous month)\b"),
     ("relyear", r"\b(?P<rel>this year|last year|earlier this year|the past year|the previous year)\b"),
     ("recent", r"\b(?:in |over |during )?(?:the )?(?P<rel>recent|past|last) (?:(?P<n>few|several|two|three|four|six) )?(?P<unit>days|weeks|months|years)\b"),
+    ("anchored", r"\b(?P<n>a|one|two|three|four|five|six|seven)\s+(?P<unit>day|week)s?\s+(?P<dir>earlier|later|before|after)\b"),
     ("ago", r"\b(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten) (?P<unit>day|week|month|year)s? ago\b"),
 ]
-_COMPILED = [(k, re.compile(p, re.I if k in ("relday", "relweek", "relmonth", "relyear", "recent", "ago", "seasons", "season", "part_month") else 0))
+_COMPILED = [(k, re.compile(p, re.I if k in ("relday", "weekend", "relweek", "relmonth", "relyear", "recent", "ago", "anchored", "seasons", "season", "part_month") else 0))
              for k, p in PATTERNS]
+LOOKBACK = re.compile(r"(?:in |over |during )?(?:the )?(?:recent|past|since)\b", re.I)  # ranges that end "now"
 _NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
@@ -132,6 +135,8 @@ def _resolve(kind: str, g: dict, published: dt.date | None) -> When | None:
             y -= 1
         end_y = y + 1 if b < a else y
         return When(dt.date(y, a, 1), _month_end(end_y, b), "season", not g.get("year"), False)
+    if kind == "anchored":  # "a day earlier": against the date before it, which only the caller knows (see anchor)
+        return UNKNOWN
     if P is None:
         return UNKNOWN
     if kind == "weekday":
@@ -142,6 +147,9 @@ def _resolve(kind: str, g: dict, published: dt.date | None) -> When | None:
         rel = g["rel"].casefold()
         d = P - dt.timedelta(days={"yesterday": 1, "the day before yesterday": 2, "last night": 1, "on the eve": 1}.get(rel, 0))
         return When(d, d, "day", True, True)
+    if kind == "weekend":  # the last Saturday and Sunday before publication (publication day itself if a Sunday)
+        sun = P - dt.timedelta(days=(P.weekday() + 1) % 7)
+        return When(sun - dt.timedelta(days=1), sun, "days", True, True)
     if kind == "relweek":
         rel, monday = g["rel"].casefold(), P - dt.timedelta(days=P.weekday())
         if rel in ("last week", "the previous week"):
@@ -202,7 +210,9 @@ def find(text: str, published, offset: int = 0) -> list[When]:
             early, late = find(text, first, offset), find(text, last, offset)
             out = []
             for a, b in zip(early, late):
-                if (a.start, a.end, a.precision) == (b.start, b.end, b.precision) or not (a.known and b.known):
+                if a.known and a.end == first and LOOKBACK.match(a.words):
+                    out.append(a)  # "in recent weeks", "since 2014": up to the text's earliest day, as news is dated
+                elif (a.start, a.end, a.precision) == (b.start, b.end, b.precision) or not (a.known and b.known):
                     out.append(b)
                 elif a.start is None or b.start is None:
                     out.append(When(None, b.end, "before", a.year_inferred or b.year_inferred, True, b.char_start, b.char_end, b.words))
@@ -226,6 +236,22 @@ def find(text: str, published, offset: int = 0) -> list[When]:
             out.append(When(w.start, w.end, w.precision, w.year_inferred, w.date_inferred,
                             offset + m.start(), offset + m.end(), m.group(0)))
     return sorted(out, key=lambda w: w.char_start)
+
+
+ANCHORED = re.compile(r"(?P<n>\w+)\s+(?P<unit>day|week)s?\s+(?P<dir>earlier|later|before|after)$", re.I)
+
+
+def anchor(w: When, on: When) -> When:
+    """ "A day earlier" resolved against the day the text named before it (``on``); unknown when there is none."""
+    m = ANCHORED.search(w.words)
+    if not m or not on.known or on.precision != "day":
+        return w
+    n = int(m.group("n")) if m.group("n").isdigit() else _NUM.get(m.group("n").casefold(), 1)
+    days = n * (7 if m.group("unit").casefold() == "week" else 1) * (-1 if m.group("dir").casefold() in ("earlier", "before") else 1)
+    d = on.start + dt.timedelta(days=days)
+    prec = "day" if m.group("unit").casefold() == "day" else "range"
+    a, b = (d, d) if prec == "day" else (d - dt.timedelta(days=3), d + dt.timedelta(days=3))
+    return When(a, b, prec, on.year_inferred, True, w.char_start, w.char_end, w.words)
 
 
 def published_in(text: str) -> dt.date | None:

@@ -25,6 +25,7 @@ ADD = {  # table, column -> values to allow
     ("places", "kind"): ["village"],
     ("actors", "kind"): ["ngo"],
     ("statements", "topic"): ["casualties", "arrests", "denial", "other"],
+    ("relations", "predicate"): ["native_of"],
 }
 OPEN = [("estimates", "population")]  # open vocabularies: any value
 

@@ -45,13 +45,18 @@ class EventRows:
                     f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
                 w = next((x for x in when if x is not speech_when), None) or _dates.UNKNOWN
+                if not w.known and speech_when is not None and speech_when.known and speech_when.start:
+                    # "Police detained 7 men, X said on Monday": it happened on or before the remarks that report it
+                    w = _dates.When(None, speech_when.end, "before", speech_when.year_inferred, True)
                 if w.known and w.char_end <= s.start + m.start() and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):
                     # "issued a notice on March 26 saying it had designated": the act came on or before that date
                     w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
             located = [(abs(x - a), e) for x, y, e, t in ents if t == "place" and abs(x - a) < 90
                        and re.search(r"\b(?:in|near|at|outside|of)\s+(?:the\s+)?(?:village of\s+|town of\s+)?$",
-                                     self.text[max(s.start, x - 20):x])]
+                                     self.text[max(s.start, x - 20):x])
+                       and not re.search(r"\bfrom\s+(?:the\s+)?(?:(?:village|town|city)\s+of\s+)?$", self.text[max(s.start, x - 30):x])]
+            # "men from the village of X were killed in Y": X is where they came from, Y where it happened
             near = sorted(located) or [(x - a, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
             place = near[0][1] if near else None
             b = max([s.start + m.end()] + ([w.char_end] if w.known and w.char_end > a else []) +
@@ -74,10 +79,21 @@ class EventRows:
     def _remark_event(self, s, main, speech_when) -> None:
         """A statement event for remarks that are dated, or that deny, admit or warn (acts in themselves)."""
         verb = main[3].group("verb")
-        if not (speech_when and speech_when.known) and not re.match(r"deni|deny|admit|warn|insist", verb):
+        after = re.match(r"\s*(?:Following|After)\s+(?P<who>[A-Z][\w-]+)['’]s\s+(?:\w+\s+)?(?:admission|remarks|comments|statement|"
+                         r"announcement|warning|claims?|denial|interview|speech)\b", s.text)
+        earlier = None
+        if after:  # "Following Bortnikov's admission, X warned": after that remark, before the text
+            who = next((e for a, b, e, t in self._ents if t == "actor" and a == s.start + after.start("who")), None)
+            earlier = self.speech_events.get(who) if who and who != main[0] else None
+        elif re.search(r"\blater\b", self.text[s.start:s.start + main[3].end()]):  # "X later claimed": after X's earlier remarks
+            earlier = self.speech_events.get(main[0])
+        if not (speech_when and speech_when.known) and not re.match(r"deni|deny|admit|warn|insist", verb) and not earlier:
             return
         w = speech_when if speech_when and speech_when.known else \
-            _dates.When(None, self.pub, "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+            _dates.When(None, self.window[0], "before", not self.year_written, True) if self.pub else _dates.UNKNOWN
+        before = next((v for v in self.rows["events"] if v["event_id"] == earlier), None)
+        if before and before["date_start"] and self.pub and not (speech_when and speech_when.known):
+            w = _dates.When(before["date_start"], self.window[0], "range", before["year_inferred"], True)
         a = s.start + main[3].start()
         b = max(s.start + main[3].end(), w.char_end if speech_when and speech_when.known and w.char_end > a else 0)
         eid = self._id("events", "ev")
@@ -86,6 +102,13 @@ class EventRows:
             "summary": f"{self.reg.actors[main[0]].name} {verb}", **self._when(w, "date"), "place_id": None,
             "place_inferred": False, **self._loc(a, b), "note": None, "confidence": 0.55, "why": f"remarks: '{verb}'"})
         self.rows["event_actors"].append({"event_id": eid, "actor_id": main[0], "role": "initiator", "note": None})
+        if earlier:
+            self.rows["relations"].append({
+                "relation_id": self._id("relations", "rel"), "subject_id": eid, "subject_type": "event", "predicate": "follows",
+                "object_id": earlier, "object_type": "event", "asserted_by": self.author,
+                **self._loc(s.start + (after.start() if after else main[3].start()), s.start + (after.end() if after else main[3].end())),
+                "note": None, "confidence": 0.5, "why": "'following X's remarks'" if after else "'later'"})
+        self.speech_events.setdefault(main[0], eid)
         for st in self.rows["statements"]:
             if st["speaker_id"] == main[0] and st["event_id"] is None and s.start <= st["char_start"] < s.end:
                 st["event_id"] = eid

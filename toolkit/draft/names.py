@@ -119,9 +119,16 @@ def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple
         if any(x < offset + b and offset + a < y for x, y in taken):
             continue
         kind = _org_kind(toks)
-        if re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b", sentence[b:]):
-            kind = "media"  # "the Kavkaz Monitor website"
-        if kind and len(toks) < 2:
+        media = re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b|"
+                         r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:website|news agency|newspaper|channel|outlet|blog|"
+                         r"radio station|television station)\b", sentence[b:])
+        if media:
+            kind = "media"  # "the Kavkaz Monitor website", "the Chernovik newspaper", "Kavkaz Monitor, a news website,"
+        described = re.search(r"\b(?:(?:rights|advocacy|monitoring)\s+group|organi[sz]ation|watchdog|NGO|charity)\s+$", sentence[:a])
+        if described and not kind:
+            kind = "ngo"  # "the rights group Memorial"
+        if kind and len(toks) < 2 and not (media and re.search(r"\bthe\s+$", sentence[:a]) or media and media.group(0).startswith(",")
+                                           or described):
             continue  # "Police said": a common noun at the start of a sentence
         if kind:
             abbr = _ABBR.match(sentence, b)
@@ -151,7 +158,7 @@ def role_of(sentence: str, a: int, b: int) -> tuple[str, int, int] | None:
     """The apposition or title that gives the role of the name at ``a``..``b`` (offsets in ``sentence``):
     "the region's police chief, NAME", "NAME, the region's police chief," or "police chief NAME"."""
     before, after = sentence[:a], sentence[b:]
-    m = re.search(rf"(?:^|[,;:(]\s*|\b(?:that|and|by|of|to|with)\s+)(?P<role>(?:the|a|an|[A-Z][\w-]+['’]s)\s+[^,;\"“]{{0,80}}?\b(?:{_ROLE})s?\b[^,;\"“]{{0,80}}?),\s*$", before)
+    m = re.search(rf"(?:^|[,;:(]\s*|\b(?:that|and|by|of|to|with|designated|named|appointed|replaced|met|killed)\s+)(?P<role>(?:the|a|an|[A-Z][\w-]+['’]s)\s+[^,;\"“]{{0,80}}?\b(?:{_ROLE})s?\b[^,;\"“]{{0,80}}?),\s*$", before)
     if m:
         role, start = m.group("role").strip(), m.start("role")
         for d in re.finditer(r"\b(?:the|a|an)\s", role[1:]):  # the last article that still holds the role noun
@@ -162,11 +169,17 @@ def role_of(sentence: str, a: int, b: int) -> tuple[str, int, int] | None:
     m = re.match(rf",\s*(?P<role>(?:the|a|an|who is the)\s+[^,;.\"“]{{0,90}}?\b(?:{_ROLE})s?\b[^,;.\"“]{{0,60}}?)(?=[,;.]|\s+(?:said|told|says|added|claimed))", after)
     if m:
         return m.group("role").strip(), b + m.start("role"), b + m.end("role")
-    m = re.search(rf"(?P<role>(?:[A-Za-z'’-]+\s+){{0,4}}?\b(?:{_ROLE})\b)\s+$", before)
+    m = re.search(rf"(?P<role>(?<![\w'’-])(?:(?!(?:to|from|with|by|and|for|in|on|at|of|that)\s)[A-Za-z'’-]+\s+){{0,4}}?\b(?:{_ROLE})\b)\s+$", before)
     if m and not re.match(r"(?:the|a|an)\b", m.group("role"), re.I):
         role = re.sub(r"^(?:and|but|said|told|by|that|to|of|with|from)\s+", "", m.group("role").strip(), flags=re.I)
         return role, a - len(before) + before.rindex(role), m.end("role")
     return None
+
+
+def who_heads(sentence: str, b: int) -> tuple[str, int, int] | None:
+    """"NAME, who heads the rights group X": the clause as a role (offsets in ``sentence``), or None."""
+    m = re.match(r",\s*who\s+(?P<role>(?:heads|leads|runs|chairs|founded)\s+[^,;.\"“]{3,90}?)(?=[,;.]|\s+(?:said|told|says))", sentence[b:])
+    return (m.group("role"), b + m.start("role"), b + m.end("role")) if m else None
 
 
 _SPEAKER = re.compile(rf"^(?P<np>(?:(?:the|a|an|some|two|three|several|many|local|other)\s+)?(?:[\w'’-]+\s+){{0,5}}?"

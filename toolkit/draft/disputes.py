@@ -1,0 +1,51 @@
+"""Dispute hints of one text: a speaker who denies or disputes an account, and whose account that is ("a report by
+X", "the minister's figure", else the last other speaker). A part of :class:`toolkit.draft.claims.TextDraft`."""
+
+from __future__ import annotations
+
+import re
+
+DENY = re.compile(r"\b(?:denied|denies|deny|disputed|disputes|rejected|rejects|dismissed|refuted|contradicted|"
+                  r"is not the case|was not true|is not true|are not true|false)\b")
+
+
+class DisputeRows:
+    """The dispute rows of a :class:`~toolkit.draft.claims.TextDraft` (which holds the text, the rows and the registry)."""
+
+    def _reported_by(self, s, lo: int, hi: int) -> str | None:
+        """Whose account text[lo:hi] names: "a report by the Chernovik newspaper", "the minister's figure"."""
+        words = self.text[lo:hi]
+        by = re.search(r"\b(?:report|reports|article|claims?|account)\s+(?:by|in|from|of)\s+", words)
+        if by:
+            return next((e for a, b, e, t in self._ents if t == "actor" and lo + by.end() <= a < lo + by.end() + 25), None)
+        poss = re.search(r"\b(?:the\s+)?(?P<head>[\w-]+)['’]s\s+(?:figures?|claims?|report|account|estimates?|count|numbers?|tally)\b", words)
+        if poss:
+            named = next((e for a, b, e, t in self._ents if t == "actor" and lo + poss.start() <= a < lo + poss.end()), None)
+            return named or self.reg.describe(poss.group("head"), lo)
+        return None
+
+    def _dispute(self, s, main, st_id) -> None:
+        m = DENY.search(s.text)
+        target = self._reported_by(s, s.start + m.end(), s.end)
+        who, how, _ = self._subject(s, self._ents, s.start, s.start + m.start())
+        if who and who != main[0]:
+            main = (who, how, 0.6, None)
+            st_id = next((st["statement_id"] for st in self.rows["statements"] if st["speaker_id"] == who
+                          and st["paragraph"] == self.t.paragraph_of(s.start)), None) or self._statement(s, main, None)
+        others = [st for st in self.rows["statements"] if st["speaker_id"] != main[0]]
+        if target and target != main[0]:  # the account denied is named: its own statement, drafted if it has none
+            others = [st for st in others if st["speaker_id"] == target] or others
+            if not others or others[-1]["speaker_id"] != target:
+                self._statement(s, (target, "the account denied", 0.5, None), None)
+                others = [self.rows["statements"][-1]]
+        claims = [st_id] + ([others[-1]["statement_id"]] if others else [])
+        author = {main[0]} & {self.author}
+        other_speaker = others[-1]["speaker_id"] if others else None
+        kind = "officials_vs_author" if author or self.author and other_speaker == self.author else "officials_vs_officials"
+        m = DENY.search(s.text)
+        self.rows["disputes"].append({
+            "dispute_id": self._id("disputes", "dp"), "topic": f"{self.reg.actors[main[0]].name} {m.group(0)}",
+            "kind": kind, "claim_ids": claims, "other_source_ids": None,
+            "summary": f"{self.reg.actors[main[0]].name} {m.group(0)}" + (f" what {self.reg.actors[other_speaker].name} said" if other_speaker else ""),
+            **self._loc(s.start + m.start(), min(s.end, s.start + m.end() + 60)),
+            "confidence": 0.5, "why": f"'{m.group(0)}'"})
