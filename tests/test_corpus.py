@@ -112,7 +112,7 @@ def test_views_work_on_the_corpus(corpus):
     titles = [t if isinstance(t, str) else t.get("text") for t in titles]
     assert any("RFE/RL" in str(t) for t in titles) and any("Caucasus Ledger" in str(t) for t in titles)
     assert "Caucasus Ledger" in charts.mentions(corpus).to_json()
-    assert maps.flows(corpus).to_dict()["title"]["text"].startswith("The outflow the articles report:")
+    assert maps.flows(corpus).to_dict()["title"]["text"].startswith(f"The outflow the {corpus.articles().height} articles report:")
 
 
 @pytest.mark.slow
