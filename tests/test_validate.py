@@ -153,3 +153,22 @@ def test_cli_commands_report_bad_data_without_traceback(data_copy):
     assert res.returncode == 1
     assert "estimates.csv row" in res.stderr and "column bound" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_a_place_with_lat_but_no_lon_is_a_problem_not_a_crash(tmp_path):
+    import csv
+    import shutil
+
+    import toolkit
+
+    folder = tmp_path / "d"
+    shutil.copytree(toolkit.SHIPPED.parents[1] / "tests" / "data" / "ledger", folder)
+    rows = list(csv.DictReader((folder / "places.csv").open(encoding="utf-8", newline="")))
+    i = next(n for n, r in enumerate(rows) if r["lat"] and r["lon"])
+    rows[i]["lon"] = ""
+    with (folder / "places.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    problems = [str(p) for p in toolkit.validate(folder).problems]
+    assert any(p.startswith(f"places.csv row {i + 1}, column lon") and "needs both" in p for p in problems), problems

@@ -41,6 +41,27 @@ def _date_candidates(df: pl.DataFrame, spec, published: dict) -> pl.Series:
     return df.select(mask.fill_null(False)).to_series()
 
 
+PAIRS = (("lat", "lon"),)  # columns that mean nothing alone: a point needs both
+
+
+def check_pairs(desc: Descriptor, tables: dict) -> list[Problem]:
+    """A row that fills one column of a pair (``lat`` without ``lon``) in any table that has both."""
+    problems = []
+    for name in desc.table_names():
+        df = tables.get(name)
+        if df is None:
+            continue
+        for a, b in PAIRS:
+            if a not in df.columns or b not in df.columns:
+                continue
+            lone = df.select(pl.col(a).is_null() != pl.col(b).is_null()).to_series()
+            for i in lone.arg_true().to_list():
+                have, lack = (a, b) if df[a][i] is not None else (b, a)
+                problems.append(Problem(desc.path(name), i + 1, lack, f"{have} is {df[have][i]} but {lack} is empty: "
+                                        "a point needs both (or neither)", kind="rule"))
+    return problems
+
+
 def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
     """Cross-row rules declared in the descriptor (``x-dates``, ``x-links``, ``x-eventOrder``).
 
@@ -54,7 +75,7 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
 
     A polars query finds the rows a rule may flag; the rule's own logic (and message) looks only at those.
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = check_pairs(desc, tables)
     sources = tables.get("sources")
     src_dates = desc.resource("sources").get("x-dates", [{}])[0] if "sources" in desc.resources() else {}
     published = {}
