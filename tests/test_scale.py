@@ -45,8 +45,6 @@ def test_the_same_problems_as_each_folder_alone(broken, found):
     assert {(*_where(p), p.message) for p in found} == alone
 
 
-@pytest.mark.xfail(strict=True, reason="benchmarks/reference_polars.py predates main's open-ended date precisions "
-                   "(x-dates of relations): it flags their period_end; to be brought up to date")
 def test_the_same_problems_as_plain_polars(broken, found):
     assert set(reference_polars.check(broken["folders"])) == {_where(p) for p in found}
 
