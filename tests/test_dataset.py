@@ -241,3 +241,14 @@ def test_a_checked_folder_is_reused_only_while_nothing_changed(tmp_path, monkeyp
     est.write_text(est.read_text(encoding="utf-8").replace(",abc,", ",200,", 1), encoding="utf-8")
     cache._memory.clear()
     assert toolkit.open(folder)["estimates"].equals(first["estimates"])
+
+
+def test_generic_chapter_notebooks_name_no_path_of_the_build_machine(tmp_path):
+    from toolkit.tools.site import chapters
+
+    data = [toolkit.data_folder(), LEDGER]
+    for nb in chapters.write(tmp_path / "ch", data):
+        text = nb.read_text(encoding="utf-8")
+        for folder in data:
+            assert str(Path(folder).resolve()) not in text, f"{nb.name} embeds {folder}"
+        assert "TOOLKIT_CHAPTER_DATA" in text and repr(Path(LEDGER).name) in text

@@ -16,12 +16,17 @@ from pathlib import Path
 
 __all__ = ["CHAPTERS", "write"]
 
-_SETUP = '''import polars as pl
+_SETUP = '''import os
+
+import polars as pl
 import toolkit
 from toolkit.views import charts
 from toolkit.views import maps
 
-ds = toolkit.open({paths})
+# The data folder(s) this chapter reads: downloaded, it opens the folders named here from your working folder;
+# put your copy's path instead. The report builder hands the kernel its own paths ($TOOLKIT_CHAPTER_DATA).
+DATA = {names}
+ds = toolkit.open(*(os.environ["TOOLKIT_CHAPTER_DATA"].split(os.pathsep) if os.environ.get("TOOLKIT_CHAPTER_DATA") else DATA))
 
 
 def show(view, *args, **kwargs):
@@ -84,7 +89,7 @@ def write(folder: str | Path, paths: list[str | Path]) -> list[Path]:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    setup = _SETUP.format(paths=", ".join(repr(str(Path(p).resolve())) for p in paths))
+    setup = _SETUP.format(names=repr([Path(p).resolve().name for p in paths]))  # no path of this machine
     written = []
     for name, cells in CHAPTERS.items():
         nb = nbformat.v4.new_notebook()

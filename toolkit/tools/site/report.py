@@ -262,6 +262,7 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
         data = [Path(d).resolve() for d in data]
         ds = open_dataset(*data)
         folder = chapters.write(out.parent / f".{out.name}.chapters", data)[0].parent
+        os.environ["TOOLKIT_CHAPTER_DATA"] = os.pathsep.join(map(str, data))  # the kernels read it; the notebooks name no path
     else:
         ds = open_dataset()
         folder = Path(folder or NOTEBOOKS).resolve()
