@@ -81,7 +81,7 @@ def test_validate_into_a_closed_pipe_ends_quietly(tmp_path):
 def test_chapters_show_only_cannot_draw_as_not_drawn():
     from toolkit.tools.site import chapters
 
-    setup = chapters._SETUP.format(paths=repr(str(LEDGER)))
+    setup = chapters._SETUP.format(names=repr([str(LEDGER)]))
     ns: dict = {}
     exec(compile(setup, "<chapter setup>", "exec"), ns)
 

@@ -121,7 +121,9 @@ def test_every_capital_lies_in_its_parent_subject(full):
     for row in cities.iter_rows(named=True):
         pt = shapely.Point(row["lon"], row["lat"])
         home = r[row["parent_id"]]
-        if not home.contains(pt):
+        # Natural Earth's 1:10m borders are good to about a kilometre: Magas, Ingushetia's capital on its border,
+        # is drawn 0.4 km outside it; a city on another city's coordinates (Magas on Nazran) is ~10 km off
+        if not home.contains(pt) and home.distance(pt) * 111 > 1.5:
             outside[row["place_id"]] = home.distance(pt) * 111  # km, roughly
     assert not outside, f"capitals outside their subject (km): {outside}"
 

@@ -258,10 +258,12 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
         print(f"note: no narrative notebooks in {NOTEBOOKS} (the project's notebooks/ folder is not part of an "
               "installed package); building the generic chapters for the default dataset", file=sys.stderr)
         data = [data_folder()]
+    before_env = _UNSET
     if data:
         data = [Path(d).resolve() for d in data]
         ds = open_dataset(*data)
         folder = chapters.write(out.parent / f".{out.name}.chapters", data)[0].parent
+        before_env = os.environ.get("TOOLKIT_CHAPTER_DATA")  # given back when the build ends
         os.environ["TOOLKIT_CHAPTER_DATA"] = os.pathsep.join(map(str, data))  # the kernels read it; the notebooks name no path
     else:
         ds = open_dataset()
@@ -290,10 +292,18 @@ def build(out: str | Path = "reports", only: list[str] | None = None, force: boo
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        if before_env is not _UNSET:
+            if before_env is None:
+                os.environ.pop("TOOLKIT_CHAPTER_DATA", None)
+            else:
+                os.environ["TOOLKIT_CHAPTER_DATA"] = before_env
     if kept:
         print(f"kept {len(kept)} file(s) of yours in {shown(out)}: {', '.join(kept[:5])}"
               + (" ..." if len(kept) > 5 else ""), file=sys.stderr)
     return pages
+
+
+_UNSET = object()
 
 
 def _build_into(tmp: Path, chosen: list[Path], manifest: dict, force: bool, jobs: int | None,
