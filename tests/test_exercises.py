@@ -28,10 +28,11 @@ PASSAGE = SRC / "data" / "extraction-passage.txt"
 WRONG = {
     "01-bounds": ("q3", 'reasons = {"a", "b", "c"}', 'reasons = {"a", "b", "c", "d"}', "(d) is not a reason"),
     "02-joins": ("q3", 'return entity.entity_id if entity.record["kind"] == "federal_subject" else None',
-                 "return entity.entity_id", "finds the city of Stavropol"),
+                 "return entity.entity_id", "resolve to a place that is not a federal subject"),
     "03-provenance": ("q2", 'suspect_ids = sorted(mismatched(tampered)["estimate_id"].to_list())',
                       'suspect_ids = sorted(mismatched(tampered)["estimate_id"].to_list())[:1]',
-                      "The editor changed est03 (char_end) and est07 (quote)"),
+                      # caught by a hidden check only, whose message never gives the answer away (Gradescope)
+                      "The hidden check test_values failed"),
     "04-disputes": ("q3", ".mark_bar()", ".mark_line()", "Use mark_bar(); this chart uses mark_line()"),
     "05-mapping": ("q1", '"properties.mentions:Q", title="Mentions"', '"properties.mentions:N", title="Mentions"',
                    "Colour encodes mentions as nominal data"),
