@@ -109,6 +109,7 @@ def _timeline_panel(rows, title, highlight=None, width="container"):
         y=alt.Y("id:N", sort=[r["id"] for r in rows], axis=None), tooltip=_tips(_EV_TIPS))
     blue = theme.PALETTE[4]
     shapes = {r["shape"] for r in rows}
+    open_ends = {r.get("open_end") for r in rows if r["shape"] == "open"}
     on = lambda shape: base.transform_filter(f"datum.shape == '{shape}'")  # noqa: E731
     fade = alt.Gradient(gradient="linear", stops=[alt.GradientStop(color="white", offset=0),
                                                   alt.GradientStop(color=blue, offset=1)], x1=0, x2=1)
@@ -123,10 +124,9 @@ def _timeline_panel(rows, title, highlight=None, width="container"):
         "point": lambda: [on("point").mark_point(filled=True, size=90, strokeWidth=2, color=blue, stroke=blue).encode(
             x=x, opacity=seen, fillOpacity=_HOLLOW)],
         "open": lambda: [  # a bar fading towards its open end, and a tick at the one known date
-            on("open").transform_filter("datum.open_end == 'start'").mark_bar(height=7, fill=fade).encode(
-                x=x, x2="end:T", opacity=seen),
-            on("open").transform_filter("datum.open_end == 'end'").mark_bar(height=7, fill=unfade).encode(
-                x=x, x2="end:T", opacity=seen),
+            *(on("open").transform_filter(f"datum.open_end == '{side}'").mark_bar(height=7, fill=fill).encode(
+                x=x, x2="end:T", opacity=seen)
+              for side, fill in (("start", fade), ("end", unfade)) if side in open_ends),  # no empty layer
             on("open").mark_tick(thickness=2.5, size=16, color=blue).encode(
                 x=alt.X("known:T"), opacity=seen, strokeDash=_DASHED)],
     }
