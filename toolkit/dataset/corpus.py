@@ -28,6 +28,7 @@ import polars as pl
 
 from toolkit.core.descriptor import Descriptor, union
 from toolkit.core.problems import DataError, Problem
+from toolkit.dataset.union import Plan
 from toolkit.dataset.value import Dataset
 
 SEP = ":"  # between the qualifier and the id: "ap_2016:est01"
@@ -53,21 +54,7 @@ def _references(desc: Descriptor, table: str) -> list[tuple[str, str, bool, tupl
     """(table, column, is_list, when) of every column that holds ids of ``table``; ``when`` is
     (type column, value) for a polymorphic key (``relations.object_id`` holds event ids where
     ``object_type`` is "event")."""
-    refs = []
-    for name in desc.table_names():
-        res = desc.resource(name)
-        types = {f["name"]: f["type"] for f in res["schema"]["fields"]}
-        for fk in res["schema"].get("foreignKeys", []):
-            if fk["reference"]["resource"] == table and isinstance(fk["fields"], str):
-                refs.append((name, fk["fields"], types.get(fk["fields"]) == "list", None))
-        for mk in res.get("x-multiKeys", []):
-            if table in mk["references"]:
-                refs.append((name, mk["field"], types.get(mk["field"]) == "list", None))
-        for pk in res.get("x-polymorphicKeys", []):
-            for kind, target in pk["references"].items():
-                if target == table:
-                    refs.append((name, pk["field"], types.get(pk["field"]) == "list", (pk["typeField"], kind)))
-    return refs
+    return Plan(desc.resources()).references(table)
 
 
 def _fact_tables(desc: Descriptor) -> list[str]:

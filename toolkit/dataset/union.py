@@ -50,7 +50,8 @@ class Plan:
         return [n for n in self.names if n not in ENTITIES and len(self.key(n)) == 1 and "source_id" in self.types(n)]
 
     def references(self, table: str) -> list[tuple[str, str, bool, tuple | None]]:
-        """(table, column, is_list, when) of every column holding ids of ``table`` (see corpus._references)."""
+        """(table, column, is_list, when) of every column holding ids of ``table``; ``when`` is (type column, value)
+        for a polymorphic key (``relations.object_id`` holds event ids where ``object_type`` is "event")."""
         refs = []
         for name in self.names:
             res, types = self.resources[name], self.types(name)
