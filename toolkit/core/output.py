@@ -30,6 +30,7 @@ import stat
 import threading
 from pathlib import Path
 
+from toolkit.core.files import umask  # noqa: F401  (one reading of the umask, shared with write_atomic)
 from toolkit.core.problems import ToolkitError
 
 MARKER = ".toolkit-export"
@@ -38,19 +39,6 @@ MARKER = ".toolkit-export"
 
 class OutputError(ToolkitError, ValueError):
     """An output that cannot be written where asked (it would overwrite an input, a device, a folder ...)."""
-
-
-def umask() -> int:
-    """The process's umask, read without changing it where the system allows."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # a brief change, restored at once, where /proc is not there
-    os.umask(mask)
-    return mask
 
 
 def _inside(path: Path, folder: Path) -> bool:
