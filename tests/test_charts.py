@@ -265,6 +265,34 @@ def test_timeline_shows_precision_and_inferred_years(specs):
     assert any("datum.inferred" in c for c in calc)  # lighter when inferred
 
 
+def test_an_after_date_ends_at_its_sources_publication_and_a_hedged_one_is_dashed():
+    """"after 3 May" in a text published on 14 June happened by 14 June: its bar never runs past the publication;
+    an unconfirmed event's bar is dashed (hollow), a stated one's is not."""
+    import datetime as dt
+
+    from toolkit.views.charts.timeline import _event_rows
+
+    events = pl.DataFrame([
+        {"event_id": e, "summary": e, "date_start": dt.date(2016, 5, 3), "date_end": None, "date_precision": "after",
+         "year_inferred": False, "date_inferred": False, "certainty": c, "source_id": src, "quote": "q", "paragraph": 1,
+         "note": None} for e, c, src in (("ev1", "stated", "a"), ("ev2", "unconfirmed", "a"), ("ev3", "stated", "b"))])
+    sources = pl.DataFrame({"source_id": ["a", "b"], "published_start": [dt.date(2016, 6, 14), None],
+                            "published_end": [dt.date(2016, 6, 14), None]})
+    statements = pl.DataFrame(schema={"statement_id": pl.String, "event_id": pl.String, "speaker_id": pl.String,
+                                      "summary": pl.String, "paragraph": pl.Int64, "quote": pl.String})
+    actors = pl.DataFrame({"actor_id": ["x"], "name": ["X"], "kind": ["person"]})
+    dated, _ = _event_rows(events, statements, actors, sources=sources)
+    by = {r["id"]: r for r in dated}
+    assert by["ev1"]["end"] == "2016-06-15" and by["ev1"]["start"] == "2016-05-03"  # through 14 June, drawn in full
+    assert by["ev3"]["end"] > "2016-06-15"  # no publication date: fades out after the known day
+    assert by["ev2"]["hedged"] and not by["ev1"]["hedged"]
+    from toolkit.views.charts.timeline import _timeline_panel
+
+    chart = _timeline_panel(dated, "Dated", width=400).to_dict()
+    bars = [u for u in units(chart) if u["mark"]["type"] == "bar"]
+    assert bars and all("datum.hedged" in json.dumps(u["encoding"].get("strokeDash")) for u in bars)
+
+
 # --- actors -------------------------------------------------------------------------------------
 
 def test_actors_network_draws_every_relation_without_overlapping_boxes(specs):
