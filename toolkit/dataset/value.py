@@ -125,14 +125,17 @@ class Dataset:
         return thaw(self._descriptor.get("x-view") or {})
 
     def articles(self) -> pl.DataFrame:
-        """The sources whose texts the facts point into (kind ``article``)."""
-        return self._tables["sources"].filter(pl.col("kind") == "article")
+        """The sources whose texts the facts point into (kind ``article``, or any source with a text of its own)."""
+        from toolkit.core.text import own_text
+
+        src = self._tables["sources"]
+        return src.filter(own_text(src.columns))
 
     @property
     def noun(self) -> str:
         """'the article' or 'the 3 articles', for titles (a verb after it agrees: see :attr:`one_article`)."""
         n = self.articles().height
-        return "the article" if n <= 1 else f"the {n} articles"
+        return "the article" if n <= 1 else f"the {n} articles"  # no text of its own: its facts are still its article's
 
     @property
     def one_article(self) -> bool:
