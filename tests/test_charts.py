@@ -404,3 +404,29 @@ def test_edge_labels_of_the_actors_graph_do_not_overlap(specs):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+def test_a_relations_dates_are_on_its_label():
+    """"leader since 2014", "formerly led before 2015": the network says when a relation held."""
+    import datetime as dt
+
+    rel = toolkit.load_relations()
+    row = rel.row(0, named=True)
+    dated = rel.head(1).with_columns(period_start=pl.lit(dt.date(2014, 1, 1)), period_end=pl.lit(None, pl.Date),
+                                     period_precision=pl.lit("on_or_after").cast(rel.schema["period_precision"]))
+    spec = charts.actors(relations=dated).to_dict()
+    labels = [r for r in rows(spec) if r.get("relation") and "x" in r]
+    assert any("since 2014" in " ".join(r["text"]) and row["predicate"].replace("_", " ") in " ".join(r["text"])
+               for r in labels), labels
+
+
+def test_altairs_own_save_draws_a_toolkit_chart_at_its_natural_width(tmp_path):
+    """``chart.save("x.png")`` (Altair's method) draws a chart that fills its container at its natural width, not
+    squeezed into Altair's 520 px default."""
+    from PIL import Image
+
+    chart = charts.actors()
+    chart.save(tmp_path / "a.png")
+    toolkit.save(chart, tmp_path / "b.png")
+    assert Image.open(tmp_path / "a.png").size == Image.open(tmp_path / "b.png").size
+    assert Image.open(tmp_path / "a.png").size[0] > 2 * 520
