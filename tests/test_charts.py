@@ -430,3 +430,16 @@ def test_altairs_own_save_draws_a_toolkit_chart_at_its_natural_width(tmp_path):
     toolkit.save(chart, tmp_path / "b.png")
     assert Image.open(tmp_path / "a.png").size == Image.open(tmp_path / "b.png").size
     assert Image.open(tmp_path / "a.png").size[0] > 2 * 520
+
+
+def test_the_claimant_legend_lists_only_what_is_drawn():
+    """No "published elsewhere" key when no context estimate is drawn (and no "not stated" when every claim has one)."""
+    est = toolkit.load_estimates()
+    own = est.filter(pl.col("source_id") == "rferl_2015", pl.col("claimant_id").is_not_null())
+    spec = charts.estimates(estimates=own).to_dict()
+    domains = [e["color"]["scale"]["domain"] for u in units(spec) for e in [u.get("encoding", {})]
+               if "color" in e and "scale" in e["color"] and "domain" in e["color"]["scale"]]
+    assert domains and all("published elsewhere" not in d and "not stated" not in d for d in domains)
+    spec = charts.estimates().to_dict()  # the shipped data has context estimates: the key is there
+    assert any("published elsewhere" in e["color"]["scale"]["domain"] for u in units(spec) for e in [u.get("encoding", {})]
+               if "color" in e and "scale" in e["color"] and "domain" in e["color"]["scale"])

@@ -114,7 +114,8 @@ def _panels(ds: Dataset) -> list[tuple[str, str]]:
 
 
 def _colour(keys, field: str = "key", title: str = "claimant"):
-    mapping = theme.colours(keys, fixed={_NOT_STATED: theme.GREY, _ELSEWHERE: theme.INK})
+    keys = list(keys)  # the legend lists only the keys drawn: no "published elsewhere" without a context row
+    mapping = theme.colours(keys, fixed={k: v for k, v in ((_NOT_STATED, theme.GREY), (_ELSEWHERE, theme.INK)) if k in keys})
     return alt.Color(f"{field}:N", title=title, legend=alt.Legend(symbolOpacity=1),
                      scale=alt.Scale(domain=list(mapping), range=list(mapping.values())))
 
