@@ -410,3 +410,18 @@ def test_a_date_known_by_one_end_is_never_exported_as_that_day(events_folder, tm
     g = {r["relid"]: r for r in rows_ged}
     assert (g["ev10"]["date_start"], g["ev10"]["date_end"]) == ("2016-05-04", published.isoformat())
     assert "ev11" not in g  # an arrest: GED holds deadly events only (the "before" span: known_span's doctest)
+
+
+def test_geojson_never_gives_a_place_its_stand_ins_outline(data_copy):
+    """A district the maps draw as its region (``drawn_as``) is exported with its own point, or no geometry, never
+    with the region's outline as if it were its own."""
+    from toolkit.formats import geojson
+
+    places = pl.read_csv(data_copy / "places.csv", infer_schema=False)
+    new = {c: None for c in places.columns} | {"place_id": "test_district", "name": "Test district", "kind": "city",
+                                                "parent_id": "daghestan", "drawn_as": "daghestan",
+                                                "where_precision": "admin-2", "in_article": "false"}
+    pl.concat([places, pl.DataFrame([new], schema={c: pl.String for c in places.columns})]).write_csv(data_copy / "places.csv")
+    feats = {f["id"]: f for f in geojson.collection(toolkit.open(data_copy))["features"]}
+    assert feats["daghestan"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert feats["test_district"]["geometry"] is None and feats["test_district"]["properties"]["drawn_as"] == "daghestan"
