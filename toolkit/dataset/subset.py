@@ -23,7 +23,6 @@ from __future__ import annotations
 import polars as pl
 
 from toolkit.dataset.union import ENTITIES, Plan
-from toolkit.dataset.value import Dataset
 
 
 def _values(df: pl.DataFrame, col: str, is_list: bool, when: tuple | None) -> pl.Series:
@@ -56,8 +55,9 @@ def _drop_refs(desc, plan: Plan, out: dict, target: str, kept: pl.Series) -> Non
             out[tab] = df.with_columns(pl.when(gone).then(None).otherwise(pl.col(col)).alias(col))
 
 
-def subset(ds: Dataset, source_ids) -> Dataset:
-    """The facts of ``source_ids`` as a consistent dataset (see the module docstring)."""
+def subset(ds, source_ids):
+    """The facts of ``source_ids`` of the dataset ``ds`` as a consistent dataset of the same class (see the module
+    docstring)."""
     keep = [source_ids] if isinstance(source_ids, str) else list(source_ids)
     desc, t = ds.descriptor, dict(ds._tables)
     plan = Plan(dict(desc.resources()))
@@ -127,5 +127,5 @@ def subset(ds: Dataset, source_ids) -> Dataset:
         out["aliases"] = a.filter(where & named)
     out["sources"] = out["sources"].filter(pl.col("source_id").cast(pl.String).is_in(sources.implode()))
     chosen = set(out["sources"]["source_id"].cast(pl.String).to_list())
-    return Dataset(out, desc, {k: v for k, v in ds.texts.items() if k in chosen}, folders=ds.folders,
+    return type(ds)(out, desc, {k: v for k, v in ds.texts.items() if k in chosen}, folders=ds.folders,
                    text_paths={k: v for k, v in ds.text_paths.items() if k in chosen}, notes=ds.notes)

@@ -71,6 +71,12 @@ class Plan:
         return {f["name"]: f["x-merge"] for f in self.fields(name) if f.get("x-merge") in ("any", "join", "first")}
 
 
+def _row_hash(columns: list[str]) -> pl.Expr:
+    """A hash of each row's values in ``columns`` (column by column, then together: hashing a struct holding a
+    list column directly was 8 times slower)."""
+    return pl.struct([pl.col(c).hash().alias(c) for c in columns]).hash()
+
+
 def _rename(df: pl.DataFrame, col: str, mapping: pl.DataFrame, is_list: bool, when: tuple | None) -> pl.DataFrame:
     """``col`` (or each item of it) replaced where (folder, value) is in ``mapping`` (__folder, __old, __new)."""
     mapping = mapping.select(pl.col("__folder").cast(pl.Int32), pl.col("__old").cast(pl.String), pl.col("__new").cast(pl.String))
@@ -131,21 +137,26 @@ def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], rena
     tables = dict(tables)
     names = pl.DataFrame({"__folder": list(range(len(labels))), "__label": [Path(x).name for x in labels]},
                          schema={"__folder": pl.Int32, "__label": pl.String})
-    for _ in range(2 * len(plan.facts) + 2):  # each pass qualifies what the last one made differ
-        changed = False
+    pending = set(plan.facts)  # tables to look at: all, then those citing a table whose ids were just qualified
+    for _ in range(2 * len(plan.facts) + 2):
+        if not pending:
+            break
         for name in plan.facts:
+            if name not in pending:
+                continue
+            pending.discard(name)
             if name not in tables or tables[name].is_empty():
                 continue
             df, key = tables[name], plan.key(name)[0]
             content = [c for c in df.columns if c not in HIDDEN]
             versions = df.select("__folder", pl.col(key), pl.col("source_id").cast(pl.String),
-                                 pl.struct(content).hash().alias("__h"))
+                                 _row_hash(content).alias("__h"))
             versions = versions.with_columns(__n=pl.col("__h").n_unique().over(key),
                                              __sources=pl.col("source_id").n_unique().over(key))
             clash = versions.filter(pl.col("__n") > 1)
             if clash.is_empty():
                 continue
-            changed = True
+            pending |= {tab for tab, *_ in plan.references(name) if tab in plan.facts}
             mapping = (clash.join(names, on="__folder", how="left")
                        .with_columns(__q=pl.when(pl.col("__sources") == pl.col("__n")).then("source_id").otherwise("__label"))
                        .select(pl.col("__folder").cast(pl.Int32), pl.col(key).cast(pl.String).alias("__old"), "__q", "__h",
@@ -157,8 +168,6 @@ def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], rena
             for tab, col, is_list, when in [(name, key, False, None), *plan.references(name)]:
                 if tab in tables and col in tables[tab].columns and not tables[tab].is_empty():
                     tables[tab] = _rename(tables[tab], col, mapping, is_list, when)
-        if not changed:
-            break
     return tables
 
 
@@ -178,7 +187,7 @@ def shared_context(tables: dict[str, pl.DataFrame], plan: Plan, renamed: dict | 
         key = plan.key(name)[0]
         alike = [c for c in df.columns if c not in (*HIDDEN, key, "note", "draft", "confidence")]
         rows = (df.with_row_index("__i").filter(pl.col("source_id").cast(pl.String).is_in(context))
-                .with_columns(__sig=pl.struct(alike).hash()))
+                .with_columns(__sig=_row_hash(alike)))
         groups = rows.group_by("__sig").agg(
             __canon=pl.col(key).cast(pl.String).min(), __folders=pl.col("__folder").n_unique(),
             __note=(pl.col("note").drop_nulls().unique().sort().str.join(" | ") if "note" in df.columns else pl.lit(None)))
@@ -235,7 +244,7 @@ def cross_references(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[s
             continue
         df, key = tables[name], plan.key(name)[0]
         ids = df.select(pl.col("__folder").cast(pl.Int32), pl.col(key).cast(pl.String).alias("__v"),
-                        pl.struct([c for c in df.columns if c not in HIDDEN]).hash().alias("__h"))
+                        _row_hash([c for c in df.columns if c not in HIDDEN]).alias("__h"))
         for tab, col, is_list, when in plan.references(name):
             if tab not in tables or col not in tables[tab].columns or tables[tab].is_empty():
                 continue
