@@ -129,11 +129,12 @@ def _fresh(mapping: pl.DataFrame, taken: pl.Series) -> pl.DataFrame:
     return mapping
 
 
-def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], renamed: dict | None = None
-            ) -> dict[str, pl.DataFrame]:
+def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], renamed: dict | None = None,
+            held: dict | None = None) -> dict[str, pl.DataFrame]:
     """Fact ids that differ between folders qualified by their row's source (or folder), references following,
     until nothing differs: a row that differs only because an id it cites was qualified is qualified in turn.
-    A new id never takes an id in use. ``renamed``: filled with table -> (__folder, __old, __new)."""
+    A version held by several folders is qualified by the first of them (one id: kept once). A new id never takes an
+    id in use. ``renamed``: filled with table -> (__folder, __old, __new); ``held``: see :func:`shared_context`."""
     tables = dict(tables)
     names = pl.DataFrame({"__folder": list(range(len(labels))), "__label": [Path(x).name for x in labels]},
                          schema={"__folder": pl.Int32, "__label": pl.String})
@@ -157,13 +158,17 @@ def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], rena
             if clash.is_empty():
                 continue
             pending |= {tab for tab, *_ in plan.references(name) if tab in plan.facts}
-            mapping = (clash.join(names, on="__folder", how="left")
+            mapping = (clash.with_columns(__f0=pl.col("__folder").min().over(key, "__h"))
+                       .join(names.rename({"__folder": "__f0"}), on="__f0", how="left")
                        .with_columns(__q=pl.when(pl.col("__sources") == pl.col("__n")).then("source_id").otherwise("__label"))
-                       .select(pl.col("__folder").cast(pl.Int32), pl.col(key).cast(pl.String).alias("__old"), "__q", "__h",
-                               pl.col("__folder").min().over(key, "__h").alias("__f0"),
+                       .select(pl.col("__folder").cast(pl.Int32), pl.col(key).cast(pl.String).alias("__old"), "__q", "__h", "__f0",
                                pl.concat_str("__q", pl.lit(SEP), pl.col(key).cast(pl.String)).alias("__new"))
                        .unique(["__folder", "__old"], keep="first", maintain_order=True))
             mapping = _fresh(mapping, df[key].cast(pl.String))
+            if held and name in held:  # folders whose copy of a shared context row went follow the copy that stayed
+                follow = held[name].join(mapping.select(pl.col("__folder").alias("__holder"), "__old", "__new"),
+                                         on=["__holder", "__old"]).select("__folder", "__old", "__new")
+                mapping = pl.concat([mapping.select("__folder", "__old", "__new"), follow]).unique(["__folder", "__old"])
             _record(renamed, name, mapping)
             for tab, col, is_list, when in [(name, key, False, None), *plan.references(name)]:
                 if tab in tables and col in tables[tab].columns and not tables[tab].is_empty():
@@ -171,10 +176,13 @@ def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], rena
     return tables
 
 
-def shared_context(tables: dict[str, pl.DataFrame], plan: Plan, renamed: dict | None = None) -> dict[str, pl.DataFrame]:
+def shared_context(tables: dict[str, pl.DataFrame], plan: Plan, renamed: dict | None = None,
+                   held: dict | None = None) -> dict[str, pl.DataFrame]:
     """A context row (a fact of a source that is not an article: a ministry's report, another outlet) that two
-    folders both carry, alike in every column but its id and note, is one row: its copies take the smallest of
-    their ids, every reference follows, and their notes are joined."""
+    folders both carry, alike in every column but its id, note, draft and confidence, is one row: the first folder's
+    copy, with the smallest of their ids and every copy's note; every reference follows. ``held``: filled with table
+    -> (__folder, __old, __holder): the folders whose copy went, the id, and the folder whose copy stayed, so that
+    their references follow that copy if it is qualified later."""
     if "sources" not in tables or "kind" not in tables["sources"].columns:
         return tables
     tables = dict(tables)
@@ -194,12 +202,19 @@ def shared_context(tables: dict[str, pl.DataFrame], plan: Plan, renamed: dict | 
         rows = rows.join(groups.filter(pl.col("__folders") > 1), on="__sig")
         if rows.is_empty():
             continue
+        # one copy stays (the first folder's), with every copy's note; the others go (their references follow below)
+        first = rows.group_by("__sig").agg(pl.col("__i").min()).join(groups.select("__sig", "__note"), on="__sig")
+        gone = rows.join(first, on="__i", how="anti").select("__i")
+        if held is not None:
+            holder = first.join(rows.select("__i", pl.col("__folder").alias("__holder")), on="__i").select("__sig", "__holder")
+            held[name] = (rows.join(gone, on="__i", how="semi").join(holder, on="__sig")
+                          .select(pl.col("__folder").cast(pl.Int32), pl.col("__canon").alias("__old"), pl.col("__holder").cast(pl.Int32)))
+        df = df.with_row_index("__i").join(gone, on="__i", how="anti", maintain_order="left")
         if "note" in df.columns:
-            notes = rows.select("__i", pl.col("__note").replace("", None))
-            df = (df.with_row_index("__i").join(notes, on="__i", how="left", maintain_order="left")
-                  .with_columns(pl.when(pl.col("__i").is_in(notes["__i"].implode())).then("__note").otherwise("note").alias("note"))
-                  .drop("__i", "__note"))
-        tables[name] = df
+            notes = first.select("__i", pl.col("__note").replace("", None), __hit=pl.lit(True))
+            df = (df.join(notes, on="__i", how="left", maintain_order="left")
+                  .with_columns(pl.when(pl.col("__hit")).then("__note").otherwise("note").alias("note")).drop("__note", "__hit"))
+        tables[name] = df.drop("__i")
         mapping = (rows.filter(pl.col(key).cast(pl.String) != pl.col("__canon"))
                    .select("__folder", pl.col(key).cast(pl.String).alias("__old"), pl.col("__canon").alias("__new"))
                    .unique(["__folder", "__old"], maintain_order=True))
@@ -243,8 +258,7 @@ def cross_references(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[s
         if name not in tables or tables[name].is_empty():
             continue
         df, key = tables[name], plan.key(name)[0]
-        ids = df.select(pl.col("__folder").cast(pl.Int32), pl.col(key).cast(pl.String).alias("__v"),
-                        _row_hash([c for c in df.columns if c not in HIDDEN]).alias("__h"))
+        ids = df.select(pl.col("__folder").cast(pl.Int32), pl.col(key).cast(pl.String).alias("__v"))
         for tab, col, is_list, when in plan.references(name):
             if tab not in tables or col not in tables[tab].columns or tables[tab].is_empty():
                 continue
@@ -260,12 +274,17 @@ def cross_references(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[s
             elsewhere = other.join(ids.select(pl.col("__v")).unique(), on="__v", how="semi")  # only another folder holds it
             cites = pl.concat([elsewhere.select("__folder", "__row"), written.select("__folder", "__row")])
             rows[tab] = pl.concat([rows[tab], cites]).unique() if tab in rows else cites.unique()
-            bare.append((name, tab, col, own, ids))
-    problems = []
-    for name, tab, col, own, ids in bare:  # in a row that cites another folder, a bare id both hold is ambiguous
+            bare.append((name, tab, col, own))
+    problems, hashed = [], {}
+    for name, tab, col, own in bare:  # in a row that cites another folder, a bare id both hold is ambiguous
         own = own.join(rows[tab], on=["__folder", "__row"], how="semi") if tab in rows else own.clear()
         if own.is_empty():
             continue
+        if name not in hashed:
+            df = tables[name]
+            hashed[name] = df.select(pl.col("__folder").cast(pl.Int32), pl.col(plan.key(name)[0]).cast(pl.String).alias("__v"),
+                                     _row_hash([c for c in df.columns if c not in HIDDEN]).alias("__h"))
+        ids = hashed[name]
         mine = own.join(ids, on=["__folder", "__v"])
         hit = (mine.join(ids.rename({"__folder": "__g", "__h": "__h2"}), on="__v")
                .filter((pl.col("__g") != pl.col("__folder")) & (pl.col("__h") != pl.col("__h2")))
@@ -421,8 +440,9 @@ def merge_frames(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str],
     renamed (table -> __folder, __old, __new)."""
     renamed = {} if renamed is None else renamed
     explicit, problems = cross_references(tables, plan, labels, meta, problem)
-    tables = shared_context(tables, plan, renamed)
-    tables = qualify(tables, plan, labels, renamed)
+    held: dict = {}
+    tables = shared_context(tables, plan, renamed, held)
+    tables = qualify(tables, plan, labels, renamed, held)
     tables = resolve(tables, plan, explicit, renamed)
     if "aliases" in tables and "sources" in tables:
         tables["aliases"] = scope_aliases(tables["aliases"], tables["sources"])
