@@ -1,17 +1,21 @@
-"""Several datasets as one corpus: ``toolkit.open(a, b, ...)`` calls :func:`merge`.
+"""Several datasets as one corpus: ``toolkit.open(a, b, ...)`` calls :func:`merge` for folders of different schemas
+(and Parquet ones); folders of one schema are merged in one pass by :mod:`toolkit.dataset.many`. Both use the rules
+of :func:`toolkit.dataset.union.merge_frames`, so the corpus is the same either way and whatever the parts' order:
 
-* Entity tables (sources, segments, actors, places, aliases) are unioned: a row identical in every
-  column is kept once; the same key with different content is an error naming both folders, the
-  table and the key.
-* Fact tables (estimates, events, statements, relations, disputes, and any other table whose
-  rows carry evidence) are concatenated. A row identical in every column in two folders is kept
-  once. Where the same id carries different content in two folders, each version is qualified
-  by its row's source: ``est01`` becomes ``bbc_2016:est01`` and ``ap_2016:est01`` (by the
-  folder's name when the source is the same too), and every reference to it inside its own folder
-  (``same_claim_as``, ``statement_id``, dispute ``claim_ids`` ...) is rewritten to match.
-* Mentions are unioned on (source_id, char_start) like entities. An alias that a folder declares for
-  every source (``aliases.source_id`` empty) is scoped to that folder's articles, so one article's
-  "Interior Ministry" or "AP" never tags another's text.
+* Entity tables (sources, segments, actors, places, aliases) are unioned: a row identical in every column is kept
+  once; an actor or place with the same id, name and kind is one entity (what else differs is kept in its note);
+  the same key with other content is an error naming both folders, the table and the key.
+* Fact tables (estimates, events, statements, relations, disputes, and any other table whose rows carry evidence)
+  are concatenated. A row identical in two folders is kept once; a context row two folders share (alike but for
+  its id and note) is one row. Where the same id carries different content in two folders, each version is
+  qualified by its row's source: ``est01`` becomes ``bbc_2016:est01`` and ``ap_2016:est01`` (by the folder's
+  name when the source is the same too), every reference to it inside its folder is rewritten to match, and rows
+  that differ only by those references are qualified in turn; no new id takes one in use.
+* ``folder:id`` references (a folder citing another's claims, ``x-cites``) become that row's id in the corpus; a
+  bare id both folders hold, in a row that cites another folder, is a problem.
+* An alias that a folder declares for every source is scoped to that folder's articles.
+* The corpus's descriptor remembers its members (``x-corpus``): a folder given again beside a saved corpus that
+  holds it is counted once.
 
 >>> import toolkit
 >>> one = toolkit.open()
