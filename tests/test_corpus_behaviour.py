@@ -279,7 +279,8 @@ def test_alpha_on_few_units_is_flagged(monkeypatch):
     c = toolkit.compare(LEDGER, LEDGER)
     with pytest.warns(UserWarning, match=f"fewer than {comparison.MIN_UNITS} units"):
         alpha = c.alpha
-    assert alpha.filter(table="estimates", field="bound")["note"].item().startswith("few units")
+    assert alpha.filter(table="estimates", field="bound")["note"].item().startswith(comparison.FEW)
+    assert comparison.FEW in c.to_html()  # the page says it beside the value
     monkeypatch.setattr(comparison, "MIN_UNITS", 2)
     c = toolkit.compare(LEDGER, LEDGER)
     assert not c.alpha.filter(table="estimates", field="bound")["note"].item()

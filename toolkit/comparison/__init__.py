@@ -44,6 +44,7 @@ LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char
 PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
 EMPTY = "(empty)"
 MIN_UNITS = 10  # Krippendorff's alpha on fewer matched rows than this is flagged as resting on too few units
+FEW = "few units"  # how such an alpha's note begins
 SHOW = ("quote", "surface", "name", "alias", "title")  # what a row's "quote" is, in this order
 
 
@@ -384,7 +385,7 @@ class Comparison:
                 values = {repr(matrix[i][j]) for j in pairable for i in range(len(matrix)) if present[i][j]}
                 alpha, note = None, ""
                 if 0 < len(pairable) < MIN_UNITS:
-                    note = f"few units: alpha rests on {len(pairable)} row(s) coded by two coders (fewer than {MIN_UNITS})"
+                    note = f"{FEW}: alpha rests on {len(pairable)} row(s) coded by two coders (fewer than {MIN_UNITS})"
                 if not pairable:
                     note = ("undefined: no row was coded by two coders" if lv == "nominal" else
                             "undefined: no row has a value from two coders (an empty cell is missing data at this level)")
@@ -466,6 +467,9 @@ class Comparison:
                     a.add_row(r["table"], r["field"], r["level"], str(r["units"]), f"[{colour}]{r['alpha']:.3f}[/]")
                 console.print(a)
             perfect, undefined = alpha.filter(pl.col("alpha") == 1).height, alpha.filter(pl.col("alpha").is_null()).height
+            few = alpha.filter(pl.col("alpha").is_not_null() & pl.col("note").str.starts_with(FEW)).height
+            if few:
+                console.print(f"[yellow]{few} field(s) rest on fewer than {MIN_UNITS} units: read their alpha with care[/]")
             console.print(f"Krippendorff's alpha: 1.000 for {perfect} field(s); undefined for {undefined} "
                           "(no variation, or no value from two coders); levels of measurement in .alpha and the HTML page.")
         n = self.disagreements.height
