@@ -32,7 +32,7 @@ import polars as pl
 
 from toolkit.core.descriptor import union
 from toolkit.core.problems import DataError, Problem
-from toolkit.dataset.union import HIDDEN, SEP, Plan, merge_frames  # noqa: F401 - SEP: "ap_2016:est01"
+from toolkit.dataset.union import HIDDEN, Plan, merge_frames
 from toolkit.dataset.value import Dataset
 
 
