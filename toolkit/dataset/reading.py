@@ -195,4 +195,17 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
     texts, paths, tnotes, tprobs = find_texts(folder, tables.get("sources"), text_path)
     notes += tnotes
     problems += tprobs + check_tables(desc, tables, texts, {p.file for p in problems})
-    return Dataset(tables, desc, texts, folders=(folder,), text_paths=paths, notes=notes), problems
+    problems, left = cited_elsewhere(desc, problems)
+    return Dataset(tables, desc, texts, folders=(folder,), text_paths=paths, notes=notes + left), problems
+
+
+def cited_elsewhere(desc: Descriptor, problems: list[Problem]) -> tuple[list[Problem], list[str]]:
+    """A folder that cites other folders' claims (``"x-cites": ["their-name", ...]`` in its descriptor) leaves the
+    ids it does not hold to the corpus: (the other problems, a note for each)."""
+    cited = [str(c) for c in desc.get("x-cites") or ()]
+    if not cited:
+        return problems, []
+    left = [p for p in problems if p.kind == "reference"]
+    return [p for p in problems if p.kind != "reference"], [
+        f"{p} — left for the corpus: this folder cites {', '.join(cited)} (x-cites); checked when opened with them "
+        "(`python -m toolkit validate THIS_FOLDER THE_OTHERS`)" for p in left]

@@ -93,14 +93,11 @@ class Dataset:
                        text_paths=self.text_paths, notes=self.notes)
 
     def subset(self, source_ids) -> Dataset:
-        """Only the facts of some sources (entity tables kept whole)."""
-        keep = [source_ids] if isinstance(source_ids, str) else list(source_ids)
-        out = {}
-        for name, df in self._tables.items():
-            fact = "source_id" in df.columns and name not in ("sources", "actors", "aliases")
-            out[name] = df.filter(pl.col("source_id").is_in(keep)) if fact else df
-        return Dataset(out, self._descriptor, {k: v for k, v in self.texts.items() if k in keep}, folders=self.folders,
-                       notes=self.notes)
+        """The facts of some sources as a dataset that still validates: other articles' sources, rows, texts and
+        the entities only they name are left out (see :mod:`toolkit.dataset.subset`)."""
+        from toolkit.dataset.subset import subset
+
+        return subset(self, source_ids)
 
     # metadata
     @property
