@@ -23,6 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.core.text import own_text
+
 SEP = ":"
 ENTITIES = ("sources", "segments", "actors", "places", "aliases", "mentions")
 HIDDEN = ("__folder", "__row")
@@ -324,7 +326,7 @@ def members(labels: list[str], names: list[str | None], sources: pl.DataFrame | 
     its dataset's name and its articles, so a folder added again is known as a member."""
     own: dict = {}
     if sources is not None and "kind" in sources.columns:
-        rows = (sources.filter(pl.col("kind").cast(pl.String) == "article")
+        rows = (sources.filter(own_text(sources.columns))
                 .group_by("__folder").agg(pl.col("source_id").cast(pl.String).unique().sort()))
         own = dict(rows.rows())
     return [{"folder": Path(x).name, "name": n, "sources": list(own.get(i, []))} for i, (x, n) in enumerate(zip(labels, names))]
@@ -335,7 +337,7 @@ def scope_aliases(aliases: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
     article: per source of it; a folder with no source at all keeps it for every source)."""
     if "source_id" not in aliases.columns:
         return aliases
-    sid, article = pl.col("source_id").cast(pl.String), pl.col("kind").cast(pl.String) == "article"
+    sid, article = pl.col("source_id").cast(pl.String), own_text(sources.columns)
     own = (sources.group_by("__folder").agg(sid.filter(article).drop_nulls().alias("__art"), sid.drop_nulls().alias("__all"))
            .select("__folder", pl.when(pl.col("__art").list.len() > 0).then("__art").otherwise("__all").alias("__own")))
     out = aliases.join(own, on="__folder", how="left", maintain_order="left")
