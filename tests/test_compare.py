@@ -283,3 +283,28 @@ def test_exercise_06_wrong_bound_passes_public_check_but_not_hidden(tmp_path, mo
     assert message and "my_extraction/estimates.csv row 2 (x02" in message, message
     assert "bound is 'approximate'; the reference" in message and "has 'upper'" in message
     assert "value_high is empty" in message
+
+
+def test_a_drafts_bookkeeping_columns_are_never_compared(tmp_path):
+    """A draft compared with its reviewed copy: ``draft`` and ``confidence`` (emptied by the reviewer) are not
+    disagreements, and no alpha is computed on them; a coded field changed by the reviewer still is."""
+    import polars as pl
+
+    from toolkit.tools.cli import main
+
+    draft, reviewed = tmp_path / "draft", tmp_path / "reviewed"
+    assert main(["draft", str(Path(__file__).parent / "data" / "draft" / "gimry.txt"), "--out", str(draft),
+                 "--published", "2016-05-13"]) == 0
+    shutil.copytree(draft, reviewed)
+    for p in reviewed.glob("*.csv"):
+        df = pl.read_csv(p, infer_schema=False)
+        if "draft" in df.columns:
+            df = df.with_columns(pl.lit(None, pl.String).alias("draft"), pl.lit(None, pl.String).alias("confidence"))
+        if p.name == "estimates.csv":
+            df = df.with_columns(pl.lit("likely").alias("certainty"))
+        df.write_csv(p)
+    cmp = toolkit.compare(reviewed, draft)
+    fields = set(cmp.fields["field"].to_list()) if "field" in cmp.fields.columns else set()
+    assert "certainty" in fields and not fields & {"draft", "confidence"}, fields
+    assert not set(cmp.disagreements["field"].drop_nulls()) & {"draft", "confidence"}
+    assert "certainty" in set(cmp.disagreements["field"].drop_nulls())

@@ -9,7 +9,8 @@ span and entity rows (sources, actors, places, aliases) by id. References to mat
 before values are compared.
 
 Compared fields are the coded ones (allowed values, ids, numbers, dates, booleans, lists); locators
-are the matching key and free-text fields (notes, summaries, names, qualifiers ...) are left out
+are the matching key and free-text fields (notes, summaries, names, qualifiers ...) and a draft's bookkeeping
+(``draft``, ``confidence``, any field marked ``x-bookkeeping``) are left out
 unless ``text=True``. Krippendorff's alpha is computed per field across all coders with PyPI
 ``krippendorff``, at the level of measurement the field's type implies: nominal for allowed values,
 ids, booleans, lists and text; ratio for counts (numbers with a minimum of 0); interval for other
@@ -95,7 +96,7 @@ def level(desc: Descriptor, table: str, f: dict, text: bool = False) -> str | No
     'nominal'
     """
     name, kind, c = f["name"], f["type"], f.get("constraints", {})
-    if name in LOCATORS or name in desc.primary_key(table):
+    if name in LOCATORS or name in desc.primary_key(table) or _bookkeeping(desc, table, f):
         return None
     if _spans(desc, table) and name == "source_id":
         return None  # part of the matching key
@@ -106,6 +107,12 @@ def level(desc: Descriptor, table: str, f: dict, text: bool = False) -> str | No
     if kind == "date":
         return "interval"
     return "nominal"
+
+
+def _bookkeeping(desc: Descriptor, table: str, f) -> bool:
+    """A column about the coding, not the text (a draft's ``draft`` and ``confidence``, any field marked
+    ``x-bookkeeping``): never compared, since a reviewer empties it."""
+    return bool(f.get("x-bookkeeping")) or f["name"] == "draft" or (f["name"] == "confidence" and "draft" in desc.columns(table))
 
 
 def _spans(desc: Descriptor, table: str) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 
 DRAFT_FIELDS = [
-    {"name": "draft", "type": "string", "title": "Drafted by",
+    {"name": "draft", "type": "string", "title": "Drafted by", "x-bookkeeping": True,
      "description": "How the drafter made this row (the rule, in words); empty once a coder has checked it"},
-    {"name": "confidence", "type": "number", "title": "Drafter's confidence",
+    {"name": "confidence", "type": "number", "title": "Drafter's confidence", "x-bookkeeping": True,
      "description": "0-1: how sure the drafter's rule is (not a probability); empty once checked",
      "constraints": {"minimum": 0, "maximum": 1}},
 ]
