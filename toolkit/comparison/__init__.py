@@ -9,9 +9,8 @@ span and entity rows (sources, actors, places, aliases) by id. References to mat
 before values are compared.
 
 Compared fields are the coded ones (allowed values, ids, numbers, dates, booleans, lists); locators
-are the matching key and free-text fields (notes, summaries, names, qualifiers ...) and a draft's bookkeeping
-(``draft``, ``confidence``, any field marked ``x-bookkeeping``) are left out
-unless ``text=True``. Krippendorff's alpha is computed per field across all coders with PyPI
+are the matching key; free-text fields (notes, summaries, names, qualifiers ...) are left out unless
+``text=True``, a draft's bookkeeping (``draft``, ``confidence``, any field marked ``x-bookkeeping``) always. Krippendorff's alpha is computed per field across all coders with PyPI
 ``krippendorff``, at the level of measurement the field's type implies: nominal for allowed values,
 ids, booleans, lists and text; ratio for counts (numbers with a minimum of 0); interval for other
 numbers and for dates (in days). An empty cell is a value ("(empty)") at the nominal level and
