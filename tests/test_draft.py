@@ -466,3 +466,24 @@ def test_a_day_earlier_counts_from_the_day_named_before():
     d = _one("T\n\nKhamidov said on Wednesday that 5 men had left. A day earlier, police announced the arrest of 4 men in Gimry.")
     remark = next(v for v in d.tables["events"] if v["quote"].startswith("announced"))
     assert (str(remark["date_start"]), remark["date_precision"]) == ("2016-05-10", "day")
+
+
+# ---------------------------------------------------------------------------------------------- kinds of mistakes
+# each found by a user on briefs of their own (kept out of the repository): one invented sentence per kind
+
+def test_the_drafted_text_is_the_folders_article_and_a_written_dateline_is_no_inference():
+    d = D.draft_text("Raid in Gimry\n\nGIMRY, Russia, May 14, 2016 -- Police detained 4 men.", known=[])  # no byline
+    (src,) = d.tables["sources"]
+    assert (src["kind"], str(src["published_start"]), src["date_inferred"]) == ("article", "2016-05-14", False)
+
+
+def test_a_generic_body_of_another_country_is_not_the_known_one_and_known_notes_stay_behind():
+    text = ("Arrest in Duisi\n\nTBILISI, June 14, 2016 -- Georgian police detained a man in the village of Duisi, the "
+            "Interior Ministry said. The Caucasus Emirate was not involved, said Nino Kapanadze, a lawyer.")
+    d = D.draft_text(text)  # the shipped data is known: its Interior Ministry is Russia's
+    said = next(s for s in d.tables["statements"] if "detained" in s["quote"] or "Interior" in s["quote"])
+    ministry = d.actor(said["speaker_id"])
+    assert ministry["actor_id"] != "interior_ministry" and "Interior Ministry" in ministry["name"]
+    assert all(a["note"] is None for a in d.tables["actors"] if a["draft"] == "known actor"), "a known row's note copied"
+    russian = D.draft_text(text.replace("TBILISI", "MAKHACHKALA").replace("Georgian", "Russian").replace("Duisi", "Gimry"))
+    assert "interior_ministry" in {a["actor_id"] for a in russian.tables["actors"]}  # the same country: the known body

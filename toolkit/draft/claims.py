@@ -109,7 +109,8 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                 act = reg.actors.get(eid) or (Actor(eid, known["name"], known["kind"], row=known, confidence=0.95) if known else None)
                 if act is None:
                     continue
-                reg.add_actor(act, surface, a, b)
+                eid = reg.add_actor(act, surface, a, b)  # a generic body of another country gets its own id
+                act = reg.actors[eid]
                 if act.kind == "person" and " " in surface:  # "the leader of X, NAME": a relation hint
                     r = _names.role_of(s.text, a - s.start, b - s.start)
                     if r:

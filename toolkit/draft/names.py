@@ -71,8 +71,8 @@ class Actor:
     abbreviation: str | None = None
 
     def as_row(self, source_id: str) -> dict:
-        if self.row:
-            return dict(self.row, source_id=source_id)
+        if self.row:  # a known actor: its note describes another text, not this one
+            return dict(self.row, source_id=source_id, note=None)
         return {"actor_id": self.actor_id, "name": self.name, "kind": self.kind, "role": self.role,
                 "affiliation_id": self.affiliation_id, "source_id": source_id, "note": self.note or None}
 
