@@ -487,3 +487,21 @@ def test_a_generic_body_of_another_country_is_not_the_known_one_and_known_notes_
     assert all(a["note"] is None for a in d.tables["actors"] if a["draft"] == "known actor"), "a known row's note copied"
     russian = D.draft_text(text.replace("TBILISI", "MAKHACHKALA").replace("Georgian", "Russian").replace("Duisi", "Gimry"))
     assert "interior_ministry" in {a["actor_id"] for a in russian.tables["actors"]}  # the same country: the known body
+
+
+def _cert(d, table, words):
+    return next(r["certainty"] for r in d.tables[table] if words in r["quote"])
+
+
+def test_certainty_is_drafted_on_every_claim_from_the_texts_hedges():
+    d = _one("T\n\nAccording to police sources, the men were planning an attack on a checkpoint near Nalchik. "
+             "A website run by the militants announced that Ruslan Tsokov had been killed in a clash near Baksan. "
+             "The death could not be independently confirmed. Two men were reportedly detained in Nalchik. "
+             "Arsen Khamidov said 40 people had been detained this year. Memorial said that figure was wrong.")
+    assert _cert(d, "events", "attack") == "alleged"
+    assert _cert(d, "statements", "Ruslan Tsokov") == "claimed"
+    assert _cert(d, "events", "killed") == "unconfirmed"  # told before the sentence that doubts it
+    assert _cert(d, "events", "detained in Nalchik") == "reported"
+    assert _cert(d, "estimates", "40 people") == "denied"
+    assert all(r["certainty"] in ("stated", "reported", "claimed", "alleged", "likely", "possible", "unconfirmed", "denied")
+               for t in ("estimates", "events", "statements", "relations") for r in d.tables[t])

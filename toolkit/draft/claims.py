@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from toolkit.draft import certainty as _certainty
 from toolkit.draft import dates as _dates
 from toolkit.draft import names as _names
 from toolkit.draft import counts as _counts
@@ -53,18 +54,6 @@ def _clause_end(s: str, at: int) -> int:
     """End of the clause from ``at``: the next comma, semicolon, dash or full stop (not inside a number)."""
     m = re.compile(r"(?<!\d),(?!\d)|;|\s--\s|\s—\s|\.(?=\s|$|\")|\((?=[a-z])|\s(?:and|but)\s+(?:that|said)\b").search(s, at)
     return m.start() if m else len(s.rstrip())
-
-
-def _certainty(s: str, verb: str | None) -> str:
-    if re.search(r"\ballegedly\b|\breportedly\b", s):
-        return "alleged"
-    if re.search(r"\b(?:could|may|might|possibly)\b", s):
-        return "possible"
-    if verb and verb.startswith("claim"):
-        return "claimed"
-    if re.search(r"\blikely\b|\bprobably\b", s):
-        return "likely"
-    return "stated"
 
 
 class TextDraft(EventRows, DisputeRows, RelationRows):
@@ -200,7 +189,8 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
         for m in VERB.finditer(s.text):
             who, how, conf = self._subject(s, ents, s.start, s.start + m.start())
             if who is None:  # "..., said Arsen Khamidov."
-                after = [(a, e) for a, b, e, t in ents if t == "actor" and s.start + m.end() <= a <= s.start + m.end() + 6]
+                after = [(a, e) for a, b, e, t in ents if t == "actor" and s.start + m.end() <= a <= s.start + m.end() + 6
+                         and not re.search(r"\bthat\b", self.text[s.start + m.end():a])]  # "announced that X ...": X is told of
                 if after:
                     who, how, conf = after[0][1], "name after verb", 0.85
             if who:
@@ -210,6 +200,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
     # ------------------------------------------------------------------ the pass
     def run(self) -> dict[str, list[dict]]:
         for s in self.t.sentences:
+            n_events, n_relations = len(self.rows["events"]), len(self.rows["relations"])
             ents = self._ents = self._entities(s)
             speakers = self._speakers(s, ents)
             main = next(((w, h, c, m) for w, h, c, m in speakers if self.reg.actors[w].kind not in MEDIA), None)
@@ -252,10 +243,24 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             self._estimates(s, ents, main, via, st_id, when, speech_when)
             if st_id and DENY.search(s.text) and not headline:
                 self._dispute(s, main, st_id)
+            self._hedge_rows(s, main, n_events, n_relations)
         self.publication(self.author)
         self._claim_dates()
         self._same_claims()
         return self.rows
+
+    def _hedge_rows(self, s, main, n_events: int, n_relations: int) -> None:
+        """Certainty of the sentence's events and relations; "The death could not be confirmed": of the death told before."""
+        hedge = self._hedge(s, main)
+        for r in self.rows["events"][n_events:] + self.rows["relations"][n_relations:]:
+            r.setdefault("certainty", hedge if r.get("sub_kind") != "publication" else "stated")
+            if r in self.rows["relations"] and main and main[3] is not None and r["subject_type"] == "actor":
+                r["asserted_by"] = main[0]  # "..., the spokesman said": the speaker asserts it, not the author
+        kinds = _certainty.back_reference(s.text)
+        if kinds is not None:
+            told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 400 and (not kinds or v["sub_kind"] in kinds)]
+            if told:
+                told[-1]["certainty"] = "unconfirmed"
 
     def _statement(self, s, main, via) -> str:
         who, how, conf, m = main
@@ -274,7 +279,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
         self.rows["statements"].append({
             "statement_id": sid, "speaker_id": who, "reported_via_id": via, "event_id": None, "event_inferred": False,
             "topic": topic, "summary": f"{self.reg.actors[who].name}: {loc['quote'][:100]}",
-            "direct_quote": bool(re.search(r"[\"“”]", s.text)), **loc,
+            "direct_quote": bool(re.search(r"[\"“”]", s.text)), "certainty": self._hedge(s, main), **loc,
             "confidence": round(conf * 0.9, 2), "why": f"speaker by {how}"})
         return sid
 
@@ -294,8 +299,14 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
         return out
 
     # ------------------------------------------------------------------ counts
-    def _estimates(self, s, ents, main, via, st_id, when, speech_when) -> None:
+    def _hedge(self, s, main) -> str:
+        """The certainty the sentence gives what its speaker (``main``) says."""
         verb = main[3].group("verb") if main and main[3] is not None else None
+        who = self.reg.actors.get(main[0]) if main else None
+        return _certainty.of(s.text, verb, who.name if who else None, who.kind if who else None)
+
+    def _estimates(self, s, ents, main, via, st_id, when, speech_when) -> None:
+        hedge = self._hedge(s, main)
         for c in _counts.find(s.text):
             after = s.text[c.number_end:]
             nm = NOUN.match(after.lstrip(" \"”")) if after.strip() else None
@@ -384,7 +395,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                 "theatre_place_ids": theatres or None, "affiliation_id": None,
                 "claim_place_id": None, "place_inferred": None,
                 "value_low": c.low, "value_best": c.best, "value_high": c.high, "bound": c.bound,
-                "qualifier": c.qualifier, "certainty": _certainty(s.text, verb),
+                "qualifier": c.qualifier, "certainty": hedge,
                 "_speech": speech_when, "_speaker": claimant,
                 "period": period.words.strip() if period else "at the time of the claim",
                 **(self._when(period, "period") if period else {}), "period_inferred": period is None,

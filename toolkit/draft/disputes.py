@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 DENY = re.compile(r"\b(?:denied|denies|deny|disputed|disputes|rejected|rejects|dismissed|refuted|contradicted|"
-                  r"is not the case|was not true|is not true|are not true|false)\b")
+                  r"is not the case|was not true|is not true|are not true|false|(?:was|is|were|are) wrong|inflated|exaggerated)\b")
 
 
 class DisputeRows:
@@ -39,6 +39,9 @@ class DisputeRows:
                 self._statement(s, (target, "the account denied", 0.5, None), None)
                 others = [self.rows["statements"][-1]]
         claims = [st_id] + ([others[-1]["statement_id"]] if others else [])
+        for e in self.rows["estimates"]:  # a firm figure someone disputes is a denied one ("that figure was wrong")
+            if others and e["statement_id"] == others[-1]["statement_id"] and e["certainty"] == "stated":
+                e["certainty"] = "denied"
         author = {main[0]} & {self.author}
         other_speaker = others[-1]["speaker_id"] if others else None
         kind = "officials_vs_author" if author or self.author and other_speaker == self.author else "officials_vs_officials"

@@ -149,7 +149,7 @@ class EventRows:
         name = self.text[by.start:by.end].strip().lstrip("-—– ").strip()
         a = by.start + self.text[by.start:by.end].index(name)
         self.rows["events"].append({
-            "event_id": eid, "kind": "statement", "sub_kind": "publication", "summary": "The text is published",
+            "event_id": eid, "kind": "statement", "sub_kind": "publication", "summary": "The text is published", "certainty": "stated",
             **self._when(w, "date"), "place_id": None, "place_inferred": False, **self._loc(a, a + len(name)), "note": None,
             "confidence": 0.8, "why": "the byline"})
         self.rows["event_actors"].append({"event_id": eid, "actor_id": author, "role": "initiator", "note": None})

@@ -35,6 +35,7 @@ ORG_WORDS = {"Ministry": "government_body", "Committee": "government_body", "Ser
              "Memorial": "ngo", "Watch": "ngo", "Centre": "research_organisation", "Center": "research_organisation",
              "Institute": "research_organisation", "University": "research_organisation", "Foundation": "ngo",
              "Party": "collective", "Union": "collective"}
+PROPER_ORGS = {"Memorial", "Interfax"}  # one word that is an organisation's own name, not a common noun ("Police")
 TITLES = ("President", "Minister", "General", "Colonel", "Major", "Captain", "Lieutenant", "Sergeant", "Chief",
           "Deputy", "Governor", "Mayor", "Imam", "Mufti", "Sheikh", "Prosecutor", "Judge", "Commander", "Dr.", "Dr",
           "Mr.", "Mrs.", "Ms.", "Mr", "Mrs", "Ms", "Senator", "Ambassador", "Interior", "Foreign", "Defense", "Defence",
@@ -48,7 +49,9 @@ NOT_NAMES = {"The", "A", "An", "In", "On", "At", "But", "And", "However", "Meanw
              "If", "As", "Of", "For", "To", "From", "By", "With", "Without", "Although", "Because", "Unlike", "Once",
              "Previously", "Another", "Other", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine",
              "Ten", "There", "Here", "Such", "All", "No", "Not", "Two", "Now", "Then", "Today", "Yesterday", "Still",
-             "Even", "Only", "Just", "Among", "Over", "Up", "About", "Around", "Nearly", "Almost", "More", "Fewer"}
+             "Even", "Only", "Just", "Among", "Over", "Up", "About", "Around", "Nearly", "Almost", "More", "Fewer",
+             "Separately", "Additionally", "Moreover", "Furthermore", "Elsewhere", "Overall", "Nevertheless", "Instead",
+             "Similarly", "Likewise", "Finally", "Initially", "Recently", "Currently", "Separate", "Independently"}
 ADJECTIVES = {"Local", "Regional", "Federal", "Russian", "Islamic", "Islamist", "Muslim", "Christian", "Western", "Syrian",
               "Chechen", "Daghestani", "Dagestani", "Ingush", "Georgian", "Kremlin", "Police", "North", "South", "East",
               "West", "National", "State", "Republic", "Caucasus", "Caucasian", "American", "European", "Turkish"}
@@ -127,7 +130,7 @@ def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple
         described = re.search(r"\b(?:(?:rights|advocacy|monitoring)\s+group|organi[sz]ation|watchdog|NGO|charity)\s+$", sentence[:a])
         if described and not kind:
             kind = "ngo"  # "the rights group Memorial"
-        if kind and len(toks) < 2 and not (media and re.search(r"\bthe\s+$", sentence[:a]) or media and media.group(0).startswith(",")
+        if kind and len(toks) < 2 and toks[0] not in PROPER_ORGS and not (media and re.search(r"\bthe\s+$", sentence[:a]) or media and media.group(0).startswith(",")
                                            or described):
             continue  # "Police said": a common noun at the start of a sentence
         if kind:
@@ -190,10 +193,21 @@ BODY_HEADS = r"office|ministry|committee|service|department|police|authorities|c
 _BODY = re.compile(rf"^(?:the\s+)?(?P<np>(?:[\w'’-]+\s+){{0,4}}?(?:{BODY_HEADS}))(?:\s+(?:of|for|in)\s+[\w'’ -]{{1,40}})?$", re.I)
 
 
+_OUTLET = re.compile(r"^(?:the|a|an)\s+(?:[\w'’-]+\s+){0,3}?(?:website|site|channel|page|account|blog|forum|outlet)\s+"
+                     r"(?:run\s+by|linked\s+to|close\s+to|affiliated\s+with|belonging\s+to|used\s+by|of)\s+(?:the\s+)?[\w'’ -]{2,40}$"
+                     r"|^(?:the|a|an)\s+(?:[\w-]+\s+)?(?:militants?|insurgents?|jihadists?|rebels?)['’]?\s+(?:website|site|channel|blog)$", re.I)
+
+
 def describe(np: str) -> Actor | None:
     """An unnamed speaker named by its description ("a local imam", "relatives of the men", "the regional
     prosecutor's office"), or None."""
-    np = np.strip().strip(",")
+    np = re.sub(r"^(?:according\s+to|separately|meanwhile|also)\s*,?\s+", "", np.strip().strip(","), flags=re.I)
+    np = re.split(r"\s+(?:quoted|cited)\s+by\s+", np)[0]  # "police sources quoted by the agency": the sources speak
+    outlet = _OUTLET.match(np)
+    if outlet:  # "a website run by the militants", "a Telegram channel linked to the militants"
+        text = re.sub(r"^(?:the|a|an)\s+", "", np, flags=re.I)
+        return Actor(slug(text), text[0].upper() + text[1:], "media", role=np, confidence=0.5,
+                     note="An unnamed outlet, named by the text's description")
     body = _BODY.match(np)
     if body and not re.match(r"(?:the\s+)?(?:office|ministry|committee|service|department|court|administration)$", np, re.I):
         text = re.sub(r"^the\s+", "", np, flags=re.I)
