@@ -505,3 +505,20 @@ def test_certainty_is_drafted_on_every_claim_from_the_texts_hedges():
     assert _cert(d, "estimates", "40 people") == "denied"
     assert all(r["certainty"] in ("stated", "reported", "claimed", "alleged", "likely", "possible", "unconfirmed", "denied")
                for t in ("estimates", "events", "statements", "relations") for r in d.tables[t])
+
+
+def test_open_ended_dates_days_named_later_and_a_since_of_another_clause():
+    d = _one("T\n\nPolice on Monday arrested a man in Nalchik, the ministry said. He was detained at home after May 3, "
+             "when his telephone was tapped. Arsen Khamidov told reporters that 200 men had left. A day later, the Investigative "
+             "Committee said that figure was wrong. Ruslan Tsokov, who has led a unit in Raqqa since 2014, was killed near Raqqa.")
+    ev = {v["quote"].split()[0]: v for v in d.tables["events"]}
+    when = lambda v: (str(v["date_start"]), str(v["date_end"]), v["date_precision"])  # noqa: E731
+    assert when(ev["arrested"]) == ("2016-05-16", "2016-05-16", "day")  # that Monday, not "before the remarks"
+    assert when(ev["detained"]) == ("2016-05-03", "None", "after")
+    later = next(v for v in d.tables["events"] if "Investigative" in v["summary"] or v["quote"].startswith("A day later"))
+    assert later["date_end"] is not None and later["date_end"] <= dt.date(2016, 5, 16)  # not a day after May 3
+    assert when(ev["was"] if "was" in ev else ev["killed"])[0] == "None"  # not from "since 2014"
+    (before,) = dates.find("formerly led a group before 2015", dt.date(2016, 5, 16))
+    assert (str(before.start), str(before.end), before.precision) == ("None", "2014-12-31", "before")
+    (on,) = dates.find("on or after March 2, 2016", dt.date(2016, 5, 16))
+    assert (str(on.start), on.end, on.precision) == ("2016-03-02", None, "on_or_after")

@@ -213,6 +213,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                     via = after[0]
             when = [_dates.anchor(w, self.last_day) if not w.known else w for w in _dates.find(s.text, self.window, s.start)]
             self.last_day = next((w for w in reversed(when) if w.known and w.precision == "day"), self.last_day)
+            day_named = self.last_day
             speech_when = None
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
@@ -224,7 +225,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                 # "X on Monday said", "X, on Monday, said"; not "X, whose son left in 2014, rejected"
                 first = next((w for w in when if w.char_end <= s.start + main[3].start()), None)
                 if speech_when is None and first is not None and not _counts.find(self.text[s.start:first.char_start]) \
-                        and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS):
+                        and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS) \
+                        and not any(re.search(rx, self.text[first.char_end:s.start + main[3].start()]) for rx, *_ in EVENTS):
+                    # not "Police on Monday arrested a man, the ministry said": Monday is the arrest's
                     speech_when = first  # "In February, the head of the FSB told reporters ...": the remarks' date
                 if speech_when and speech_when.known:
                     self.speech_dates.setdefault(main[0], speech_when)
@@ -244,6 +247,14 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             if st_id and DENY.search(s.text) and not headline:
                 self._dispute(s, main, st_id)
             self._hedge_rows(s, main, n_events, n_relations)
+            # "A day later" counts from what the sentence before told: the day it named, else its speaker's dated remarks,
+            # else its last event's date (undated remarks: on or before publication), else what came before
+            told = [v for v in self.rows["events"][n_events:] if v["date_end"] and v["date_precision"] in ("day", "before")]
+            spoke = self.speech_dates.get(main[0]) if main else None
+            if not any(w is day_named for w in when):
+                self.last_day = spoke if spoke and spoke.precision == "day" else _dates.When(
+                    told[-1]["date_start"], told[-1]["date_end"], told[-1]["date_precision"], told[-1]["year_inferred"], True) \
+                    if told else self.last_day
         self.publication(self.author)
         self._claim_dates()
         self._same_claims()
@@ -312,10 +323,10 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             nm = NOUN.match(after.lstrip(" \"”")) if after.strip() else None
             clause = s.text[c.start:_clause_end(s.text, c.number_end)]
             rest = s.text[c.start:max(_clause_end(s.text, c.number_end), c.number_end + 40)]  # its own clause
-            if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|wounded|injured)\b|\b(?:been|were|was) held\b", rest):
+            if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|arrests|wounded|injured)\b|\b(?:been|were|was) held\b", rest):
                 rest = s.text[max(0, c.start - 60):c.start]  # "police detained 12 suspects"
             unit = "deaths" if re.search(r"\bkilled\b|\bdied\b|\bdead\b|\bdeaths\b|\bbodies\b", rest) else \
-                "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrest\b|\b(?:been|were|was) held\b", rest) else \
+                "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrests?\b|\b(?:been|were|was) held\b", rest) else \
                 "injuries" if re.search(r"\bwounded\b|\binjured\b", rest) else None
             noun = (nm.group("noun") or "") if nm else ""
             elided = not nm and not unit and c.bound != "vague" and (re.match(

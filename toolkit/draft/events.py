@@ -65,14 +65,20 @@ class EventRows:
             a = s.start + m.start()
             if kind == "statement":
                 w = speech_when or next((x for x in when if x.char_start >= a), None) or _dates.UNKNOWN
+                if not w.known and self.pub:  # undated remarks: on or before the text that reports them
+                    w = _dates.When(None, self.window[0], "before", not self.year_written, True)
                 summary = f"{self.reg.actors[main[0]].name} speaks" if main and sub == "press_remarks" else \
                     f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
-                w = next((x for x in when if x is not speech_when), None) or _dates.UNKNOWN
-                if not w.known and speech_when is not None and speech_when.known and speech_when.start:
+                w = next((x for x in when if x is not speech_when and not (x.words.casefold().startswith("since") and re.search(
+                    r",|\bwho\b|\bwhich\b", self.text[min(x.char_end, a):max(x.char_start, a)]))), None) or _dates.UNKNOWN
+                # "X, who has led ... since 2014, was killed": the killing is not dated by another clause's "since 2014"
+                if not w.known and speech_when is not None and speech_when.known and speech_when.start and speech_when.end:
                     # "Police detained 7 men, X said on Monday": it happened on or before the remarks that report it
                     w = _dates.When(None, speech_when.end, "before", speech_when.year_inferred, True)
-                if w.known and w.char_end <= s.start + m.start() and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):
+                elif not w.known and self.pub:  # undated: on or before the text that tells it
+                    w = _dates.When(None, self.window[0], "before", not self.year_written, True)
+                if w.end and w.char_end <= s.start + m.start() and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):
                     # "issued a notice on March 26 saying it had designated": the act came on or before that date
                     w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
