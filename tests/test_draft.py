@@ -522,3 +522,23 @@ def test_open_ended_dates_days_named_later_and_a_since_of_another_clause():
     assert (str(before.start), str(before.end), before.precision) == ("None", "2014-12-31", "before")
     (on,) = dates.find("on or after March 2, 2016", dt.date(2016, 5, 16))
     assert (str(on.start), on.end, on.precision) == ("2016-03-02", None, "on_or_after")
+
+
+def test_who_is_named_and_who_speaks():
+    d = _one("T\n\nPolice on Monday arrested two men in Nalchik. According to police sources, the men planned an attack. "
+             "Relatives said the men had been detained without a warrant. Residents said the arrest had frightened families. "
+             "Police sources told the Tbilisi newspaper Rezonansi that 12 men had left. Separately, a Telegram channel linked "
+             "to the militants announced that Ruslan Tsokov had been killed. The ministry did not confirm the death, and "
+             "Tsokov's family said they had not been informed. Security forces killed five militants in Baksan, the National "
+             "Anti-Terrorism Committee said.")
+    names = {a["name"] for a in d.tables["actors"]}
+    assert {"Rezonansi", "National Anti-Terrorism Committee"} <= names, names
+    assert not {"Separately", "Tbilisi", "Terrorism Committee"} & names and not any(n.startswith("According") for n in names)
+    speaker = {s["quote"].split()[0]: _name(d, s["speaker_id"]) for s in d.tables["statements"]}
+    killed = next(s for s in d.tables["statements"] if "Ruslan Tsokov" in s["quote"])
+    assert "militants" in _name(d, killed["speaker_id"]) and _name(d, killed["speaker_id"]) != "Ruslan Tsokov"
+    family = next(s for s in d.tables["statements"] if "informed" in s["quote"])
+    assert _name(d, family["speaker_id"]) == "Tsokov's family", speaker
+    rez = next(s for s in d.tables["statements"] if "12 men" in s["quote"])
+    assert _name(d, rez["reported_via_id"]) == "Rezonansi"
+    assert [v["sub_kind"] for v in d.tables["events"]].count("arrest") == 1  # one arrest, told three times

@@ -115,7 +115,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             taken.append((a, b))
         for a, b, plc in _places.find(s.text, s.start, taken):
             out.append((a, b, self.reg.add_place(plc, self.text[a:b], a, b), "place"))
-        for a, b, act in _names.find(s.text, s.start, taken):
+        for a, b, act in _names.find(s.text, s.start, taken, [(a, b) for a, b, e, t in out if t == "place"]):
             if act.kind == "person" and not act.role:
                 r = _names.role_of(s.text, a - s.start, b - s.start) or _names.who_heads(s.text, b - s.start)
                 if r:
@@ -151,6 +151,11 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             found = self.reg.describe(head, lo)
             if found:
                 return found, "description", 0.75
+        kin = re.match(r"(?P<np>[\w'’ -]+?['’]s\s+(?:[\w-]+\s+)?(?:family|relatives|parents|lawyers?|mother|father|wife|widow|"
+                       r"brother|sister|son|daughter|neighbou?rs|friends))\s*(?:has|have|had|also|later)?\s*$", lead)
+        desc = _names.describe(kin.group("np")) if kin else None
+        if desc:  # "Sultanov's family said": the family speaks, not Sultanov
+            return self.reg.add_actor(desc, kin.group("np"), lo + clause.index(kin.group("np")), hi), "unnamed", 0.6
         speakers = [(a, b, e, t) for a, b, e, t in ents if t == "actor" and self.reg.actors[e].kind != "population"]
         inside = [(a, b, e) for a, b, e, t in speakers if start <= a and b <= hi and not re.search(r"[\"”]", self.text[b:hi])]
         if not inside and start > full_lo and not re.match(r"(?:he|she|they|it)\b", lead, re.I) and not _names.describe(lead):
@@ -208,7 +213,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             if main is None and via:
                 main, via = next(x for x in speakers if x[0] == via), None
             if main and main[3] is not None and via is None and main[3].group("verb") == "told":
-                after = [e for a, b, e, t in ents if t == "actor" and s.start + main[3].end() <= a <= s.start + main[3].end() + 6]
+                vend = s.start + main[3].end()  # "told Interfax", "told the Tbilisi newspaper Rezonansi"
+                after = [e for a, b, e, t in ents if t == "actor" and vend <= a <= vend + 45 and re.fullmatch(
+                    r"\s*(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:(?:newspaper|news agency|agency|website|channel|television|radio)\s+)?", self.text[vend:a])]
                 if after and self.reg.actors[after[0]].kind in MEDIA:
                     via = after[0]
             when = [_dates.anchor(w, self.last_day) if not w.known else w for w in _dates.find(s.text, self.window, s.start)]

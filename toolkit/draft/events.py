@@ -60,6 +60,8 @@ class EventRows:
             if kind == "statement" and not main and sub == "press_remarks" or NOT_YET.search(s.text[:m.start()]):
                 continue  # remarks need a speaker; "more operations" have not happened
             seen.add(kind)
+            if self._told_before(s, m, sub, when, speech_when):
+                continue
             if kind == "killing" and not re.search(r"\bkilled by\b|\b(?:police|forces|troops|officers|soldiers|gunmen)\b[^.]{0,30}\bkilled\b", s.text):
                 kind = sub = "death_reported"
             a = s.start + m.start()
@@ -106,6 +108,18 @@ class EventRows:
                         st["event_id"] = eid
             out.append(eid)
         return out
+
+    def _told_before(self, s, m, sub, when, speech_when) -> bool:
+        """ "the arrest had frightened families", "the men had been detained without a warrant": an event the text told
+        before, referred to again (no date of its own), not a second one."""
+        if sub not in ("arrest", "killing", "death_reported", "attack") or not any(
+                v["sub_kind"] == sub and v["char_end"] <= s.start for v in self.rows["events"]):
+            return False
+        before = s.text[:m.start()]
+        if any(x.known and x is not speech_when for x in when):
+            return False
+        return bool(re.search(r"\b(?:the|his|her|their|this|that)\s+(?:[\w-]+\s+)?$", before) and not m.group(0).endswith("ed")
+                    or re.search(r"\b(?:the|they|he|she)\b[^,.;]{0,30}\b(?:had|have|has)\s+been\s+$", before))
 
     def _remark_event(self, s, main, speech_when) -> None:
         """A statement event for remarks that are dated, or that deny, admit or warn (acts in themselves)."""

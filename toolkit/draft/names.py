@@ -16,7 +16,7 @@ ROLE_NOUNS = ("chief", "head", "leader", "spokesman", "spokeswoman", "spokespers
               "director", "official", "prosecutor", "imam", "mufti", "mayor", "governor", "president", "deputy",
               "representative", "officer", "investigator", "lawyer", "activist", "researcher", "analyst", "expert",
               "journalist", "editor", "correspondent", "resident", "father", "mother", "brother", "sister", "son",
-              "daughter", "relative", "uncle", "wife", "husband", "emir", "founder", "member", "chairman", "secretary",
+              "daughter", "relative", "uncle", "wife", "husband", "family", "widow", "emir", "founder", "member", "chairman", "secretary",
               "ombudsman", "judge", "general", "colonel", "source", "witness", "neighbour", "neighbor", "villager",
               "teacher", "elder", "cleric", "defender", "worker", "commissioner", "adviser", "advisor", "aide")
 PLURAL_PEOPLE = ("relatives", "residents", "witnesses", "sources", "officials", "experts", "defenders", "activists",
@@ -56,7 +56,7 @@ ADJECTIVES = {"Local", "Regional", "Federal", "Russian", "Islamic", "Islamist", 
               "Chechen", "Daghestani", "Dagestani", "Ingush", "Georgian", "Kremlin", "Police", "North", "South", "East",
               "West", "National", "State", "Republic", "Caucasus", "Caucasian", "American", "European", "Turkish"}
 PRONOUNS = {"he": "person", "she": "person", "they": "group", "his": "person", "her": "person"}
-_TOKEN = r"[A-Z][a-zà-ÿʼ'’-]+|[A-Z]{2,6}|al-[A-Z][a-z'-]+|Abu|bin|ibn"
+_TOKEN = r"[A-Z][a-zà-ÿʼ'’]+(?:-[A-Za-zà-ÿ][a-zà-ÿʼ'’]*)*-?|[A-Z]{2,6}|al-[A-Z][a-z'-]+|Abu|bin|ibn"
 _RUN = re.compile(rf"(?:{_TOKEN})(?:(?:\s+(?:of|for|and|on|the|al|de|von|van)\s+|\s+|-)(?:{_TOKEN}))*")
 _ABBR = re.compile(r"\s*\((?P<abbr>[A-Z][A-Za-z]{1,7})\)")
 
@@ -92,8 +92,9 @@ def _org_kind(words: list[str]) -> str | None:
     return None
 
 
-def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple[int, int, Actor]]:
-    """New people and organisations named in a sentence (spans absolute; ``taken`` spans are skipped)."""
+def find(sentence: str, offset: int, taken: list[tuple[int, int]], places: list[tuple[int, int]] = ()) -> list[tuple[int, int, Actor]]:
+    """New people and organisations named in a sentence (spans absolute; ``taken`` spans are skipped, a run that is
+    exactly one of ``places`` is no actor)."""
     out = []
     runs = []
     for m in _RUN.finditer(sentence):  # a possessive ends a name: "Russia's Federal Security Service"
@@ -121,16 +122,22 @@ def find(sentence: str, offset: int, taken: list[tuple[int, int]]) -> list[tuple
         words = sentence[a:b]
         if any(x < offset + b and offset + a < y for x, y in taken):
             continue
+        if any(a == x - offset and b == y - offset for x, y in places):
+            continue  # "the Tbilisi newspaper Rezonansi": a place, not the outlet
         kind = _org_kind(toks)
+        if re.search(r"\b(?:newspaper|news agency|agency|website|channel|broadcaster|radio station|weekly|daily)\s+$", sentence[:a]):
+            kind = "media"  # "the Tbilisi newspaper Rezonansi": the name after the outlet's kind
         media = re.match(r"\s+(?:news\s+)?(?:website|news agency|agency|newspaper|channel|television|TV|radio|blog)\b|"
                          r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:website|news agency|newspaper|channel|outlet|blog|"
                          r"radio station|television station)\b", sentence[b:])
+        if media and not media.group(0).startswith(",") and re.match(r"\s+[A-Z]", sentence[b + media.end():]):
+            continue  # "the Tbilisi newspaper Rezonansi": the outlet is the name after its kind
         if media:
             kind = "media"  # "the Kavkaz Monitor website", "the Chernovik newspaper", "Kavkaz Monitor, a news website,"
         described = re.search(r"\b(?:(?:rights|advocacy|monitoring)\s+group|organi[sz]ation|watchdog|NGO|charity)\s+$", sentence[:a])
         if described and not kind:
             kind = "ngo"  # "the rights group Memorial"
-        if kind and len(toks) < 2 and toks[0] not in PROPER_ORGS and not (media and re.search(r"\bthe\s+$", sentence[:a]) or media and media.group(0).startswith(",")
+        if kind and len(toks) < 2 and toks[0] not in PROPER_ORGS and not re.search(r"(?:newspaper|agency|website|channel)\s+$", sentence[:a]) and not (media and re.search(r"\bthe\s+$", sentence[:a]) or media and media.group(0).startswith(",")
                                            or described):
             continue  # "Police said": a common noun at the start of a sentence
         if kind:
@@ -218,7 +225,7 @@ def describe(np: str) -> Actor | None:
         return None
     text = re.sub(r"^(?:the|a|an|some)\s+", "", m.group("np"), flags=re.I)
     head = re.split(r"\s+(?:of|for|from|in|at)\s+", text)[0].split()[-1].lower()
-    plural = head.endswith("s") and head not in ("witness",) or head in ("police", "people", "men", "women")
+    plural = head.endswith("s") and head not in ("witness",) or head in ("police", "people", "men", "women", "family")
     name = text[0].upper() + text[1:]
     return Actor(slug(text), name, "collective" if plural else "person", role=np, confidence=0.5,
                  note="An unnamed speaker, named by the text's description")
