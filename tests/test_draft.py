@@ -542,3 +542,20 @@ def test_who_is_named_and_who_speaks():
     rez = next(s for s in d.tables["statements"] if "12 men" in s["quote"])
     assert _name(d, rez["reported_via_id"]) == "Rezonansi"
     assert [v["sub_kind"] for v in d.tables["events"]].count("arrest") == 1  # one arrest, told three times
+
+
+def test_dated_leadership_a_denied_number_and_who_disputes_whom():
+    d = _one("T\n\nSaid Omarov, who has been the leader of the \"Vilayat Dagestan\" group since 2014, was named. Omarov "
+             "formerly led a smaller group in Gimry before 2015, the spokesman said. Police said Zaur Gadzhiev recruited men. "
+             "His lawyer, Madina Kudayeva, denied the allegation. Arsen Khamidov, the police chief, said 40 members had been "
+             "detained this year. The Memorial rights centre disputed that figure, saying that only 15 arrests had been made.")
+    names = {r["actor_id"]: r["name"] for r in d.tables["actors"]}
+    rel = {(names.get(r["subject_id"]), r["predicate"], names.get(r["object_id"])): r for r in d.tables["relations"]}
+    leads = rel[("Said Omarov", "leads", "Vilayat Dagestan")]
+    assert (str(leads["period_start"]), leads["period_end"], leads["period_precision"]) == ("2014-01-01", None, "on_or_after")
+    former = rel[("Said Omarov", "formerly_led", "Smaller group in Gimry")]
+    assert (former["period_start"], str(former["period_end"]), former["period_precision"]) == (None, "2014-12-31", "before")
+    only = next(e for e in d.tables["estimates"] if e["quote"].startswith("only 15") or "15 arrests" in e["quote"])
+    assert only["value_best"] == 15 and only["unit"] == "arrests" and "Memorial" in _name(d, only["claimant_id"])
+    kinds = {dp["topic"].split()[-1]: dp["kind"] for dp in d.tables["disputes"]}
+    assert kinds == {"denied": "officials_vs_others", "disputed": "officials_vs_others"}, d.tables["disputes"]

@@ -61,8 +61,8 @@ def of(sentence: str, verb: str | None = None, speaker: str | None = None, speak
     found = [c for rx, c in HEDGES if rx.search(sentence)]
     if UNCONFIRMED.search(sentence) and back_reference(sentence) is None:
         found.append("unconfirmed")
-    if verb and re.match(r"claim|announc|boast", verb) and (speaker_kind == "armed_group" or MILITANT.search(speaker or "")):
-        found.append("claimed")  # a party's own announcement: "militants announced", "the group claimed"
+    if speaker_kind == "armed_group" or MILITANT.search(speaker or ""):
+        found.append("claimed")  # a party's own announcement: "militants announced", "according to the group's channel"
     elif verb and verb.startswith("claim"):
         found.append("claimed")
     if speaker and re.search(r"\bsources\b", speaker, re.I):

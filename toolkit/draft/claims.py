@@ -19,7 +19,7 @@ from toolkit.draft import places as _places
 from toolkit.draft.entities import Registry
 from toolkit.draft.disputes import DENY, DisputeRows
 from toolkit.draft.events import EVENTS, EventRows
-from toolkit.draft.relations import RelationRows
+from toolkit.draft.relations import LedRows, RelationRows
 from toolkit.draft.text import Text
 
 VERBS = (r"said|says|say|told|tells|claimed|claims|claim|estimated|estimates|reported|reports|added|adds|stated|states|"
@@ -56,7 +56,7 @@ def _clause_end(s: str, at: int) -> int:
     return m.start() if m else len(s.rstrip())
 
 
-class TextDraft(EventRows, DisputeRows, RelationRows):
+class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
     def __init__(self, text: str, source_id: str, published: dt.date | None, reg: Registry, author_id: str | None,
                  year_written: bool):
         # published: a day, or (first, last) when only a range of days is known
@@ -253,6 +253,8 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             self._estimates(s, ents, main, via, st_id, when, speech_when)
             if st_id and DENY.search(s.text) and not headline:
                 self._dispute(s, main, st_id)
+            if not headline:
+                self._leaders(s, ents, when)
             self._hedge_rows(s, main, n_events, n_relations)
             # "A day later" counts from what the sentence before told: the day it named, else its speaker's dated remarks,
             # else its last event's date (undated remarks: on or before publication), else what came before

@@ -24,6 +24,23 @@ class DisputeRows:
             return named or self.reg.describe(poss.group("head"), lo)
         return None
 
+    def _official(self, actor_id: str) -> bool:
+        """Whether an actor speaks for a state: a government body, a state, police or officials, or a person whose role
+        or affiliation says so (not a lawyer, a relative, a rights group, an outlet or militants)."""
+        a = self.reg.actors[actor_id]
+        role = ((a.row.get("role") if a.row else a.role) or "") + " " + a.name
+        if a.kind in ("government_body", "state"):
+            return True
+        if re.search(r"\b(?:lawyer|attorney|relative|family|mother|father|brother|sister|son|daughter|wife|widow|activist|"
+                     r"rights|resident|villager|witness|journalist|expert|analyst|researcher|imam|elder)s?\b", role, re.I):
+            return False
+        aff = (a.row.get("affiliation_id") if a.row else a.affiliation_id)
+        if aff and aff in self.reg.actors and self.reg.actors[aff].kind in ("government_body", "state"):
+            return True
+        return a.kind in ("person", "collective") and bool(re.search(
+            r"\b(?:minister|ministry|official|officials|police|policemen|officer|prosecutor|investigator|governor|mayor|"
+            r"spokes\w+|secretary|authorities|security|deputy|president|head of|chief|envoy|sources)\b", role, re.I))
+
     def _dispute(self, s, main, st_id) -> None:
         m = DENY.search(s.text)
         target = self._reported_by(s, s.start + m.end(), s.end)
@@ -44,7 +61,9 @@ class DisputeRows:
                 e["certainty"] = "denied"
         author = {main[0]} & {self.author}
         other_speaker = others[-1]["speaker_id"] if others else None
-        kind = "officials_vs_author" if author or self.author and other_speaker == self.author else "officials_vs_officials"
+        kind = "officials_vs_author" if author or self.author and other_speaker == self.author else \
+            "officials_vs_officials" if self._official(main[0]) and (other_speaker is None or self._official(other_speaker)) else \
+            "officials_vs_others"  # a lawyer, relatives, an NGO or militants against officials
         m = DENY.search(s.text)
         self.rows["disputes"].append({
             "dispute_id": self._id("disputes", "dp"), "topic": f"{self.reg.actors[main[0]].name} {m.group(0)}",
