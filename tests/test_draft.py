@@ -559,3 +559,19 @@ def test_dated_leadership_a_denied_number_and_who_disputes_whom():
     assert only["value_best"] == 15 and only["unit"] == "arrests" and "Memorial" in _name(d, only["claimant_id"])
     kinds = {dp["topic"].split()[-1]: dp["kind"] for dp in d.tables["disputes"]}
     assert kinds == {"denied": "officials_vs_others", "disputed": "officials_vs_others"}, d.tables["disputes"]
+
+
+def test_how_a_killing_happened_where_and_what_a_count_of_arrests_is():
+    d = _one("T\n\nPolice in Daghestan detained two men in the town of Buynaksk on Wednesday. A website run by the militants "
+             "announced that Ruslan Tsokov had been killed in a clash with security forces. Zaur Gadzhiev was killed in an air "
+             "strike near Raqqa, according to the website. Memorial said only 15 arrests had been made. Said Omarov formerly "
+             "led the Gimry sector of the Caucasus Emirate, the spokesman said.")
+    ev = [(v["kind"], v["sub_kind"], v["place_id"]) for v in d.tables["events"] if v["kind"] != "statement"]
+    assert ev[0] == ("strategic_developments", "arrest", "buynaksk")  # the town, not the republic
+    assert ev[1][:2] == ("battles", "killing") and ev[2][:2] == ("explosions_remote_violence", "killing")
+    assert len([k for k in ev if k[1] == "arrest"]) == 1  # "only 15 arrests" is a count
+    names = {r["actor_id"]: r["name"] for r in d.tables["actors"]}
+    got = {(names.get(r["subject_id"]), r["predicate"], names.get(r["object_id"])) for r in d.tables["relations"]}
+    assert ("Gimry sector of the Caucasus Emirate", "part_of", "Caucasus Emirate") in got, got
+    strike = next(s for s in d.tables["statements"] if "air" in s["quote"] or "Gadzhiev" in s["quote"])
+    assert "militants" in names[strike["speaker_id"]] and strike["certainty"] == "claimed"

@@ -189,6 +189,10 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             desc = None if who else _names.describe(m.group("who"))
             if desc:  # "according to the regional prosecutor's office"
                 who = self.reg.add_actor(desc, m.group("who"), a, a + len(m.group("who")))
+            the = None if who else re.fullmatch(r"the\s+(?:\w+['’]s\s+)?(?P<head>\w+)", m.group("who").strip())
+            if the:  # "according to the channel", "according to the ministry's statement": the one named before
+                who = self.reg.describe(the.group("head"), a) or (self.reg.describe(re.sub(r"['’]s$", "", m.group("who").split()[1]), a)
+                                                                   if "'" in m.group("who") or "’" in m.group("who") else None)
             if who:
                 out.append((who, "according to", 0.9, None))
         for m in VERB.finditer(s.text):

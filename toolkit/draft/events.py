@@ -38,7 +38,8 @@ def kind_of(trigger: str, sentence: str) -> str:
         return "strategic_developments"
     if trigger == "death_reported":
         return "other"  # a death reported without saying who caused it
-    if trigger == "attack" and BOMBS.search(sentence):
+    if trigger == "attack" and BOMBS.search(sentence) or trigger == "killing" and re.search(
+            r"\bkilled\s+in\s+(?:an?\s+)?(?:air\s*strike|airstrike|drone strike|bombing|explosion|blast|shelling)", sentence):
         return "explosions_remote_violence"
     if trigger in ("killing", "attack"):  # battles when both sides are armed, violence against civilians otherwise
         return "battles" if STATE.search(sentence) and NON_STATE.search(sentence) else "violence_against_civilians"
@@ -62,7 +63,16 @@ class EventRows:
             seen.add(kind)
             if self._told_before(s, m, sub, when, speech_when):
                 continue
-            if kind == "killing" and not re.search(r"\bkilled by\b|\b(?:police|forces|troops|officers|soldiers|gunmen)\b[^.]{0,30}\bkilled\b", s.text):
+            if kind == "battles" and sub == "armed_clash" and seen & {"killing", "death_reported"} and \
+                    re.search(r"\bkilled\s+in\s+(?:an?\s+|the\s+)?$", s.text[:m.start()]):
+                continue  # "killed in a clash": the killing is the clash's event, told once
+            if sub == "arrest" and re.search(r"\d\s+$|\b(?:only|some|few|many|dozens of|hundreds of)\s+(?:\w+\s+)?$", s.text[:m.start()]) \
+                    and m.group(0).endswith("s"):
+                continue  # "only 15 arrests had been made": a count (an estimate), not an arrest
+            if kind == "killing" and not re.search(r"\bkilled by\b|\b(?:police|forces|troops|officers|soldiers|gunmen)\b[^.]{0,30}\bkilled\b|"
+                                                   r"\bkilled\s+in\s+(?:an?\s+|the\s+)?(?:clash|gunfight|shootout|firefight|air\s*strike|"
+                                                   r"airstrike|drone strike|raid|battle|ambush|bombing|explosion|shelling|"
+                                                   r"(?:special|counter-?terrorism|security) operation)", s.text):
                 kind = sub = "death_reported"
             a = s.start + m.start()
             if kind == "statement":
@@ -90,7 +100,11 @@ class EventRows:
                                      self.text[max(s.start, x - 20):x])
                        and not re.search(r"\bfrom\s+(?:the\s+)?(?:(?:village|town|city)\s+of\s+)?$", self.text[max(s.start, x - 30):x])]
             # "men from the village of X were killed in Y": X is where they came from, Y where it happened
-            near = sorted(located) or [(x - a, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
+            rank = {"village": 0, "city": 0, "district": 1, "geographic_region": 2, "federal_subject": 3, "region": 3, "country": 4}
+            kind_at = lambda e: (self.reg.places.get(e) or self.reg.context_places.get(e)).kind if (  # noqa: E731
+                self.reg.places.get(e) or self.reg.context_places.get(e)) else ""
+            located = [(rank.get(kind_at(e), 2), d, e) for d, e in located]  # "in Daghestan ... in the town of Buynaksk": the town
+            near = [(d, e) for r, d, e in sorted(located)] or [(x - a, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
             place = near[0][1] if near else None
             b = max([s.start + m.end()] + ([w.char_end] if w.known and w.char_end > a else []) +
                     ([y for x, y, e, t in ents if t == "place" and e == place] if place else []))

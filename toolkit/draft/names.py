@@ -227,5 +227,5 @@ def describe(np: str) -> Actor | None:
     head = re.split(r"\s+(?:of|for|from|in|at)\s+", text)[0].split()[-1].lower()
     plural = head.endswith("s") and head not in ("witness",) or head in ("police", "people", "men", "women", "family")
     name = text[0].upper() + text[1:]
-    return Actor(slug(text), name, "collective" if plural else "person", role=np, confidence=0.5,
+    return Actor(slug(re.sub(r"['’]s\b", "", text)), name, "collective" if plural else "person", role=np, confidence=0.5,
                  note="An unnamed speaker, named by the text's description")

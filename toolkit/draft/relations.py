@@ -146,6 +146,10 @@ class LedRows:
                     continue
                 named = self.reg.add_actor(Actor(_names.slug(words), words[0].upper() + words[1:], "armed_group", confidence=0.5),
                                            words, start, end)
+                whole = next((e for a, b, e, t in ents if t == "actor" and start < a and b <= end and e != named
+                              and self.reg.actors[e].kind == "armed_group" and re.search(r"\bof\s+(?:the\s+)?$", self.text[start:a])), None)
+                if whole:  # "the Gimry sector of the Caucasus Emirate"
+                    self._pair(named, "part_of", whole, "actor", start, end, "'a sector of X'")
                 place = next((e for a, b, e, t in ents if t == "place" and start <= a < end and
                               re.search(r"\bin\s+$", self.text[start:a])), None)
                 if place:
