@@ -575,3 +575,9 @@ def test_how_a_killing_happened_where_and_what_a_count_of_arrests_is():
     assert ("Gimry sector of the Caucasus Emirate", "part_of", "Caucasus Emirate") in got, got
     strike = next(s for s in d.tables["statements"] if "air" in s["quote"] or "Gadzhiev" in s["quote"])
     assert "militants" in names[strike["speaker_id"]] and strike["certainty"] == "claimed"
+
+
+def test_what_someone_denies_is_denied():
+    d = _one("T\n\nThe Interior Ministry denied that police had detained 30 people in Nalchik.")
+    assert [(v["sub_kind"], v["certainty"]) for v in d.tables["events"] if v["sub_kind"] == "arrest"] == [("arrest", "denied")]
+    assert d.tables["estimates"][0]["certainty"] == "denied" and d.tables["estimates"][0]["value_best"] == 30

@@ -276,10 +276,19 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
     def _hedge_rows(self, s, main, n_events: int, n_relations: int) -> None:
         """Certainty of the sentence's events and relations; "The death could not be confirmed": of the death told before."""
         hedge = self._hedge(s, main)
-        for r in self.rows["events"][n_events:] + self.rows["relations"][n_relations:]:
+        deny = main[3] if main and main[3] is not None and re.match(r"deni|deny|reject|dismiss|refut", main[3].group("verb")) else None
+        for r in self.rows["events"][n_events:]:
+            if deny and r["char_start"] >= s.start + deny.end() and r.get("kind") != "statement":
+                r["certainty"] = "denied"  # "The ministry denied that police had detained the men"
             r.setdefault("certainty", hedge if r.get("sub_kind") != "publication" else "stated")
-            if r in self.rows["relations"] and main and main[3] is not None and r["subject_type"] == "actor":
-                r["asserted_by"] = main[0]  # "..., the spokesman said": the speaker asserts it, not the author
+        for r in self.rows["relations"][n_relations:]:
+            v = main[3] if main and main[3] is not None else None
+            told = v is not None and r["subject_type"] == "actor" and main[0] not in (r["subject_id"], r["object_id"]) and (
+                r["char_start"] >= s.start + v.end() or s.end - (s.start + v.end()) < 15 and r["char_end"] <= s.start + v.start())
+            # what the speaker tells ("..., the spokesman said"), not who the speaker is ("the head of X, NAME, said")
+            if told:
+                r["asserted_by"] = main[0]
+            r.setdefault("certainty", hedge if told or main and main[3] is None else "stated")
         kinds = _certainty.back_reference(s.text)
         if kinds is not None:
             told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 400 and (not kinds or v["sub_kind"] in kinds)]
@@ -419,7 +428,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
                 "theatre_place_ids": theatres or None, "affiliation_id": None,
                 "claim_place_id": None, "place_inferred": None,
                 "value_low": c.low, "value_best": c.best, "value_high": c.high, "bound": c.bound,
-                "qualifier": c.qualifier, "certainty": hedge,
+                "qualifier": c.qualifier, "certainty": "denied" if denied else hedge,
                 "_speech": speech_when, "_speaker": claimant,
                 "period": period.words.strip() if period else "at the time of the claim",
                 **(self._when(period, "period") if period else {}), "period_inferred": period is None,
