@@ -283,8 +283,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             r.setdefault("certainty", hedge if r.get("sub_kind") != "publication" else "stated")
         for r in self.rows["relations"][n_relations:]:
             v = main[3] if main and main[3] is not None else None
-            told = v is not None and r["subject_type"] == "actor" and main[0] not in (r["subject_id"], r["object_id"]) and (
-                r["char_start"] >= s.start + v.end() or s.end - (s.start + v.end()) < 15 and r["char_end"] <= s.start + v.start())
+            told = r["subject_type"] == "actor" and main is not None and main[0] not in (r["subject_id"], r["object_id"]) and (
+                v is None and main[1] == "according to" or v is not None and (
+                    r["char_start"] >= s.start + v.end() or s.end - (s.start + v.end()) < 15 and r["char_end"] <= s.start + v.start()))
             # what the speaker tells ("..., the spokesman said"), not who the speaker is ("the head of X, NAME, said")
             if told:
                 r["asserted_by"] = main[0]

@@ -127,6 +127,7 @@ class LedRows:
         from toolkit.draft.names import Actor
 
         for m in LED.finditer(s.text):
+            later = []  # what the described group is (part_of, active_in): after the leadership, as the text tells it
             at = s.start + m.start()
             person = next((e for a, b, e, t in reversed(ents) if t == "actor" and b <= at and at - b < 120
                            and self.reg.actors[e].kind == "person"), None)
@@ -149,11 +150,11 @@ class LedRows:
                 whole = next((e for a, b, e, t in ents if t == "actor" and start < a and b <= end and e != named
                               and self.reg.actors[e].kind == "armed_group" and re.search(r"\bof\s+(?:the\s+)?$", self.text[start:a])), None)
                 if whole:  # "the Gimry sector of the Caucasus Emirate"
-                    self._pair(named, "part_of", whole, "actor", start, end, "'a sector of X'")
+                    later.append((named, "part_of", whole, "actor", start, end, "'a sector of X'"))
                 place = next((e for a, b, e, t in ents if t == "place" and start <= a < end and
                               re.search(r"\bin\s+$", self.text[start:a])), None)
                 if place:
-                    self._pair(named, "active_in", place, "place", start, end, "'a unit in Y'")
+                    later.append((named, "active_in", place, "place", start, end, "'a unit in Y'"))
             dated = next((w for w in when if start <= w.char_start <= end + 25 and w.known), None)
             if m.group("former"):
                 period = _dates.When(None, dated.end, "before", dated.year_inferred, False) if dated and dated.precision == "before" \
@@ -164,11 +165,16 @@ class LedRows:
                 period = None
             pred = "formerly_led" if m.group("former") else "leads"
             if any((r["subject_id"], r["predicate"], r["object_id"]) == (person, pred, named) for r in self.rows["relations"]):
+                for args in later:
+                    self._pair(*args)
                 continue
             self.rows["relations"].append({
                 "relation_id": self._id("relations", "rel"), "subject_id": person, "subject_type": "actor", "predicate": pred,
                 "object_id": named, "object_type": "actor", "asserted_by": self.author,
                 "period_start": period and period.start, "period_end": period and period.end,
                 "period_precision": period and period.precision, "period_inferred": period.date_inferred if period else None,
-                **self._loc(at, max(end, dated.char_end if dated else 0)), "note": None, "confidence": 0.55,
+                **self._loc(next((a for a, b, e, t in ents if e == person and at - b <= 2), at), max(end, dated.char_end if dated else 0)),
+                "note": None, "confidence": 0.55,
                 "why": f"'{m.group(0).strip()}'" + (f" dated by '{dated.words}'" if dated else "")})
+            for args in later:
+                self._pair(*args)
