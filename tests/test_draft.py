@@ -130,7 +130,8 @@ def test_brief_statement(drafts, brief, want):
 @pytest.mark.parametrize("brief,want", _rows("disputes"), ids=lambda x: x if isinstance(x, str) else x["by"])
 def test_brief_dispute_hint(drafts, brief, want):
     d = drafts[brief]
-    speaker = {s["statement_id"]: _name(d, s["speaker_id"]) for s in d.tables["statements"]}
+    speaker = {s["statement_id"]: _name(d, s["speaker_id"]) for s in d.tables["statements"]} | \
+        {e["estimate_id"]: _name(d, e["claimant_id"]) for e in d.tables["estimates"]}  # a dispute of figures names them
     pairs = [[speaker.get(c) for c in dp["claim_ids"]] for dp in d.tables["disputes"]]
     assert any(by and against and want["by"].casefold() in by.casefold() and want["against"] in against for by, against, *_ in pairs), \
         f"{brief}: disputes drafted between {pairs}"
@@ -559,6 +560,9 @@ def test_dated_leadership_a_denied_number_and_who_disputes_whom():
     assert only["value_best"] == 15 and only["unit"] == "arrests" and "Memorial" in _name(d, only["claimant_id"])
     kinds = {dp["topic"].split()[-1]: dp["kind"] for dp in d.tables["disputes"]}
     assert kinds == {"denied": "officials_vs_others", "disputed": "officials_vs_others"}, d.tables["disputes"]
+    figures = next(dp["claim_ids"] for dp in d.tables["disputes"] if dp["topic"].endswith("disputed"))
+    forty = next(e for e in d.tables["estimates"] if e["value_best"] == 40)
+    assert figures == [only["estimate_id"], forty["estimate_id"]] and forty["certainty"] == "denied"  # the two figures
 
 
 def test_how_a_killing_happened_where_and_what_a_count_of_arrests_is():

@@ -55,10 +55,13 @@ class DisputeRows:
             if not others or others[-1]["speaker_id"] != target:
                 self._statement(s, (target, "the account denied", 0.5, None), None)
                 others = [self.rows["statements"][-1]]
-        claims = [st_id] + ([others[-1]["statement_id"]] if others else [])
-        for e in self.rows["estimates"]:  # a firm figure someone disputes is a denied one ("that figure was wrong")
-            if others and e["statement_id"] == others[-1]["statement_id"] and e["certainty"] == "stated":
+        claims = [st_id] + ([others[-1]["statement_id"]] if others else [])  # the denial, then the account it denies
+        figures = [next((e for e in self.rows["estimates"] if e["statement_id"] == c), None) for c in claims]
+        for e in figures[1:]:  # a firm figure someone disputes is a denied one ("that figure was wrong")
+            if e is not None and e["certainty"] == "stated":
                 e["certainty"] = "denied"
+        if len(claims) == 2 and all(figures):  # "40 members were detained" against "only 15 arrests": the two figures
+            claims = [e["estimate_id"] for e in figures]
         author = {main[0]} & {self.author}
         other_speaker = others[-1]["speaker_id"] if others else None
         kind = "officials_vs_author" if author or self.author and other_speaker == self.author else \
