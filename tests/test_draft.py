@@ -585,3 +585,13 @@ def test_what_someone_denies_is_denied():
     d = _one("T\n\nThe Interior Ministry denied that police had detained 30 people in Nalchik.")
     assert [(v["sub_kind"], v["certainty"]) for v in d.tables["events"] if v["sub_kind"] == "arrest"] == [("arrest", "denied")]
     assert d.tables["estimates"][0]["certainty"] == "denied" and d.tables["estimates"][0]["value_best"] == 30
+
+
+def test_a_body_that_does_not_confirm_a_death_disputes_who_told_it():
+    d = _one("T\n\nA website run by the militants announced that Ruslan Tsokov had been killed in a clash near Baksan. "
+             "The Interior Ministry did not confirm the death.")
+    (dp,) = d.tables["disputes"]
+    killed = next(v for v in d.tables["events"] if v["sub_kind"] == "killing")
+    said = next(s for s in d.tables["statements"] if "Tsokov" in s["quote"])
+    assert dp["claim_ids"] == [said["statement_id"], killed["event_id"]] and dp["kind"] == "officials_vs_others"
+    assert killed["certainty"] == "unconfirmed"

@@ -295,6 +295,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 400 and (not kinds or v["sub_kind"] in kinds)]
             if told:
                 told[-1]["certainty"] = "unconfirmed"
+                self._not_confirmed(s, told[-1])
 
     def _statement(self, s, main, via) -> str:
         who, how, conf, m = main

@@ -41,6 +41,22 @@ class DisputeRows:
             r"\b(?:minister|ministry|official|officials|police|policemen|officer|prosecutor|investigator|governor|mayor|"
             r"spokes\w+|secretary|authorities|security|deputy|president|head of|chief|envoy|sources)\b", role, re.I))
 
+    def _not_confirmed(self, s, event: dict) -> None:
+        """ "The ministry did not confirm the death": a dispute between whoever told of the death and the ministry."""
+        m = re.search(r"\b(?:did|does|has|have|would)\s+not\s+(?:immediately\s+)?(?:confirm|verify)\b", s.text)
+        who = self._subject(s, self._ents, s.start, s.start + m.start())[0] if m else None
+        teller = next((st for st in reversed(self.rows["statements"]) if st["char_start"] <= event["char_end"]
+                       and event["char_start"] - st["char_end"] < 200 and st["speaker_id"] != who), None)
+        if who is None or teller is None:
+            return
+        official = self._official(who), self._official(teller["speaker_id"])
+        self.rows["disputes"].append({
+            "dispute_id": self._id("disputes", "dp"), "topic": f"{self.reg.actors[who].name} did not confirm",
+            "kind": "officials_vs_officials" if all(official) else "officials_vs_others",
+            "claim_ids": [teller["statement_id"], event["event_id"]], "other_source_ids": None,
+            "summary": f"{self.reg.actors[teller['speaker_id']].name} told it; {self.reg.actors[who].name} did not confirm it",
+            **self._loc(s.start, s.start + m.end() + 12), "confidence": 0.45, "why": "'did not confirm'"})
+
     def _dispute(self, s, main, st_id) -> None:
         m = DENY.search(s.text)
         target = self._reported_by(s, s.start + m.end(), s.end)
