@@ -595,3 +595,14 @@ def test_a_body_that_does_not_confirm_a_death_disputes_who_told_it():
     said = next(s for s in d.tables["statements"] if "Tsokov" in s["quote"])
     assert dp["claim_ids"] == [said["statement_id"], killed["event_id"]] and dp["kind"] == "officials_vs_others"
     assert killed["certainty"] == "unconfirmed"
+
+
+def test_a_relative_clauses_since_a_report_doubted_and_an_act_dated_after():
+    d = _one("T\n\nA commander who led the Jaish al-Khilafa group since 2013 was killed in Idlib, the group's website said. "
+             "The report could not be independently verified. The Prosecutor's Office said it had opened a case after May 3. "
+             "The Chechen leader, Ramzan Kadyrov, later denied it.")
+    killed = next(v for v in d.tables["events"] if v["sub_kind"] in ("killing", "death_reported"))
+    assert killed["date_start"] is None and killed["certainty"] == "unconfirmed"
+    assert next(s for s in d.tables["statements"] if "Idlib" in s["quote"])["certainty"] == "unconfirmed"
+    assert not any(v["kind"] == "statement" and v["date_precision"] == "after" for v in d.tables["events"])
+    assert all(r["asserted_by"] is None for r in d.tables["relations"] if r["draft"].startswith("role"))

@@ -229,6 +229,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
                 speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")
+                                    and w.precision not in ("after", "on_or_after")  # "said it had opened a case after May 3"
                                     and not any(re.search(rx, self.text[vend:w.char_start]) for rx, *_ in EVENTS)), None)
                 # "said two men were arrested on Wednesday": the date is the arrests', not the remarks'
                 speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12 and (
@@ -283,7 +284,8 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             r.setdefault("certainty", hedge if r.get("sub_kind") != "publication" else "stated")
         for r in self.rows["relations"][n_relations:]:
             v = main[3] if main and main[3] is not None else None
-            told = r["subject_type"] == "actor" and main is not None and main[0] not in (r["subject_id"], r["object_id"]) and (
+            told = r["subject_type"] == "actor" and main is not None and main[0] not in (r["subject_id"], r["object_id"]) \
+                and not str(r.get("why")).startswith("role") and (  # a role says who someone is: the author's
                 v is None and main[1] == "according to" or v is not None and (
                     r["char_start"] >= s.start + v.end() or s.end - (s.start + v.end()) < 15 and r["char_end"] <= s.start + v.start()))
             # what the speaker tells ("..., the spokesman said"), not who the speaker is ("the head of X, NAME, said")
@@ -293,6 +295,11 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
         kinds = _certainty.back_reference(s.text)
         if kinds is not None:
             told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 400 and (not kinds or v["sub_kind"] in kinds)]
+            if not told and kinds and "statement" in kinds:  # "The report could not be verified": what the report told
+                told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 300 and v["kind"] != "statement"]
+                for st in self.rows["statements"]:
+                    if 0 <= s.start - st["char_end"] < 300:
+                        st["certainty"] = "unconfirmed"
             if told:
                 told[-1]["certainty"] = "unconfirmed"
                 self._not_confirmed(s, told[-1])

@@ -82,8 +82,9 @@ class EventRows:
                 summary = f"{self.reg.actors[main[0]].name} speaks" if main and sub == "press_remarks" else \
                     f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
-                w = next((x for x in when if x is not speech_when and not (x.words.casefold().startswith("since") and re.search(
-                    r",|\bwho\b|\bwhich\b", self.text[min(x.char_end, a):max(x.char_start, a)]))), None) or _dates.UNKNOWN
+                w = next((x for x in when if x is not speech_when and not (x.words.casefold().startswith("since") and (re.search(
+                    r",|\bwho\b|\bwhich\b", self.text[min(x.char_end, a):max(x.char_start, a)]) or x.char_end <= a and re.search(
+                    r"\b(?:who|which|whose)\b[^,.;]*$", self.text[s.start:x.char_start])))), None) or _dates.UNKNOWN
                 # "X, who has led ... since 2014, was killed": the killing is not dated by another clause's "since 2014"
                 if not w.known and speech_when is not None and speech_when.known and speech_when.start and speech_when.end:
                     # "Police detained 7 men, X said on Monday": it happened on or before the remarks that report it

@@ -29,7 +29,7 @@ ORG_WORDS = {"Ministry": "government_body", "Committee": "government_body", "Ser
              "Guard": "government_body", "Administration": "government_body", "Government": "state",
              "Parliament": "government_body", "Duma": "government_body", "Prosecutor's": "government_body",
              "Army": "armed_group", "Brigade": "armed_group", "Battalion": "armed_group", "Emirate": "armed_group",
-             "Front": "armed_group", "Jamaat": "armed_group", "Mujahideen": "armed_group", "Group": "armed_group",
+             "Front": "armed_group", "Jamaat": "armed_group", "Jaish": "armed_group", "Vilayat": "armed_group", "Mujahideen": "armed_group", "Group": "armed_group",
              "News": "media", "Agency": "media", "Radio": "media", "TV": "media", "Television": "media",
              "Times": "media", "Post": "media", "Gazette": "media", "Knot": "media", "Interfax": "media",
              "Memorial": "ngo", "Watch": "ngo", "Centre": "research_organisation", "Center": "research_organisation",
