@@ -606,3 +606,15 @@ def test_a_relative_clauses_since_a_report_doubted_and_an_act_dated_after():
     assert next(s for s in d.tables["statements"] if "Idlib" in s["quote"])["certainty"] == "unconfirmed"
     assert not any(v["kind"] == "statement" and v["date_precision"] == "after" for v in d.tables["events"])
     assert all(r["asserted_by"] is None for r in d.tables["relations"] if r["draft"].startswith("role"))
+
+
+def test_who_has_headed_a_body_since_a_year_and_says_something_now():
+    d = _one("T\n\nMagomed Yevloyev, who has headed the rights group Memorial since 2012, said on Friday that police had detained "
+             "20 people. Zaur Gadzhiev heads the Investigative Committee in Nalchik.")
+    names = {r["actor_id"]: r["name"] for r in d.tables["actors"]}
+    rel = {(names[r["subject_id"]], r["predicate"], names[r["object_id"]]): r for r in d.tables["relations"]}
+    heads = rel[("Magomed Yevloyev", "heads", "Memorial")]
+    assert (str(heads["period_start"]), heads["period_precision"]) == ("2012-01-01", "on_or_after")
+    assert ("Zaur Gadzhiev", "heads", "Investigative Committee") in rel
+    said = next(v for v in d.tables["events"] if v["kind"] == "statement")
+    assert (str(said["date_start"]), said["date_precision"]) == ("2016-05-13", "day")  # Friday, not 'since 2012'

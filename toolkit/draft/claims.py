@@ -228,14 +228,15 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             speech_when = None
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
-                speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")
-                                    and w.precision not in ("after", "on_or_after")  # "said it had opened a case after May 3"
+                # remarks are made on a day, not over "since 2012" nor "after May 3" (an act's or a role's dates)
+                spoken = [w for w in when if w.precision not in ("after", "on_or_after") and not w.words.casefold().startswith("since")]
+                speech_when = next((w for w in spoken if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")
                                     and not any(re.search(rx, self.text[vend:w.char_start]) for rx, *_ in EVENTS)), None)
                 # "said two men were arrested on Wednesday": the date is the arrests', not the remarks'
-                speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12 and (
+                speech_when = speech_when or next((w for w in spoken if 0 <= (s.start + main[3].start()) - w.char_end <= 12 and (
                     "," not in self.text[w.char_end:s.start + main[3].start()] or self.text[:w.char_start].rstrip().endswith(","))), None)
                 # "X on Monday said", "X, on Monday, said"; not "X, whose son left in 2014, rejected"
-                first = next((w for w in when if w.char_end <= s.start + main[3].start()), None)
+                first = next((w for w in spoken if w.char_end <= s.start + main[3].start()), None)
                 if speech_when is None and first is not None and not _counts.find(self.text[s.start:first.char_start]) \
                         and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS) \
                         and not any(re.search(rx, self.text[first.char_end:s.start + main[3].start()]) for rx, *_ in EVENTS):

@@ -112,8 +112,8 @@ class RelationRows:
 
 
 
-LED = re.compile(r"\b(?:(?P<now>(?:has\s+been|have\s+been|is|had\s+been)\s+(?:the\s+)?(?:leader|commander|emir)\s+of|"
-                 r"(?:has\s+)?led|leads|commands)|(?P<former>formerly\s+led|previously\s+led|used\s+to\s+lead|"
+LED = re.compile(r"\b(?:(?P<now>(?:has\s+been|have\s+been|is|had\s+been)\s+(?:the\s+)?(?:leader|commander|emir|head)\s+of|"
+                 r"(?:has\s+)?led|leads|commands|(?P<heads>(?:has\s+)?headed|heads))|(?P<former>formerly\s+led|previously\s+led|used\s+to\s+lead|"
                  r"(?:was\s+)?(?:the\s+|a\s+)?former\s+(?:leader|commander|emir)\s+of))\s+", re.I)
 _GROUP_END = re.compile(r"\s+(?:since|before|until|from|prior\s+to|according|in\s+(?:19|20)\d\d)\b|[,;.]|\s+(?:and|but|who|which)\s|$")
 
@@ -131,19 +131,21 @@ class LedRows:
             at = s.start + m.start()
             person = next((e for a, b, e, t in reversed(ents) if t == "actor" and b <= at and at - b < 120
                            and self.reg.actors[e].kind == "person"), None)
-            if person is None or m.group("now") and re.match(r"(?:has\s+)?led\b", m.group("now")) and \
+            if person is None or m.group("now") and re.match(r"(?:has\s+)?(?:led|headed)\b", m.group("now")) and \
                     not any(w.words.casefold().startswith("since") for w in when if w.char_start >= s.start + m.end()):
                 continue  # "led" alone is a past act, not a leadership held: only with "since"
             start = s.start + m.end()
             end = s.start + _GROUP_END.search(s.text, m.end()).start()
-            named = next((e for a, b, e, t in ents if t == "actor" and start <= a <= start + 2 and e != person
-                          and self.reg.actors[e].kind != "person" and b >= end - 2), None)
+            named = next((e for a, b, e, t in ents if t == "actor" and start <= a < end and e != person  # "the rights group X"
+                          and self.reg.actors[e].kind not in ("person", "population")
+                          and not re.search(r"\bof\b|['’]s\b", self.text[start:a])), None)
             if named is None:  # the group described: '"Vilayat Dagestan" group', 'a Chechen-speaking unit in Raqqa'
                 words = re.sub(r"^(?:the|a|an)\s+", "", self.text[start:end].strip(), flags=re.I)
                 quoted = re.match(r"[\"“](?P<q>[^\"”]{2,60})[\"”]\s+(?:group|unit|jamaat|network|cell|brigade|battalion)$", words)
                 words = quoted.group("q") if quoted else words
-                if not (2 < len(words) <= 70) or not re.search(r"\b(?:group|unit|sector|jamaat|network|cell|brigade|battalion|"
-                                                               r"faction|wing|branch|detachment|militia)\b", words, re.I) and not quoted:
+                if m.group("heads") or not (2 < len(words) <= 70) or not re.search(
+                        r"\b(?:group|unit|sector|jamaat|network|cell|brigade|battalion|faction|wing|branch|detachment|militia)\b",
+                        words, re.I) and not quoted:
                     continue
                 named = self.reg.add_actor(Actor(_names.slug(words), words[0].upper() + words[1:], "armed_group", confidence=0.5),
                                            words, start, end)
@@ -163,7 +165,7 @@ class LedRows:
                 period = _dates.When(dated.start, None, "on_or_after", dated.year_inferred, False)
             else:
                 period = None
-            pred = "formerly_led" if m.group("former") else "leads"
+            pred = "formerly_led" if m.group("former") else "heads" if m.group("heads") or "head" in m.group(0) else "leads"
             if any((r["subject_id"], r["predicate"], r["object_id"]) == (person, pred, named) for r in self.rows["relations"]):
                 for args in later:
                     self._pair(*args)
