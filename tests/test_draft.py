@@ -618,3 +618,9 @@ def test_who_has_headed_a_body_since_a_year_and_says_something_now():
     assert ("Zaur Gadzhiev", "heads", "Investigative Committee") in rel
     said = next(v for v in d.tables["events"] if v["kind"] == "statement")
     assert (str(said["date_start"]), said["date_precision"]) == ("2016-05-13", "day")  # Friday, not 'since 2012'
+
+
+def test_a_generic_body_follows_the_country_its_words_name():
+    text = "Raid\n\nTBILISI, June 14, 2016 -- Russia's Interior Ministry said 3 Georgians were held. The Interior Ministry denied it."
+    ids = [d["speaker_id"] for d in D.draft_text(text).tables["statements"]]
+    assert ids[0] == "interior_ministry" and ids[1] != "interior_ministry", ids  # Russia's, then Georgia's own

@@ -13,6 +13,7 @@ import re
 
 from toolkit.draft import certainty as _certainty
 from toolkit.draft import dates as _dates
+from toolkit.draft import known as _known
 from toolkit.draft import names as _names
 from toolkit.draft import counts as _counts
 from toolkit.draft import places as _places
@@ -98,7 +99,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
                 act = reg.actors.get(eid) or (Actor(eid, known["name"], known["kind"], row=known, confidence=0.95) if known else None)
                 if act is None:
                     continue
-                eid = reg.add_actor(act, surface, a, b)  # a generic body of another country gets its own id
+                said = re.search(r"([A-Z][a-z]+)(?:['’]s)?\s+$", self.text[s.start:a])  # "Russia's Interior Ministry"
+                eid = reg.add_actor(act, surface, a, b, country=_known.country_named(said.group(1)) if said else None)
+                # a generic body of another country than the text's (or the one named before it) gets its own id
                 act = reg.actors[eid]
                 if act.kind == "person" and " " in surface:  # "the leader of X, NAME": a relation hint
                     r = _names.role_of(s.text, a - s.start, b - s.start)
@@ -140,6 +143,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             start = max(start, lo)
         lead = re.sub(r"^(?:which|who|whom|that|and|but|while)\s+", "", clause.strip(), flags=re.I)
         m = re.match(r"(?:the)\s+(?P<np>.+?)\s*(?:has|have|had|also|later|initially)?\s*$", lead, re.I)  # "a ..." is someone new
+        if m and m.group("np")[:1].isupper() and any(t == "actor" and lo <= a and b <= hi and self.text[a:b] == m.group("np")
+                                                     for a, b, e, t in ents):
+            m = None  # "The Interior Ministry said": the name found there, not the last body called a ministry
         if m:
             head = re.split(r"\s+(?:to|of|in|for|at|from)\s+", m.group("np"))[0].split()[-1]
             if head.casefold() in ("official", "spokesman", "spokeswoman", "spokesperson") and " " not in m.group("np").strip():

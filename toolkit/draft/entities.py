@@ -67,21 +67,22 @@ class Registry:
         self.country = got.most_common(1)[0][0] if got else None
         return self.country
 
-    def _foreign(self, actor_id: str, surface: str) -> bool:
-        """A known body with a generic name ("Interior Ministry") from another country than the text's."""
+    def _foreign(self, actor_id: str, surface: str, country: str | None = None) -> bool:
+        """A known body with a generic name ("Interior Ministry") from another country than the text's (or than the one
+        its words name: "Russia's Interior Ministry")."""
         row = self.known.actors[actor_id]
-        theirs = self.known.countries.get(actor_id)
-        return bool(self.country and theirs and theirs != self.country and row["kind"] in _BODIES + ("collective",)
+        theirs, ours = self.known.countries.get(actor_id), country or self.country
+        return bool(ours and theirs and theirs != ours and row["kind"] in _BODIES + ("collective",)
                     and generic(surface) and generic(row["name"]))
 
-    def _local(self, surface: str, kind: str) -> Actor:
+    def _local(self, surface: str, kind: str, iso: str | None = None) -> Actor:
         """The text's own body named like a known one of another country: its id and name say whose it is."""
         name = re.sub(r"^the\s+", "", surface, flags=re.I)
         name = name[0].upper() + name[1:]
-        aid = slug(name)
-        country = next((n for iso, n in _places.countries().values() if iso == self.country), self.country)
+        aid, iso = slug(name), iso or self.country
+        country = next((n for code, n in _places.countries().values() if code == iso), iso)
         if aid in self.known.actors:
-            aid, name = f"{self.country.lower()}_{aid}", f"{name} of {country}"
+            aid, name = f"{iso.lower()}_{aid}", f"{name} of {country}"
         return Actor(aid, name, kind, confidence=0.6)
 
     # ------------------------------------------------------------------ adding
@@ -91,10 +92,10 @@ class Registry:
             self.aliases[key] = {"alias": surface, "entity_id": entity_id, "entity_type": entity_type, "kind": kind,
                                  "note": note or None, "source_id": None}
 
-    def add_actor(self, actor: Actor, surface: str, a: int, b: int, kind: str = "name") -> str:
+    def add_actor(self, actor: Actor, surface: str, a: int, b: int, kind: str = "name", country: str | None = None) -> str:
         hit = self.known.aliases.get(actor.name) or self.known.aliases.get(surface)
-        if hit and hit[1] == "actor" and self._foreign(hit[0], surface):
-            actor, hit = self._local(surface, self.known.actors[hit[0]]["kind"]), None
+        if hit and hit[1] == "actor" and self._foreign(hit[0], surface, country):
+            actor, hit = self._local(surface, self.known.actors[hit[0]]["kind"], country), None
         if hit and hit[1] == "actor":
             actor = Actor(hit[0], self.known.actors[hit[0]]["name"], self.known.actors[hit[0]]["kind"],
                           row=self.known.actors[hit[0]], confidence=0.95)

@@ -83,9 +83,13 @@ def load(folders: list[str | Path] | None) -> Known:
 
 def _named_country(k: Known, row: dict) -> str | None:
     """The country an actor's own name or role names ("Russian government", "Russia's main ... agency")."""
+    return country_named(f"{row.get('name') or ''} {row.get('role') or ''}")
+
+
+def country_named(words: str) -> str | None:
+    """The ISO 3166-1 code of the first country named in ``words``, by name or adjective ("Georgia's", "Russian")."""
     from toolkit.draft.places import countries
 
-    words = f"{row.get('name') or ''} {row.get('role') or ''}"
     for m in re.finditer(r"\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)?", words):
         w = re.sub(r"(?:n|ian|ese)$", "", m.group(0)) if m.group(0) not in countries() else m.group(0)
         for cand in (m.group(0), w, w + "a"):
