@@ -624,3 +624,8 @@ def test_a_generic_body_follows_the_country_its_words_name():
     text = "Raid\n\nTBILISI, June 14, 2016 -- Russia's Interior Ministry said 3 Georgians were held. The Interior Ministry denied it."
     ids = [d["speaker_id"] for d in D.draft_text(text).tables["statements"]]
     assert ids[0] == "interior_ministry" and ids[1] != "interior_ministry", ids  # Russia's, then Georgia's own
+
+
+def test_militants_claims_are_claimed():
+    d = _one("T\n\nMilitants claimed the attack on a police post in Nalchik on Sunday.")
+    assert [(v["sub_kind"], v["certainty"]) for v in d.tables["events"] if v["sub_kind"] == "attack"] == [("attack", "claimed")]

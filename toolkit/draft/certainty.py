@@ -48,7 +48,7 @@ def back_reference(sentence: str) -> tuple[str, ...] | None:
     if not m:
         return None
     return KINDS.get((m.group("noun1") or m.group("noun2") or "").casefold(), ())
-MILITANT = re.compile(r"\b(?:militants?|insurgents?|jihadists?|rebels?|Islamic State|IS|ISIS|Emirate|Jamaat|underground)\b")
+MILITANT = re.compile(r"\b(?:(?i:militants?|insurgents?|jihadists?|rebels?|islamic state|emirate|jamaat|underground)|IS|ISIS)\b")
 
 
 def weakest(*values: str | None) -> str:

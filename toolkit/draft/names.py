@@ -22,7 +22,7 @@ ROLE_NOUNS = ("chief", "head", "leader", "spokesman", "spokeswoman", "spokespers
 PLURAL_PEOPLE = ("relatives", "residents", "witnesses", "sources", "officials", "experts", "defenders", "activists",
                  "villagers", "neighbours", "neighbors", "parents", "families", "elders", "investigators", "lawyers",
                  "analysts", "researchers", "journalists", "officers", "authorities", "police", "people", "men", "women",
-                 "friends", "teachers", "clerics", "prosecutors", "security services")
+                 "friends", "teachers", "clerics", "prosecutors", "security services", "militants", "insurgents", "rebels")
 ORG_WORDS = {"Ministry": "government_body", "Committee": "government_body", "Service": "government_body",
              "Council": "government_body", "Department": "government_body", "Directorate": "government_body",
              "Office": "government_body", "Court": "government_body", "Police": "government_body",
