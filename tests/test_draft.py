@@ -629,3 +629,16 @@ def test_a_generic_body_follows_the_country_its_words_name():
 def test_militants_claims_are_claimed():
     d = _one("T\n\nMilitants claimed the attack on a police post in Nalchik on Sunday.")
     assert [(v["sub_kind"], v["certainty"]) for v in d.tables["events"] if v["sub_kind"] == "attack"] == [("attack", "claimed")]
+
+
+def test_the_prosecutors_office_is_its_own_body_and_a_doubted_claim_is_the_sentence_befores():
+    d = _one("T\n\nPolice detained three men in Nalchik on Saturday, the Investigative Committee said. The arrest was reported "
+             "by the Kavkaz Monitor website. Two days later, the prosecutor's office said the men would be charged. A militant "
+             "channel announced that Ruslan Tsokov was killed near Baksan. The claim could not be independently confirmed.")
+    assert [v["sub_kind"] for v in d.tables["events"]].count("arrest") == 1
+    charged = next(s for s in d.tables["statements"] if "charged" in s["quote"])
+    assert _name(d, charged["speaker_id"]) == "Prosecutor's office"
+    said = next(v for v in d.tables["events"] if v["kind"] == "statement" and v["char_start"] > d.texts["text"].index("Two days"))
+    assert (str(said["date_start"]), said["certainty"]) == ("2016-05-16", "stated")  # Saturday + 2; not the doubted claim
+    assert next(v for v in d.tables["events"] if "killed" in v["quote"])["certainty"] == "unconfirmed"
+    assert next(s for s in d.tables["statements"] if "Tsokov" in s["quote"])["certainty"] == "unconfirmed"

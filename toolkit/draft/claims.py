@@ -155,6 +155,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
                 if found:
                     return found, "description", 0.7
             found = self.reg.describe(head, lo)
+            words = m.group("np").split()
+            if found and len(words) > 1 and not self._fits(found, words[0]) and _names.describe(m.group("np")):
+                found = None  # "the prosecutor's office": a body of its own, not the last office named
             if found:
                 return found, "description", 0.75
         kin = re.match(r"(?P<np>[\w'’ -]+?['’]s\s+(?:[\w-]+\s+)?(?:family|relatives|parents|lawyers?|mother|father|wife|widow|"
@@ -187,6 +190,12 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             return self.reg.add_actor(desc, lead, lo + clause.index(lead), hi), "unnamed", 0.6
         return None, "", 0.0
 
+    def _fits(self, actor_id: str, word: str) -> bool:
+        """Whether an actor's name or role holds the word ("prosecutor's" fits the Prosecutor's Office)."""
+        a = self.reg.actors[actor_id]
+        said = f"{a.name} {(a.row.get('role') if a.row else a.role) or ''}".casefold()
+        return re.sub(r"['’]s$", "", word.casefold()) in said
+
     def _speakers(self, s, ents) -> list[tuple[str, str, float, re.Match | None]]:
         out = []
         for m in ACCORDING.finditer(s.text):
@@ -214,6 +223,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
 
     # ------------------------------------------------------------------ the pass
     def run(self) -> dict[str, list[dict]]:
+        self._prev = None  # the sentence before: what "The claim could not be confirmed" speaks of
         for s in self.t.sentences:
             n_events, n_relations = len(self.rows["events"]), len(self.rows["relations"])
             ents = self._ents = self._entities(s)
@@ -268,6 +278,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
             if not headline:
                 self._leaders(s, ents, when)
             self._hedge_rows(s, main, n_events, n_relations)
+            self._prev = s
             # "A day later" counts from what the sentence before told: the day it named, else its speaker's dated remarks,
             # else its last event's date (undated remarks: on or before publication), else what came before
             told = [v for v in self.rows["events"][n_events:] if v["date_end"] and v["date_precision"] in ("day", "before")]
@@ -302,10 +313,11 @@ class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
         kinds = _certainty.back_reference(s.text)
         if kinds is not None:
             told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 400 and (not kinds or v["sub_kind"] in kinds)]
-            if not told and kinds and "statement" in kinds:  # "The report could not be verified": what the report told
-                told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 300 and v["kind"] != "statement"]
+            if kinds and "statement" in kinds and self._prev is not None:  # "The claim could not be confirmed": the
+                told = [v for v in self.rows["events"][:n_events]   # sentence before, what it told and who told it
+                        if v["char_start"] >= self._prev.start and v["kind"] != "statement"] or told
                 for st in self.rows["statements"]:
-                    if 0 <= s.start - st["char_end"] < 300:
+                    if self._prev.start <= st["char_start"] < s.start:
                         st["certainty"] = "unconfirmed"
             if told:
                 told[-1]["certainty"] = "unconfirmed"

@@ -133,7 +133,7 @@ class EventRows:
         before = s.text[:m.start()]
         if any(x.known and x is not speech_when for x in when):
             return False
-        return bool(re.search(r"\b(?:the|his|her|their|this|that)\s+(?:[\w-]+\s+)?$", before) and not m.group(0).endswith("ed")
+        return bool(re.search(r"\b(?:the|his|her|their|this|that)\s+(?:[\w-]+\s+)?$", before, re.I) and not m.group(0).endswith("ed")
                     or re.search(r"\b(?:the|they|he|she)\b[^,.;]{0,30}\b(?:had|have|has)\s+been\s+$", before))
 
     def _remark_event(self, s, main, speech_when) -> None:
