@@ -11,7 +11,8 @@
 
 The stages, one module each: :mod:`~toolkit.draft.text` (page parts, sentences), :mod:`~toolkit.draft.dates`,
 :mod:`~toolkit.draft.counts`, :mod:`~toolkit.draft.names`, :mod:`~toolkit.draft.places`,
-:mod:`~toolkit.draft.claims` (speakers, counts, disputes), :mod:`~toolkit.draft.events`, :mod:`~toolkit.draft.folder` (the data
+:mod:`~toolkit.draft.claims` (speakers, counts, disputes), :mod:`~toolkit.draft.certainty` (the text's hedges),
+:mod:`~toolkit.draft.events`, :mod:`~toolkit.draft.folder` (the data
 folder) and :mod:`~toolkit.draft.review` (the review page).
 """
 
@@ -116,11 +117,11 @@ def draft(texts: dict[str, str], known: list | None = None, published=None) -> D
             reg.mentions.pop()
         dl = t.dateline
         tables["sources"].append({
-            "source_id": sid, "kind": "article" if t.byline else "news", "title": title, "author": t.byline,
+            "source_id": sid, "kind": "article", "title": title, "author": t.byline,
             "publisher": (dl or {}).get("agency"), "credit": None, "url": None,
             "published_start": pub and pub[0], "published_end": pub and pub[1],
             "published_precision": ("day" if pub[0] == pub[1] else "range") if pub else "unknown",
-            "year_inferred": False, "date_inferred": bool(pub and not pub_all), "note": None,
+            "year_inferred": False, "date_inferred": False, "note": None,  # the folder's own text; a date read is written
             "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "draft": "publication date " + ("given with --published" if pub_all else "read from the text" if pub else "not found"),
             "confidence": 1.0 if pub_all else 0.7})
@@ -128,11 +129,14 @@ def draft(texts: dict[str, str], known: list | None = None, published=None) -> D
                                for r in t.segments(sid)]
         reg.mentions = []
         td = TextDraft(text, sid, pub, reg, author_id, written_year)
+        hits = []
         if dl:
             from toolkit.draft import places as _places
-            hits = _places.find(text[dl["place_start"]:dl["place_end"]].title(), dl["place_start"], [])
+            # a dateline is a locative: "in " lets the gazetteer take its city ("TBILISI, June 14")
+            hits = _places.find("in " + text[dl["place_start"]:dl["place_end"]].title(), dl["place_start"] - 3, [])
             if hits:
                 reg.add_place(hits[0][2], text[dl["place_start"]:dl["place_end"]], dl["place_start"], dl["place_end"])
+        reg.set_country(text, hits[0][2] if hits else None)
         rows = td.run()
         prefix = f"{sid}:" if len(texts) > 1 else ""
         for table in FACTS:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from toolkit.draft import certainty as _certainty
 from toolkit.draft import dates as _dates
+from toolkit.draft import known as _known
 from toolkit.draft import names as _names
 from toolkit.draft import counts as _counts
 from toolkit.draft import places as _places
 from toolkit.draft.entities import Registry
 from toolkit.draft.disputes import DENY, DisputeRows
 from toolkit.draft.events import EVENTS, EventRows
-from toolkit.draft.relations import RelationRows
+from toolkit.draft.relations import LedRows, RelationRows
 from toolkit.draft.text import Text
 
 VERBS = (r"said|says|say|told|tells|claimed|claims|claim|estimated|estimates|reported|reports|added|adds|stated|states|"
@@ -55,19 +57,7 @@ def _clause_end(s: str, at: int) -> int:
     return m.start() if m else len(s.rstrip())
 
 
-def _certainty(s: str, verb: str | None) -> str:
-    if re.search(r"\ballegedly\b|\breportedly\b", s):
-        return "alleged"
-    if re.search(r"\b(?:could|may|might|possibly)\b", s):
-        return "possible"
-    if verb and verb.startswith("claim"):
-        return "claimed"
-    if re.search(r"\blikely\b|\bprobably\b", s):
-        return "likely"
-    return "stated"
-
-
-class TextDraft(EventRows, DisputeRows, RelationRows):
+class TextDraft(EventRows, DisputeRows, RelationRows, LedRows):
     def __init__(self, text: str, source_id: str, published: dt.date | None, reg: Registry, author_id: str | None,
                  year_written: bool):
         # published: a day, or (first, last) when only a range of days is known
@@ -109,7 +99,10 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                 act = reg.actors.get(eid) or (Actor(eid, known["name"], known["kind"], row=known, confidence=0.95) if known else None)
                 if act is None:
                     continue
-                reg.add_actor(act, surface, a, b)
+                said = re.search(r"([A-Z][a-z]+)(?:['’]s)?\s+$", self.text[s.start:a])  # "Russia's Interior Ministry"
+                eid = reg.add_actor(act, surface, a, b, country=_known.country_named(said.group(1)) if said else None)
+                # a generic body of another country than the text's (or the one named before it) gets its own id
+                act = reg.actors[eid]
                 if act.kind == "person" and " " in surface:  # "the leader of X, NAME": a relation hint
                     r = _names.role_of(s.text, a - s.start, b - s.start)
                     if r:
@@ -125,7 +118,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             taken.append((a, b))
         for a, b, plc in _places.find(s.text, s.start, taken):
             out.append((a, b, self.reg.add_place(plc, self.text[a:b], a, b), "place"))
-        for a, b, act in _names.find(s.text, s.start, taken):
+        for a, b, act in _names.find(s.text, s.start, taken, [(a, b) for a, b, e, t in out if t == "place"]):
             if act.kind == "person" and not act.role:
                 r = _names.role_of(s.text, a - s.start, b - s.start) or _names.who_heads(s.text, b - s.start)
                 if r:
@@ -150,6 +143,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             start = max(start, lo)
         lead = re.sub(r"^(?:which|who|whom|that|and|but|while)\s+", "", clause.strip(), flags=re.I)
         m = re.match(r"(?:the)\s+(?P<np>.+?)\s*(?:has|have|had|also|later|initially)?\s*$", lead, re.I)  # "a ..." is someone new
+        if m and m.group("np")[:1].isupper() and any(t == "actor" and lo <= a and b <= hi and self.text[a:b] == m.group("np")
+                                                     for a, b, e, t in ents):
+            m = None  # "The Interior Ministry said": the name found there, not the last body called a ministry
         if m:
             head = re.split(r"\s+(?:to|of|in|for|at|from)\s+", m.group("np"))[0].split()[-1]
             if head.casefold() in ("official", "spokesman", "spokeswoman", "spokesperson") and " " not in m.group("np").strip():
@@ -159,8 +155,16 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                 if found:
                     return found, "description", 0.7
             found = self.reg.describe(head, lo)
+            words = m.group("np").split()
+            if found and len(words) > 1 and not self._fits(found, words[0]) and _names.describe(m.group("np")):
+                found = None  # "the prosecutor's office": a body of its own, not the last office named
             if found:
                 return found, "description", 0.75
+        kin = re.match(r"(?P<np>[\w'’ -]+?['’]s\s+(?:[\w-]+\s+)?(?:family|relatives|parents|lawyers?|mother|father|wife|widow|"
+                       r"brother|sister|son|daughter|neighbou?rs|friends))\s*(?:has|have|had|also|later)?\s*$", lead)
+        desc = _names.describe(kin.group("np")) if kin else None
+        if desc:  # "Sultanov's family said": the family speaks, not Sultanov
+            return self.reg.add_actor(desc, kin.group("np"), lo + clause.index(kin.group("np")), hi), "unnamed", 0.6
         speakers = [(a, b, e, t) for a, b, e, t in ents if t == "actor" and self.reg.actors[e].kind != "population"]
         inside = [(a, b, e) for a, b, e, t in speakers if start <= a and b <= hi and not re.search(r"[\"”]", self.text[b:hi])]
         if not inside and start > full_lo and not re.match(r"(?:he|she|they|it)\b", lead, re.I) and not _names.describe(lead):
@@ -186,6 +190,12 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             return self.reg.add_actor(desc, lead, lo + clause.index(lead), hi), "unnamed", 0.6
         return None, "", 0.0
 
+    def _fits(self, actor_id: str, word: str) -> bool:
+        """Whether an actor's name or role holds the word ("prosecutor's" fits the Prosecutor's Office)."""
+        a = self.reg.actors[actor_id]
+        said = f"{a.name} {(a.row.get('role') if a.row else a.role) or ''}".casefold()
+        return re.sub(r"['’]s$", "", word.casefold()) in said
+
     def _speakers(self, s, ents) -> list[tuple[str, str, float, re.Match | None]]:
         out = []
         for m in ACCORDING.finditer(s.text):
@@ -194,12 +204,17 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             desc = None if who else _names.describe(m.group("who"))
             if desc:  # "according to the regional prosecutor's office"
                 who = self.reg.add_actor(desc, m.group("who"), a, a + len(m.group("who")))
+            the = None if who else re.fullmatch(r"the\s+(?:\w+['’]s\s+)?(?P<head>\w+)", m.group("who").strip())
+            if the:  # "according to the channel", "according to the ministry's statement": the one named before
+                who = self.reg.describe(the.group("head"), a) or (self.reg.describe(re.sub(r"['’]s$", "", m.group("who").split()[1]), a)
+                                                                   if "'" in m.group("who") or "’" in m.group("who") else None)
             if who:
                 out.append((who, "according to", 0.9, None))
         for m in VERB.finditer(s.text):
             who, how, conf = self._subject(s, ents, s.start, s.start + m.start())
             if who is None:  # "..., said Arsen Khamidov."
-                after = [(a, e) for a, b, e, t in ents if t == "actor" and s.start + m.end() <= a <= s.start + m.end() + 6]
+                after = [(a, e) for a, b, e, t in ents if t == "actor" and s.start + m.end() <= a <= s.start + m.end() + 6
+                         and not re.search(r"\bthat\b", self.text[s.start + m.end():a])]  # "announced that X ...": X is told of
                 if after:
                     who, how, conf = after[0][1], "name after verb", 0.85
             if who:
@@ -208,7 +223,9 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
 
     # ------------------------------------------------------------------ the pass
     def run(self) -> dict[str, list[dict]]:
+        self._prev = None  # the sentence before: what "The claim could not be confirmed" speaks of
         for s in self.t.sentences:
+            n_events, n_relations = len(self.rows["events"]), len(self.rows["relations"])
             ents = self._ents = self._entities(s)
             speakers = self._speakers(s, ents)
             main = next(((w, h, c, m) for w, h, c, m in speakers if self.reg.actors[w].kind not in MEDIA), None)
@@ -216,23 +233,30 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             if main is None and via:
                 main, via = next(x for x in speakers if x[0] == via), None
             if main and main[3] is not None and via is None and main[3].group("verb") == "told":
-                after = [e for a, b, e, t in ents if t == "actor" and s.start + main[3].end() <= a <= s.start + main[3].end() + 6]
+                vend = s.start + main[3].end()  # "told Interfax", "told the Tbilisi newspaper Rezonansi"
+                after = [e for a, b, e, t in ents if t == "actor" and vend <= a <= vend + 45 and re.fullmatch(
+                    r"\s*(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:(?:newspaper|news agency|agency|website|channel|television|radio)\s+)?", self.text[vend:a])]
                 if after and self.reg.actors[after[0]].kind in MEDIA:
                     via = after[0]
             when = [_dates.anchor(w, self.last_day) if not w.known else w for w in _dates.find(s.text, self.window, s.start)]
             self.last_day = next((w for w in reversed(when) if w.known and w.precision == "day"), self.last_day)
+            day_named = self.last_day
             speech_when = None
             if main and main[3] is not None:
                 vend = s.start + main[3].end()
-                speech_when = next((w for w in when if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")
+                # remarks are made on a day, not over "since 2012" nor "after May 3" (an act's or a role's dates)
+                spoken = [w for w in when if w.precision not in ("after", "on_or_after") and not w.words.casefold().startswith("since")]
+                speech_when = next((w for w in spoken if 0 <= w.char_start - vend <= 45 and not self.text[vend:w.char_start].count(" that ")
                                     and not any(re.search(rx, self.text[vend:w.char_start]) for rx, *_ in EVENTS)), None)
                 # "said two men were arrested on Wednesday": the date is the arrests', not the remarks'
-                speech_when = speech_when or next((w for w in when if 0 <= (s.start + main[3].start()) - w.char_end <= 12 and (
+                speech_when = speech_when or next((w for w in spoken if 0 <= (s.start + main[3].start()) - w.char_end <= 12 and (
                     "," not in self.text[w.char_end:s.start + main[3].start()] or self.text[:w.char_start].rstrip().endswith(","))), None)
                 # "X on Monday said", "X, on Monday, said"; not "X, whose son left in 2014, rejected"
-                first = next((w for w in when if w.char_end <= s.start + main[3].start()), None)
+                first = next((w for w in spoken if w.char_end <= s.start + main[3].start()), None)
                 if speech_when is None and first is not None and not _counts.find(self.text[s.start:first.char_start]) \
-                        and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS):
+                        and not any(re.search(rx, self.text[s.start:first.char_start]) for rx, *_ in EVENTS) \
+                        and not any(re.search(rx, self.text[first.char_end:s.start + main[3].start()]) for rx, *_ in EVENTS):
+                    # not "Police on Monday arrested a man, the ministry said": Monday is the arrest's
                     speech_when = first  # "In February, the head of the FSB told reporters ...": the remarks' date
                 if speech_when and speech_when.known:
                     self.speech_dates.setdefault(main[0], speech_when)
@@ -251,10 +275,53 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
             self._estimates(s, ents, main, via, st_id, when, speech_when)
             if st_id and DENY.search(s.text) and not headline:
                 self._dispute(s, main, st_id)
+            if not headline:
+                self._leaders(s, ents, when)
+            self._hedge_rows(s, main, n_events, n_relations)
+            self._prev = s
+            # "A day later" counts from what the sentence before told: the day it named, else its speaker's dated remarks,
+            # else its last event's date (undated remarks: on or before publication), else what came before
+            told = [v for v in self.rows["events"][n_events:] if v["date_end"] and v["date_precision"] in ("day", "before")]
+            spoke = self.speech_dates.get(main[0]) if main else None
+            if not any(w is day_named for w in when):
+                self.last_day = spoke if spoke and spoke.precision == "day" else _dates.When(
+                    told[-1]["date_start"], told[-1]["date_end"], told[-1]["date_precision"], told[-1]["year_inferred"], True) \
+                    if told else self.last_day
         self.publication(self.author)
         self._claim_dates()
         self._same_claims()
         return self.rows
+
+    def _hedge_rows(self, s, main, n_events: int, n_relations: int) -> None:
+        """Certainty of the sentence's events and relations; "The death could not be confirmed": of the death told before."""
+        hedge = self._hedge(s, main)
+        deny = main[3] if main and main[3] is not None and re.match(r"deni|deny|reject|dismiss|refut", main[3].group("verb")) else None
+        for r in self.rows["events"][n_events:]:
+            if deny and r["char_start"] >= s.start + deny.end() and r.get("kind") != "statement":
+                r["certainty"] = "denied"  # "The ministry denied that police had detained the men"
+            r.setdefault("certainty", hedge if r.get("sub_kind") != "publication" else "stated")
+        for r in self.rows["relations"][n_relations:]:
+            v = main[3] if main and main[3] is not None else None
+            told = r["subject_type"] == "actor" and main is not None and main[0] not in (r["subject_id"], r["object_id"]) \
+                and not str(r.get("why")).startswith("role") and (  # a role says who someone is: the author's
+                v is None and main[1] == "according to" or v is not None and (
+                    r["char_start"] >= s.start + v.end() or s.end - (s.start + v.end()) < 15 and r["char_end"] <= s.start + v.start()))
+            # what the speaker tells ("..., the spokesman said"), not who the speaker is ("the head of X, NAME, said")
+            if told:
+                r["asserted_by"] = main[0]
+            r.setdefault("certainty", hedge if told or main and main[3] is None else "stated")
+        kinds = _certainty.back_reference(s.text)
+        if kinds is not None:
+            told = [v for v in self.rows["events"][:n_events] if s.start - v["char_end"] < 400 and (not kinds or v["sub_kind"] in kinds)]
+            if kinds and "statement" in kinds and self._prev is not None:  # "The claim could not be confirmed": the
+                told = [v for v in self.rows["events"][:n_events]   # sentence before, what it told and who told it
+                        if v["char_start"] >= self._prev.start and v["kind"] != "statement"] or told
+                for st in self.rows["statements"]:
+                    if self._prev.start <= st["char_start"] < s.start:
+                        st["certainty"] = "unconfirmed"
+            if told:
+                told[-1]["certainty"] = "unconfirmed"
+                self._not_confirmed(s, told[-1])
 
     def _statement(self, s, main, via) -> str:
         who, how, conf, m = main
@@ -273,7 +340,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
         self.rows["statements"].append({
             "statement_id": sid, "speaker_id": who, "reported_via_id": via, "event_id": None, "event_inferred": False,
             "topic": topic, "summary": f"{self.reg.actors[who].name}: {loc['quote'][:100]}",
-            "direct_quote": bool(re.search(r"[\"“”]", s.text)), **loc,
+            "direct_quote": bool(re.search(r"[\"“”]", s.text)), "certainty": self._hedge(s, main), **loc,
             "confidence": round(conf * 0.9, 2), "why": f"speaker by {how}"})
         return sid
 
@@ -293,17 +360,23 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
         return out
 
     # ------------------------------------------------------------------ counts
-    def _estimates(self, s, ents, main, via, st_id, when, speech_when) -> None:
+    def _hedge(self, s, main) -> str:
+        """The certainty the sentence gives what its speaker (``main``) says."""
         verb = main[3].group("verb") if main and main[3] is not None else None
+        who = self.reg.actors.get(main[0]) if main else None
+        return _certainty.of(s.text, verb, who.name if who else None, who.kind if who else None)
+
+    def _estimates(self, s, ents, main, via, st_id, when, speech_when) -> None:
+        hedge = self._hedge(s, main)
         for c in _counts.find(s.text):
             after = s.text[c.number_end:]
             nm = NOUN.match(after.lstrip(" \"”")) if after.strip() else None
             clause = s.text[c.start:_clause_end(s.text, c.number_end)]
             rest = s.text[c.start:max(_clause_end(s.text, c.number_end), c.number_end + 40)]  # its own clause
-            if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|wounded|injured)\b|\b(?:been|were|was) held\b", rest):
+            if not re.search(r"\b(?:killed|died|dead|deaths|bodies|arrested|detained|arrests|wounded|injured)\b|\b(?:been|were|was) held\b", rest):
                 rest = s.text[max(0, c.start - 60):c.start]  # "police detained 12 suspects"
             unit = "deaths" if re.search(r"\bkilled\b|\bdied\b|\bdead\b|\bdeaths\b|\bbodies\b", rest) else \
-                "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrest\b|\b(?:been|were|was) held\b", rest) else \
+                "arrests" if re.search(r"\barrested\b|\bdetained\b|\bdetain\b|\barrests?\b|\b(?:been|were|was) held\b", rest) else \
                 "injuries" if re.search(r"\bwounded\b|\binjured\b", rest) else None
             noun = (nm.group("noun") or "") if nm else ""
             elided = not nm and not unit and c.bound != "vague" and (re.match(
@@ -383,7 +456,7 @@ class TextDraft(EventRows, DisputeRows, RelationRows):
                 "theatre_place_ids": theatres or None, "affiliation_id": None,
                 "claim_place_id": None, "place_inferred": None,
                 "value_low": c.low, "value_best": c.best, "value_high": c.high, "bound": c.bound,
-                "qualifier": c.qualifier, "certainty": _certainty(s.text, verb),
+                "qualifier": c.qualifier, "certainty": "denied" if denied else hedge,
                 "_speech": speech_when, "_speaker": claimant,
                 "period": period.words.strip() if period else "at the time of the claim",
                 **(self._when(period, "period") if period else {}), "period_inferred": period is None,

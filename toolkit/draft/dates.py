@@ -38,7 +38,7 @@ PATTERNS = [  # most specific first; each names what it reads
     ("season", rf"\b(?:in |during |over )?(?:the )?(?P<which>last |this |past )?{_S}(?:,? (?:of )?{_Y})?\b"),
     ("month_year", rf"\b(?:in |since |during |by )?{_M},? {_Y}\b"),
     ("month", rf"\b(?:in |since |during |by |this |last )?{_M}\b(?! \d)"),
-    ("year", rf"\b(?:in |since |during |by |of |until )(?:early |late |mid-)?{_Y}\b(?!-\d)"),
+    ("year", rf"\b(?:in |since |during |by |of |until |before |after |prior to )(?:early |late |mid-)?{_Y}\b(?!-\d)"),
     ("weekday", rf"\b(?:on |last |this |early |late )?{_WD}(?: (?P<tod>morning|afternoon|evening|night))?\b"),
     ("relday", r"\b(?P<rel>yesterday|today|the day before yesterday|last night|this morning|on the eve)\b"),
     ("weekend", r"\b(?:over |at |during )?(?:the |last |this |this past )weekend\b"),
@@ -67,13 +67,13 @@ class When:
     words: str = ""
 
     def show(self) -> str:
-        span = "unknown" if self.end is None else (str(self.end) if self.start == self.end else f"{self.start or ''}..{self.end}")
+        span = f"{self.start}.." if self.end is None and self.start else "unknown" if self.end is None else (str(self.end) if self.start == self.end else f"{self.start or ''}..{self.end}")
         flags = [f for f, on in (("year inferred", self.year_inferred), ("date inferred", self.date_inferred)) if on]
         return f"{span} {self.precision}" + (f" ({', '.join(flags)})" if flags else "")
 
     @property
     def known(self) -> bool:
-        return self.end is not None
+        return self.end is not None or self.start is not None and self.precision in ("after", "on_or_after")
 
 
 UNKNOWN = When(None, None, "unknown", False, False)
@@ -233,21 +233,42 @@ def find(text: str, published, offset: int = 0) -> list[When]:
             taken.append((m.start(), m.end()))
             if m.group(0).casefold().startswith("since") and w.known and published and w.start <= published:
                 w = When(w.start, published, "range", w.year_inferred, True)  # "since 2013": from then to publication
+            w = _open_ended(w, text[max(0, m.start() - 14):m.start()] + m.group(0))
             out.append(When(w.start, w.end, w.precision, w.year_inferred, w.date_inferred,
                             offset + m.start(), offset + m.end(), m.group(0)))
     return sorted(out, key=lambda w: w.char_start)
+
+
+OPEN = re.compile(r"\b(?P<rel>on or after|after|before|prior to)\s+(?:(?:early|late|mid-)\s*)?\S", re.I)
+
+
+def _open_ended(w: When, words: str) -> When:
+    """ "after May 3" (strictly after: start only), "on or after May 3" (start only), "before 2015" (end only: the day
+    before)."""
+    m = OPEN.search(words)
+    if not m or w.start is None or w.end is None:
+        return w
+    rel = m.group("rel").casefold()
+    if rel == "after":
+        return When(w.end, None, "after", w.year_inferred, w.date_inferred)
+    if rel == "on or after":
+        return When(w.start, None, "on_or_after", w.year_inferred, w.date_inferred)
+    return When(None, w.start - dt.timedelta(days=1), "before", w.year_inferred, w.date_inferred)
 
 
 ANCHORED = re.compile(r"(?P<n>\w+)\s+(?P<unit>day|week)s?\s+(?P<dir>earlier|later|before|after)$", re.I)
 
 
 def anchor(w: When, on: When) -> When:
-    """ "A day earlier" resolved against the day the text named before it (``on``); unknown when there is none."""
+    """ "A day earlier" resolved against the date of what the sentence before told (``on``: a day, or an undated
+    'before'); unknown when there is none."""
     m = ANCHORED.search(w.words)
-    if not m or not on.known or on.precision != "day":
+    if not m or not on.end or on.precision not in ("day", "before"):
         return w
     n = int(m.group("n")) if m.group("n").isdigit() else _NUM.get(m.group("n").casefold(), 1)
     days = n * (7 if m.group("unit").casefold() == "week" else 1) * (-1 if m.group("dir").casefold() in ("earlier", "before") else 1)
+    if on.precision == "before":  # after undated remarks (on or before publication): no later than they could be
+        return When(None, on.end + dt.timedelta(days=min(days, 0)), "before", on.year_inferred, True, w.char_start, w.char_end, w.words)
     d = on.start + dt.timedelta(days=days)
     prec = "day" if m.group("unit").casefold() == "day" else "range"
     a, b = (d, d) if prec == "day" else (d - dt.timedelta(days=3), d + dt.timedelta(days=3))

@@ -12,7 +12,7 @@ import re
 from toolkit.draft import places as _places
 from toolkit.draft.known import Known
 from toolkit.draft.names import Actor
-from toolkit.draft.places import Place
+from toolkit.draft.places import Place, slug
 
 
 _BODIES = ("government_body", "state")
@@ -21,6 +21,19 @@ GENERIC = {"agency": _BODIES + ("media",), "service": _BODIES, "ministry": _BODI
            "group": ("armed_group",), "militant": ("armed_group",), "website": ("media",), "newspaper": ("media",),
            "channel": ("media",), "outlet": ("media",), "organisation": ("ngo", "research_organisation"),
            "organization": ("ngo", "research_organisation")}  # "the agency" -> the last body of these kinds
+# words of a body's name that every country has: "Interior Ministry", "the police", "the prosecutor's office"
+INSTITUTION_WORDS = {"interior", "internal", "affairs", "ministry", "police", "prosecutor", "prosecutors", "general", "office",
+                     "state", "security", "service", "services", "investigative", "committee", "federal", "national",
+                     "border", "guard", "government", "court", "supreme", "defence", "defense", "foreign", "justice",
+                     "health", "emergencies", "army", "military", "armed", "forces", "department", "of", "the", "for",
+                     "anti", "terrorism", "counter", "counterterrorism", "intelligence", "agency", "parliament", "president",
+                     "presidential", "administration", "regional", "republic", "republican", "city", "district"}
+
+
+def generic(name: str) -> bool:
+    """Whether a body's name holds no proper name ("Interior Ministry", "the Prosecutor's Office")."""
+    words = re.findall(r"[a-z]+", re.sub(r"['’]s\b", "", name.casefold()))
+    return bool(words) and all(w in INSTITUTION_WORDS for w in words)
 
 
 class Registry:
@@ -34,6 +47,43 @@ class Registry:
         self.extra: dict[str, tuple[str, str]] = {}  # spellings learnt from the text: surname or abbreviation -> (id, type)
         self._known_rx = known.pattern()
         self._extra_rx = None
+        self.country: str | None = None  # ISO 3166-1 code of the country the current text is about
+
+    def set_country(self, text: str, dateline: Place | None = None) -> str | None:
+        """The country of a text: its dateline's, else the one most of its places lie in (the lede's count thrice)."""
+        from collections import Counter
+
+        got: Counter = Counter()
+        spans = self.known_spans(text, 0, len(text))
+        for a, b, eid, etype, _ in spans:
+            if etype == "place":
+                got[self.known.place_country(eid)] += 3 if a < 400 else 1
+        for a, b, p in _places.find(text, 0, [(a, b) for a, b, *_ in spans]):
+            got[(p.iso_3166 or p.parent_iso or "")[:2] or None] += 3 if a < 400 else 1
+        if dateline is not None:
+            iso = (dateline.iso_3166 or dateline.parent_iso or "")[:2] or self.known.place_country(dateline.place_id)
+            got[iso or None] += 100
+        got.pop(None, None)
+        self.country = got.most_common(1)[0][0] if got else None
+        return self.country
+
+    def _foreign(self, actor_id: str, surface: str, country: str | None = None) -> bool:
+        """A known body with a generic name ("Interior Ministry") from another country than the text's (or than the one
+        its words name: "Russia's Interior Ministry")."""
+        row = self.known.actors[actor_id]
+        theirs, ours = self.known.countries.get(actor_id), country or self.country
+        return bool(ours and theirs and theirs != ours and row["kind"] in _BODIES + ("collective",)
+                    and generic(surface) and generic(row["name"]))
+
+    def _local(self, surface: str, kind: str, iso: str | None = None) -> Actor:
+        """The text's own body named like a known one of another country: its id and name say whose it is."""
+        name = re.sub(r"^the\s+", "", surface, flags=re.I)
+        name = name[0].upper() + name[1:]
+        aid, iso = slug(name), iso or self.country
+        country = next((n for code, n in _places.countries().values() if code == iso), iso)
+        if aid in self.known.actors:
+            aid, name = f"{iso.lower()}_{aid}", f"{name} of {country}"
+        return Actor(aid, name, kind, confidence=0.6)
 
     # ------------------------------------------------------------------ adding
     def _alias(self, surface: str, entity_id: str, entity_type: str, kind: str, note: str = "") -> None:
@@ -42,8 +92,10 @@ class Registry:
             self.aliases[key] = {"alias": surface, "entity_id": entity_id, "entity_type": entity_type, "kind": kind,
                                  "note": note or None, "source_id": None}
 
-    def add_actor(self, actor: Actor, surface: str, a: int, b: int, kind: str = "name") -> str:
+    def add_actor(self, actor: Actor, surface: str, a: int, b: int, kind: str = "name", country: str | None = None) -> str:
         hit = self.known.aliases.get(actor.name) or self.known.aliases.get(surface)
+        if hit and hit[1] == "actor" and self._foreign(hit[0], surface, country):
+            actor, hit = self._local(surface, self.known.actors[hit[0]]["kind"], country), None
         if hit and hit[1] == "actor":
             actor = Actor(hit[0], self.known.actors[hit[0]]["name"], self.known.actors[hit[0]]["kind"],
                           row=self.known.actors[hit[0]], confidence=0.95)

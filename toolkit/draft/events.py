@@ -38,7 +38,8 @@ def kind_of(trigger: str, sentence: str) -> str:
         return "strategic_developments"
     if trigger == "death_reported":
         return "other"  # a death reported without saying who caused it
-    if trigger == "attack" and BOMBS.search(sentence):
+    if trigger == "attack" and BOMBS.search(sentence) or trigger == "killing" and re.search(
+            r"\bkilled\s+in\s+(?:an?\s+)?(?:air\s*strike|airstrike|drone strike|bombing|explosion|blast|shelling)", sentence):
         return "explosions_remote_violence"
     if trigger in ("killing", "attack"):  # battles when both sides are armed, violence against civilians otherwise
         return "battles" if STATE.search(sentence) and NON_STATE.search(sentence) else "violence_against_civilians"
@@ -60,19 +61,37 @@ class EventRows:
             if kind == "statement" and not main and sub == "press_remarks" or NOT_YET.search(s.text[:m.start()]):
                 continue  # remarks need a speaker; "more operations" have not happened
             seen.add(kind)
-            if kind == "killing" and not re.search(r"\bkilled by\b|\b(?:police|forces|troops|officers|soldiers|gunmen)\b[^.]{0,30}\bkilled\b", s.text):
+            if self._told_before(s, m, sub, when, speech_when):
+                continue
+            if kind == "battles" and sub == "armed_clash" and seen & {"killing", "death_reported"} and \
+                    re.search(r"\bkilled\s+in\s+(?:an?\s+|the\s+)?$", s.text[:m.start()]):
+                continue  # "killed in a clash": the killing is the clash's event, told once
+            if sub == "arrest" and re.search(r"\d\s+$|\b(?:only|some|few|many|dozens of|hundreds of)\s+(?:\w+\s+)?$", s.text[:m.start()]) \
+                    and m.group(0).endswith("s"):
+                continue  # "only 15 arrests had been made": a count (an estimate), not an arrest
+            if kind == "killing" and not re.search(r"\bkilled by\b|\b(?:police|forces|troops|officers|soldiers|gunmen)\b[^.]{0,30}\bkilled\b|"
+                                                   r"\bkilled\s+in\s+(?:an?\s+|the\s+)?(?:clash|gunfight|shootout|firefight|air\s*strike|"
+                                                   r"airstrike|drone strike|raid|battle|ambush|bombing|explosion|shelling|"
+                                                   r"(?:special|counter-?terrorism|security) operation)", s.text):
                 kind = sub = "death_reported"
             a = s.start + m.start()
             if kind == "statement":
                 w = speech_when or next((x for x in when if x.char_start >= a), None) or _dates.UNKNOWN
+                if not w.known and self.pub:  # undated remarks: on or before the text that reports them
+                    w = _dates.When(None, self.window[0], "before", not self.year_written, True)
                 summary = f"{self.reg.actors[main[0]].name} speaks" if main and sub == "press_remarks" else \
                     f"{sub}: {s.text[m.start():m.start() + 80]}"
             else:
-                w = next((x for x in when if x is not speech_when), None) or _dates.UNKNOWN
-                if not w.known and speech_when is not None and speech_when.known and speech_when.start:
+                w = next((x for x in when if x is not speech_when and not (x.words.casefold().startswith("since") and (re.search(
+                    r",|\bwho\b|\bwhich\b", self.text[min(x.char_end, a):max(x.char_start, a)]) or x.char_end <= a and re.search(
+                    r"\b(?:who|which|whose)\b[^,.;]*$", self.text[s.start:x.char_start])))), None) or _dates.UNKNOWN
+                # "X, who has led ... since 2014, was killed": the killing is not dated by another clause's "since 2014"
+                if not w.known and speech_when is not None and speech_when.known and speech_when.start and speech_when.end:
                     # "Police detained 7 men, X said on Monday": it happened on or before the remarks that report it
                     w = _dates.When(None, speech_when.end, "before", speech_when.year_inferred, True)
-                if w.known and w.char_end <= s.start + m.start() and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):
+                elif not w.known and self.pub:  # undated: on or before the text that tells it
+                    w = _dates.When(None, self.window[0], "before", not self.year_written, True)
+                if w.end and w.char_end <= s.start + m.start() and re.search(r"\bhad\s+(?:been\s+)?$", s.text[:m.start()]):
                     # "issued a notice on March 26 saying it had designated": the act came on or before that date
                     w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
@@ -82,7 +101,11 @@ class EventRows:
                                      self.text[max(s.start, x - 20):x])
                        and not re.search(r"\bfrom\s+(?:the\s+)?(?:(?:village|town|city)\s+of\s+)?$", self.text[max(s.start, x - 30):x])]
             # "men from the village of X were killed in Y": X is where they came from, Y where it happened
-            near = sorted(located) or [(x - a, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
+            rank = {"village": 0, "city": 0, "district": 1, "geographic_region": 2, "federal_subject": 3, "region": 3, "country": 4}
+            kind_at = lambda e: (self.reg.places.get(e) or self.reg.context_places.get(e)).kind if (  # noqa: E731
+                self.reg.places.get(e) or self.reg.context_places.get(e)) else ""
+            located = [(rank.get(kind_at(e), 2), d, e) for d, e in located]  # "in Daghestan ... in the town of Buynaksk": the town
+            near = [(d, e) for r, d, e in sorted(located)] or [(x - a, e) for x, y, e, t in ents if t == "place" and x > a and x - a < 90]
             place = near[0][1] if near else None
             b = max([s.start + m.end()] + ([w.char_end] if w.known and w.char_end > a else []) +
                     ([y for x, y, e, t in ents if t == "place" and e == place] if place else []))
@@ -100,6 +123,18 @@ class EventRows:
                         st["event_id"] = eid
             out.append(eid)
         return out
+
+    def _told_before(self, s, m, sub, when, speech_when) -> bool:
+        """ "the arrest had frightened families", "the men had been detained without a warrant": an event the text told
+        before, referred to again (no date of its own), not a second one."""
+        if sub not in ("arrest", "killing", "death_reported", "attack") or not any(
+                v["sub_kind"] == sub and v["char_end"] <= s.start for v in self.rows["events"]):
+            return False
+        before = s.text[:m.start()]
+        if any(x.known and x is not speech_when for x in when):
+            return False
+        return bool(re.search(r"\b(?:the|his|her|their|this|that)\s+(?:[\w-]+\s+)?$", before, re.I) and not m.group(0).endswith("ed")
+                    or re.search(r"\b(?:the|they|he|she)\b[^,.;]{0,30}\b(?:had|have|has)\s+been\s+$", before))
 
     def _remark_event(self, s, main, speech_when) -> None:
         """A statement event for remarks that are dated, or that deny, admit or warn (acts in themselves)."""
@@ -149,7 +184,7 @@ class EventRows:
         name = self.text[by.start:by.end].strip().lstrip("-—– ").strip()
         a = by.start + self.text[by.start:by.end].index(name)
         self.rows["events"].append({
-            "event_id": eid, "kind": "statement", "sub_kind": "publication", "summary": "The text is published",
+            "event_id": eid, "kind": "statement", "sub_kind": "publication", "summary": "The text is published", "certainty": "stated",
             **self._when(w, "date"), "place_id": None, "place_inferred": False, **self._loc(a, a + len(name)), "note": None,
             "confidence": 0.8, "why": "the byline"})
         self.rows["event_actors"].append({"event_id": eid, "actor_id": author, "role": "initiator", "note": None})

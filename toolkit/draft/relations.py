@@ -110,3 +110,73 @@ class RelationRows:
             **self._loc(min(s.start + a, name_end or s.start + a), max(s.start + b, name_end or 0)), "note": None,
             "confidence": 0.6, "why": f"role '{words}'"})
 
+
+
+LED = re.compile(r"\b(?:(?P<now>(?:has\s+been|have\s+been|is|had\s+been)\s+(?:the\s+)?(?:leader|commander|emir|head)\s+of|"
+                 r"(?:has\s+)?led|leads|commands|(?P<heads>(?:has\s+)?headed|heads))|(?P<former>formerly\s+led|previously\s+led|used\s+to\s+lead|"
+                 r"(?:was\s+)?(?:the\s+|a\s+)?former\s+(?:leader|commander|emir)\s+of))\s+", re.I)
+_GROUP_END = re.compile(r"\s+(?:since|before|until|from|prior\s+to|according|in\s+(?:19|20)\d\d)\b|[,;.]|\s+(?:and|but|who|which)\s|$")
+
+
+class LedRows:
+    """ "NAME, who has been the leader of X since 2014" (leads, on_or_after 2014), "NAME formerly led X before 2015"
+    (formerly_led, before 2015-01-01): dated leadership, with the group named or described ("a unit in Raqqa")."""
+
+    def _leaders(self, s, ents, when) -> None:
+        from toolkit.draft import dates as _dates
+        from toolkit.draft.names import Actor
+
+        for m in LED.finditer(s.text):
+            later = []  # what the described group is (part_of, active_in): after the leadership, as the text tells it
+            at = s.start + m.start()
+            person = next((e for a, b, e, t in reversed(ents) if t == "actor" and b <= at and at - b < 120
+                           and self.reg.actors[e].kind == "person"), None)
+            if person is None or m.group("now") and re.match(r"(?:has\s+)?(?:led|headed)\b", m.group("now")) and \
+                    not any(w.words.casefold().startswith("since") for w in when if w.char_start >= s.start + m.end()):
+                continue  # "led" alone is a past act, not a leadership held: only with "since"
+            start = s.start + m.end()
+            end = s.start + _GROUP_END.search(s.text, m.end()).start()
+            named = next((e for a, b, e, t in ents if t == "actor" and start <= a < end and e != person  # "the rights group X"
+                          and self.reg.actors[e].kind not in ("person", "population")
+                          and not re.search(r"\bof\b|['’]s\b", self.text[start:a])), None)
+            if named is None:  # the group described: '"Vilayat Dagestan" group', 'a Chechen-speaking unit in Raqqa'
+                words = re.sub(r"^(?:the|a|an)\s+", "", self.text[start:end].strip(), flags=re.I)
+                quoted = re.match(r"[\"“](?P<q>[^\"”]{2,60})[\"”]\s+(?:group|unit|jamaat|network|cell|brigade|battalion)$", words)
+                words = quoted.group("q") if quoted else words
+                if m.group("heads") or not (2 < len(words) <= 70) or not re.search(
+                        r"\b(?:group|unit|sector|jamaat|network|cell|brigade|battalion|faction|wing|branch|detachment|militia)\b",
+                        words, re.I) and not quoted:
+                    continue
+                named = self.reg.add_actor(Actor(_names.slug(words), words[0].upper() + words[1:], "armed_group", confidence=0.5),
+                                           words, start, end)
+                whole = next((e for a, b, e, t in ents if t == "actor" and start < a and b <= end and e != named
+                              and self.reg.actors[e].kind == "armed_group" and re.search(r"\bof\s+(?:the\s+)?$", self.text[start:a])), None)
+                if whole:  # "the Gimry sector of the Caucasus Emirate"
+                    later.append((named, "part_of", whole, "actor", start, end, "'a sector of X'"))
+                place = next((e for a, b, e, t in ents if t == "place" and start <= a < end and
+                              re.search(r"\bin\s+$", self.text[start:a])), None)
+                if place:
+                    later.append((named, "active_in", place, "place", start, end, "'a unit in Y'"))
+            dated = next((w for w in when if start <= w.char_start <= end + 25 and w.known), None)
+            if m.group("former"):
+                period = _dates.When(None, dated.end, "before", dated.year_inferred, False) if dated and dated.precision == "before" \
+                    else _dates.When(None, self.window[0], "before", not self.year_written, True) if self.pub else None
+            elif dated and dated.words.casefold().startswith("since") or dated and dated.precision == "on_or_after":
+                period = _dates.When(dated.start, None, "on_or_after", dated.year_inferred, False)
+            else:
+                period = None
+            pred = "formerly_led" if m.group("former") else "heads" if m.group("heads") or "head" in m.group(0) else "leads"
+            if any((r["subject_id"], r["predicate"], r["object_id"]) == (person, pred, named) for r in self.rows["relations"]):
+                for args in later:
+                    self._pair(*args)
+                continue
+            self.rows["relations"].append({
+                "relation_id": self._id("relations", "rel"), "subject_id": person, "subject_type": "actor", "predicate": pred,
+                "object_id": named, "object_type": "actor", "asserted_by": self.author,
+                "period_start": period and period.start, "period_end": period and period.end,
+                "period_precision": period and period.precision, "period_inferred": period.date_inferred if period else None,
+                **self._loc(next((a for a, b, e, t in ents if e == person and at - b <= 2), at), max(end, dated.char_end if dated else 0)),
+                "note": None, "confidence": 0.55,
+                "why": f"'{m.group(0).strip()}'" + (f" dated by '{dated.words}'" if dated else "")})
+            for args in later:
+                self._pair(*args)
