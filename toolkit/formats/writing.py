@@ -87,12 +87,12 @@ def known_span(start, end, precision, source: dict | None = None):
 
     A date known by one end is closed where the text allows: "after X" is from the day after X, "on or after
     X" from X, and either ends at the reporting source's publication (what a text reports has happened by then);
-    "before X" ends the day before X and has no first day.
+    "before" has only its last possible day (the schema's ``date_end``), no first day.
 
     >>> import datetime as dt
     >>> known_span(dt.date(2016, 5, 3), None, "after", {"published_start": dt.date(2016, 6, 14)})
     (datetime.date(2016, 5, 4), datetime.date(2016, 6, 14))
-    >>> known_span(None, dt.date(2015, 1, 1), "before")
+    >>> known_span(None, dt.date(2014, 12, 31), "before")
     (None, datetime.date(2014, 12, 31))
     """
     import datetime as dt
@@ -100,7 +100,7 @@ def known_span(start, end, precision, source: dict | None = None):
     if precision == "unknown":
         return None, None
     if precision == "before":
-        return None, end and end - dt.timedelta(days=1)
+        return None, end
     if precision in ("after", "on_or_after"):
         first = start and (start + dt.timedelta(days=1) if precision == "after" else start)
         s = source or {}
