@@ -6,11 +6,27 @@ import sys
 
 
 def cmd_validate(args) -> int:
+    """Check a folder; when its tables are sound, also where the maps would draw each place."""
     from toolkit.dataset import validate
 
     report = validate(args.dir, args.text)
+    if report.ok:
+        _check_places(report, args.dir, args.text)
     print(report)
     return 0 if report.ok else 1
+
+
+def _check_places(report, folder, text) -> None:
+    """A place drawn far outside the region its parent_id names is a problem (toolkit.geo.place_problems)."""
+    from toolkit.dataset import data_folder, read_folder
+
+    try:
+        from toolkit import geo
+    except ImportError as e:  # the maps' extra is not installed: say so, don't fail
+        report.notes.append(f"places not checked against the boundaries ({e.name} is not installed)")
+        return
+    ds, _ = read_folder(data_folder(folder), text, check=False)
+    report.problems.extend(geo.place_problems(ds))
 
 
 def cmd_summary(args) -> int:

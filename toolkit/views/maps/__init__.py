@@ -2,7 +2,7 @@
 
 ``regions(ds)`` and ``flows(ds)`` return Altair charts (offline: geometry comes from ``toolkit.geo``,
 simplified, with clockwise rings, inlined in the spec); ``static_regions(ds)`` returns a Matplotlib
-figure in ``geo.CAUCASUS_CRS``. Every map names its sources and the boundary licences. Windows,
+figure in an equal-area projection centred on its window (``geo.crs_for``). Every map names its sources and the boundary licences. Windows,
 label rows and anchors follow rules computed from the data (or ``x-view.extent`` in the descriptor:
 ``{"regions": [w, s, e, n], "flows": [w, s, e, n]}``), never coordinates tuned to one article.
 
@@ -32,7 +32,7 @@ from toolkit.views.charts.common import _verb
 from toolkit.dataset import Dataset, coerce
 from toolkit.core.errors import CannotDraw
 from toolkit.views.maps.placement import (  # noqa: F401  (_SMALL_KM2 and the rest are read by the tests)
-    _PAD, _SMALL_KM2, _TO_LAEA, _anchors, _box_of, _curve, _keep_inside, _label_spots, _m_per_px,
+    _PAD, _SMALL_KM2, _TO_LAEA, _anchors, _laea, _box_of, _curve, _keep_inside, _label_spots, _m_per_px,
     _place_city_labels, _region_labels,
 )
 
@@ -75,15 +75,26 @@ def _window(box) -> dict:
             "geometry": {"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s], [w, s]]]}}
 
 
+def _around(box, pad: float) -> tuple:
+    """A square (on the ground) around ``box``, ``pad`` degrees wider: whatever the chart's aspect, the
+    fitted view of a tall or a wide window stays inside it, so the backdrop never ends in a white edge."""
+    w, s, e, n = box
+    cos = max(math.cos(math.radians((s + n) / 2)), 0.2)
+    half = max((e - w) * cos, n - s) / 2 * 1.15  # degrees of latitude
+    cx, cy = (w + e) / 2, (s + n) / 2
+    return (max(cx - half / cos - pad, -180), max(cy - half - pad, -90),
+            min(cx + half / cos + pad, 180), min(cy + half + pad, 90))
+
+
 def _backdrop(box, pad: float = 2.5, width_px: float = 640, avoid=None) -> tuple[list[dict], list[dict]]:
     """Neighbouring countries (clipped a little beyond ``box``, clockwise rings) and their label points.
 
     Labels go at each country's inside point within the window, biggest country first; a label that
     would overlap one already placed, or sit on an ``avoid`` shape (an origin area), is left out."""
-    c = geo.countries(for_web=True)
     w, s, e, n = box
-    c["geometry"] = shapely.orient_polygons(
-        shapely.clip_by_rect(c.geometry.to_numpy(), w - pad, s - pad, e + pad, n + pad), exterior_cw=True)
+    clip = _around(box, pad)
+    c = geo.countries(for_web=True, bbox=clip)
+    c["geometry"] = shapely.orient_polygons(shapely.clip_by_rect(c.geometry.to_numpy(), *clip), exterior_cw=True)
     c = c[~c.geometry.is_empty]
     inner = shapely.clip_by_rect(c.geometry.to_numpy(), *box)
     deg = (e - w) / width_px  # degrees of longitude per pixel, roughly
@@ -104,12 +115,12 @@ def _backdrop(box, pad: float = 2.5, width_px: float = 640, avoid=None) -> tuple
 
 
 def _city_rows(places: pl.DataFrame, subjects: dict, count: dict) -> list[dict]:
-    """Cities in the regions drawn, with their place fields and mention counts."""
+    """Cities (any place with a point: a village, a camp) in the regions drawn, with their fields and mention counts."""
     return [c | {"region": subjects[c["parent_id"]], "note": c["note"] or "",
                  "named": "named in the text" if c["in_article"] else "for orientation",
                  "mentions": int(count.get(c["place_id"], 0))}
-            for c in places.filter(pl.col("kind") == "city").to_dicts()
-            if c["parent_id"] in subjects and c["lat"] is not None]
+            for c in places.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).to_dicts()
+            if c["parent_id"] in subjects]
 
 
 def _regions_layout(ds: Dataset, width_px: float):
@@ -122,7 +133,7 @@ def _regions_layout(ds: Dataset, width_px: float):
     box = _declared_box(ds, "regions") or _box_of(
         [*full.geometry, *(shapely.Point(x["lx"], x["ly"]) for x in labels),
          *(shapely.Point(c["lon"], c["lat"]) for c in cities)], _PAD)
-    _place_city_labels(cities, labels, _m_per_px(box, width_px))
+    _place_city_labels(cities, labels, _m_per_px(box, width_px), box=box)
     return full, count, labels, cities, box
 
 
@@ -176,7 +187,7 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
             longitude="llon:Q", latitude="llat:Q", text="name:N", tooltip=city_tips)
           for side in ("left", "right", "center") for bold in (True, False)
           if (group := [c for c in cities if c["side"] == side and bool(c["in_article"]) == bold])),
-    ).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width="container", height=430)
+    ).project(**geo.vega_projection(box), fit=_window(box)).properties(width="container", height=430)
     hidden = [c["name"] for c in cities if c["side"] is None]
     unlisted = int(sum(not isinstance(p, str) for p in full["place_id"]))
     area = _area_name(ds, full["place_id"])
@@ -289,7 +300,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
     path_rows, head_rows, curves = [], [], []
     for (o, t), ids in lines.items():
         siblings = sorted(per_theatre[t], key=lambda x: where[x][0])
-        pts, bearing = _curve(where[o], where[t], 0.1 * (siblings.index(o) - (len(siblings) - 1) / 2))
+        pts, bearing = _curve(where[o], where[t], 0.1 * (siblings.index(o) - (len(siblings) - 1) / 2), box=box)
         common = {"origin": name.get(o, o), "theatre": name.get(t, t), "claims": ", ".join(ids), "line": f"{o}>{t}"}
         path_rows += [common | {"i": j, "lon": x, "lat": y} for j, (x, y) in enumerate(pts)]
         head_rows.append(common | {"lon": pts[-1][0], "lat": pts[-1][1], "angle": bearing})
@@ -313,7 +324,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
             far.append(f"{', '.join(ids)} said in {name.get(p, p)}, off the map ({km:,.0f} km from {name.get(origins[0])})")
     avoid = [(b["lon"], b["lat"]) for b in back_labels] + [(n["lon"], n["lat"]) for n in notes] + \
             [(d["lon"], d["lat"]) for d in origin_dots]
-    label_rows = _label_spots(curves, avoid)
+    label_rows = _label_spots(curves, avoid, box=box)
     drawn_countries = set(_backdrop_ids(back))
     areas = [o for o in origins if shapes[o].geom_type != "Point" and o not in drawn_countries]
     area_features = [{"type": "Feature", "properties": {"name": name.get(o, o)},
@@ -348,7 +359,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
         layers += [at(notes).mark_point(shape="diamond", filled=True, size=60, color=theme.INK),
                    at(notes).mark_text(align="left", dx=7, dy=-7, fontSize=10, fontStyle="italic",
                                        color=theme.INK).encode(text="text:N")]
-    mapped = alt.layer(*layers).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width="container", height=640)
+    mapped = alt.layer(*layers).project(**geo.vega_projection(box), fit=_window(box)).properties(width="container", height=640)
     listing = alt.Chart(alt.Data(values=key)).mark_text(align="left", baseline="top", lineHeight=14, limit=alt.ExprRef("width")).encode(
         x=alt.value(0), y=alt.Y("id:N", sort=[k["id"] for k in key], axis=None, scale=alt.Scale(align=0,
                                                                                             paddingOuter=0)),
@@ -389,17 +400,18 @@ def _scale_bar(ax, km: int = 100) -> None:
 def _graticule(ax, box, step: float = 1.0) -> None:
     """Lon/lat lines every ``step`` degrees in the map's projection, labelled along the right and top."""
     w, s, e, n = box
+    to = _laea(tuple(box))
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     style = {"color": "#C8C8C8", "lw": 0.5, "ls": (0, (2, 2)), "zorder": 0.6}
     label = {"fontsize": 7, "color": "#777777", "parse_math": False, "clip_on": False}
     for lon in np.arange(math.ceil(w - 3), e + 3, 2 * step):
-        xs, ys = _TO_LAEA.transform(np.full(60, lon), np.linspace(s - 3, n + 3, 60))
+        xs, ys = to.transform(np.full(60, lon), np.linspace(s - 3, n + 3, 60))
         ax.plot(xs, ys, **style)
         top = np.interp(y1, ys, xs)
         if x0 < top < x1:
             ax.text(top, y1, f"{lon:.0f}°E", ha="center", va="bottom", **label)
     for lat in np.arange(math.ceil(s - 3), n + 3, step):
-        xs, ys = _TO_LAEA.transform(np.linspace(w - 4, e + 4, 80), np.full(80, lat))
+        xs, ys = to.transform(np.linspace(w - 4, e + 4, 80), np.full(80, lat))
         ax.plot(xs, ys, **style)
         side = np.interp(x1, xs, ys)
         if y0 < side < y1:
@@ -408,8 +420,13 @@ def _graticule(ax, box, step: float = 1.0) -> None:
     ax.set_ylim(y0, y1)
 
 
+def _deg(lonlat) -> str:
+    lon, lat = lonlat
+    return f"{abs(lon):g}°{'E' if lon >= 0 else 'W'}, {abs(lat):g}°{'N' if lat >= 0 else 'S'}"
+
+
 def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
-    """A print map of the regions (mentions, the dataset's spellings, cities) in ``geo.CAUCASUS_CRS``.
+    """A print map of the regions (mentions, the dataset's spellings, cities), equal-area, centred on them.
 
     Text from the data is drawn literally (no mathtext, no TeX); nothing sticks out of the frame.
 
@@ -425,15 +442,15 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
         fig = plt.figure(figsize=(9, 6.8), dpi=100, layout="constrained")
         plt.close(fig)  # not pyplot-managed (no double display in notebooks), yet shown as PNG by Jupyter
         ax = fig.add_subplot()
-        r = full.to_crs(geo.CAUCASUS_CRS)
+        crs, to = geo.crs_for(box), _laea(tuple(box))
+        r = full.to_crs(crs)
         r["shade"] = [_class(int(count.get(p, 0))) if isinstance(p, str) else _CLASSES[0] for p in r["place_id"]]
-        back = geo.countries(ds=ds)
-        back["geometry"] = shapely.clip_by_rect(back.geometry.to_numpy(), *np.add(box, (-3, -3, 3, 3)))
-        back = back[~back.geometry.is_empty].to_crs(geo.CAUCASUS_CRS)
+        back = geo.countries(ds=ds, bbox=tuple(np.add(box, (-3, -3, 3, 3))))
+        back = back[~back.geometry.is_empty].to_crs(crs)
         ax.set_facecolor("white")
         back.plot(ax=ax, color=_LAND, edgecolor="white", lw=0.8)
         r.plot(ax=ax, color=[colour[s] for s in r["shade"]], edgecolor="white", lw=1.2)
-        (x0, y0), (x1, y1) = _TO_LAEA.transform(*box[:2]), _TO_LAEA.transform(*box[2:])
+        (x0, y0), (x1, y1) = to.transform(*box[:2]), to.transform(*box[2:])
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         texts = []
@@ -442,7 +459,7 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
             if x0 < pt.x < x1 and y0 < pt.y < y1 and not drawn.contains(pt):
                 texts.append(ax.text(pt.x, pt.y, lbl.upper(), ha="center", fontsize=8, color="#9A9A9A", parse_math=False))
         for lab in labels:
-            (ax_, ay_), (lx, ly) = _TO_LAEA.transform(lab["ax"], lab["ay"]), _TO_LAEA.transform(lab["lx"], lab["ly"])
+            (ax_, ay_), (lx, ly) = to.transform(lab["ax"], lab["ay"]), to.transform(lab["lx"], lab["ly"])
             if lab["small"]:
                 ax.plot([ax_, lx], [ay_, ly], color="#777777", lw=0.7)
                 ax.plot(ax_, ay_, "o", ms=2, color="#777777")
@@ -451,14 +468,14 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
                                  bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
                                  if lab["small"] else None))
         for c in cities:
-            x, y = _TO_LAEA.transform(c["lon"], c["lat"])
+            x, y = to.transform(c["lon"], c["lat"])
             ax.plot(x, y, "o", ms=6 if c["in_article"] else 3.5, color=theme.INK, mec="white", mew=0.6)
             if c["side"]:
-                tx, ty = _TO_LAEA.transform(c["llon"], c["llat"])
+                tx, ty = to.transform(c["llon"], c["llat"])
                 texts.append(ax.text(tx, ty, c["name"], fontsize=8, style="italic", ha=c["side"], va="center",
                                      parse_math=False, color=theme.INK,
                                      fontweight="bold" if c["in_article"] else "normal"))
-        _graticule(ax, box)
+        _graticule(ax, box, step=next(s for s in (1, 2, 5, 10, 30) if box[2] - box[0] <= 14 * s))
         _north_arrow(ax)
         _scale_bar(ax)
         ax.set_xticks([])
@@ -480,7 +497,7 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
             t.set_parse_math(False)
         fig.get_layout_engine().set(h_pad=0.1)
         hidden = [c["name"] for c in cities if not c["side"]]
-        fig.supxlabel(f"{ds.source_line}. {geo.ATTRIBUTION}\nLambert azimuthal equal-area (44°E, 43°N). "
+        fig.supxlabel(f"{ds.source_line}. {geo.ATTRIBUTION}\nLambert azimuthal equal-area ({_deg(geo._centre(box))}). "
                       f"Bold cities are named in {ds.noun}; the others are for orientation."
                       + (f" Unlabelled for lack of room: {', '.join(hidden)}." if hidden else ""),
                       fontsize=7.5, color="#555555", x=0.01, ha="left", parse_math=False)

@@ -9,6 +9,7 @@ an invented one), never from coordinates tuned to one article. Geometry is reaso
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -22,6 +23,14 @@ _SMALL_KM2 = 20_000  # regions smaller than this get their label outside, with a
 _ROW_GAP = 0.5       # degrees of latitude between the rows of outside labels
 _PAD = 0.3           # degrees around what a regions map must show
 _TO_LAEA = pyproj.Transformer.from_crs("EPSG:4326", geo.CAUCASUS_CRS, always_xy=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _laea(box=None) -> pyproj.Transformer:
+    """lon/lat -> metres in the equal-area projection centred on a map's window (``geo.crs_for``)."""
+    if box is None:
+        return _TO_LAEA
+    return pyproj.Transformer.from_crs("EPSG:4326", geo.crs_for(box), always_xy=True)
 
 
 def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]:
@@ -59,20 +68,21 @@ def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]
 
 
 def _place_city_labels(cities: list[dict], regions: list[dict], m_per_px: float, font_px: float = 10,
-                       char_px: float = 6.0) -> None:
+                       char_px: float = 6.0, box=None) -> None:
     """Give each city a label spot (right, left, above or below its point) that overlaps no region label,
     leader line, other city label or point; a city with no free spot keeps its point and tooltip only.
 
     Adds ``side`` ("left" = text starts right of the point, "right", "center" or None) and ``llon``/``llat``."""
+    to = _laea(box)
     box = lambda x, y, w, h: shapely.box(x, y, x + w, y + h)  # noqa: E731
     taken = []
     for lab in regions:
-        lx, ly = _TO_LAEA.transform(lab["lx"], lab["ly"])
+        lx, ly = to.transform(lab["lx"], lab["ly"])
         w, h = (len(lab["name"]) * char_px * 1.1 + 6) * m_per_px, (font_px + 6) * m_per_px
         taken.append(box(lx - w / 2, ly - h / 2, w, h))
         if lab["small"]:
-            taken.append(shapely.LineString([_TO_LAEA.transform(lab["ax"], lab["ay"]), (lx, ly)]).buffer(2 * m_per_px))
-    pts = {c["place_id"]: _TO_LAEA.transform(c["lon"], c["lat"]) for c in cities}
+            taken.append(shapely.LineString([to.transform(lab["ax"], lab["ay"]), (lx, ly)]).buffer(2 * m_per_px))
+    pts = {c["place_id"]: to.transform(c["lon"], c["lat"]) for c in cities}
     taken += [shapely.Point(xy).buffer(4 * m_per_px) for xy in pts.values()]
     for c in sorted(cities, key=lambda c: (not c["in_article"], -c["mentions"], c["name"])):
         x, y = pts[c["place_id"]]
@@ -85,7 +95,7 @@ def _place_city_labels(cities: list[dict], regions: list[dict], m_per_px: float,
                 taken.append(b)
                 bx0, by0, bx1, by1 = b.bounds
                 tx = bx0 if side == "left" else bx1 if side == "right" else (bx0 + bx1) / 2
-                lon, lat = _TO_LAEA.transform(tx, (by0 + by1) / 2, direction="INVERSE")
+                lon, lat = to.transform(tx, (by0 + by1) / 2, direction="INVERSE")
                 c |= {"side": side, "llon": round(lon, 4), "llat": round(lat, 4)}
                 break
 
@@ -96,7 +106,7 @@ def _box_of(geoms, pad: float) -> tuple:
 
 
 def _m_per_px(box, width_px: float) -> float:
-    (x0, _), (x1, _) = _TO_LAEA.transform(box[0], (box[1] + box[3]) / 2), _TO_LAEA.transform(box[2], (box[1] + box[3]) / 2)
+    (x0, _), (x1, _) = _laea(tuple(box)).transform(box[0], (box[1] + box[3]) / 2), _laea(tuple(box)).transform(box[2], (box[1] + box[3]) / 2)
     return (x1 - x0) / width_px
 
 
@@ -122,20 +132,22 @@ def _anchors(shapes: dict, box) -> dict:
     return out
 
 
-def _curve(a, b, bend: float, n: int = 30):
+def _curve(a, b, bend: float, n: int = 30, box=None):
     """A bent line from a to b, evenly bent in the map's projection: lon/lat points and the end bearing."""
-    (x0, y0), (x1, y1) = _TO_LAEA.transform(*a), _TO_LAEA.transform(*b)
+    to = _laea(box)
+    (x0, y0), (x1, y1) = to.transform(*a), to.transform(*b)
     cx, cy = (x0 + x1) / 2 - (y1 - y0) * bend, (y0 + y1) / 2 + (x1 - x0) * bend
     t = np.linspace(0, 1, n)
     xs = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t ** 2 * x1
     ys = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t ** 2 * y1
-    lon, lat = _TO_LAEA.transform(xs, ys, direction="INVERSE")
+    lon, lat = to.transform(xs, ys, direction="INVERSE")
     return list(zip(lon.round(4), lat.round(4))), math.degrees(math.atan2(xs[-1] - xs[-2], ys[-1] - ys[-2]))
 
 
-def _label_spots(curves, avoid, km_per_char: float = 13.0) -> list[dict]:
+def _label_spots(curves, avoid, km_per_char: float = 13.0, box=None) -> list[dict]:
     """Put each line's label (left-aligned, right of a point on it) where it is farthest from the others."""
-    xy = lambda pts: np.array(_TO_LAEA.transform(*np.array(pts).T)).T  # noqa: E731
+    to = _laea(box)
+    xy = lambda pts: np.array(to.transform(*np.array(pts).T)).T  # noqa: E731
     lines = [xy(pts) for _, pts in curves]
     taken, rows = [xy(avoid)] if avoid else [], []
     for k, (common, pts) in enumerate(curves):
