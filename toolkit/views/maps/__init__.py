@@ -69,41 +69,64 @@ def _area_name(ds: Dataset, place_ids) -> str:
 
 
 def _window(box) -> dict:
-    """The lon/lat box as a clockwise GeoJSON polygon, for ``project(fit=...)``."""
+    """The lon/lat box as a clockwise GeoJSON polygon, for ``project(fit=...)``. Its north and south edges follow
+    the parallels (a point every degree or so): d3 joins two points by a great circle, which on a wide window
+    would bulge poleward and fit another view than the box."""
     w, s, e, n = box
+    steps = max(2, math.ceil(e - w))
+    north = [[round(w + (e - w) * i / steps, 3), n] for i in range(steps + 1)]
+    south = [[round(e - (e - w) * i / steps, 3), s] for i in range(steps + 1)]
     return {"type": "Feature", "properties": {},
-            "geometry": {"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s], [w, s]]]}}
+            "geometry": {"type": "Polygon", "coordinates": [[[w, s], *north, *south]]}}
 
 
-def _around(box, pad: float) -> tuple:
-    """A square (on the ground) around ``box``, ``pad`` degrees wider: whatever the chart's aspect, the
-    fitted view of a tall or a wide window stays inside it, so the backdrop never ends in a white edge."""
+def _around(box, pad: float, aspect: float = 1.0) -> tuple:
+    """What a chart of that ``aspect`` (height / width) fitted to ``box`` shows, in lon/lat, with a margin and
+    ``pad`` degrees more: the backdrop never ends in a white edge, and carries little land the chart cannot show.
+    Worked out in the map's own projection (meridians converge: a view's poleward edge spans more longitude)."""
     w, s, e, n = box
-    cos = max(math.cos(math.radians((s + n) / 2)), 0.2)
-    half = max((e - w) * cos, n - s) / 2 * 1.15  # degrees of latitude
-    cx, cy = (w + e) / 2, (s + n) / 2
-    return (max(cx - half / cos - pad, -180), max(cy - half - pad, -90),
-            min(cx + half / cos + pad, 180), min(cy + half + pad, 90))
+    to, t = _laea(tuple(box)), np.linspace(0, 1, 24)
+    edge_lon = np.concatenate([w + (e - w) * t, np.full(24, e), e - (e - w) * t, np.full(24, w)])
+    edge_lat = np.concatenate([np.full(24, s), s + (n - s) * t, np.full(24, n), n - (n - s) * t])
+    xs, ys = to.transform(edge_lon, edge_lat)
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    half_w = max(xs.max() - xs.min(), (ys.max() - ys.min()) / aspect) / 2 * 1.1
+    half_h = half_w * aspect
+    rx = np.concatenate([cx - half_w + 2 * half_w * t, np.full(24, cx + half_w), cx + half_w - 2 * half_w * t,
+                         np.full(24, cx - half_w)])
+    ry = np.concatenate([np.full(24, cy - half_h), cy - half_h + 2 * half_h * t, np.full(24, cy + half_h),
+                         cy + half_h - 2 * half_h * t])
+    lon, lat = to.transform(rx, ry, direction="INVERSE")
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or lon.max() - lon.min() > 300:
+        return (-180.0, -90.0, 180.0, 90.0)
+    return (max(float(lon.min()) - pad, -180), max(float(lat.min()) - pad, -90),
+            min(float(lon.max()) + pad, 180), min(float(lat.max()) + pad, 90))
 
 
-def _backdrop(box, pad: float = 2.5, width_px: float = 640, avoid=None) -> tuple[list[dict], list[dict]]:
+def _backdrop(box, pad: float = 1.0, width_px: float = 640, avoid=None, aspect: float = 1.0) -> tuple[list[dict], list[dict]]:
     """Neighbouring countries (clipped a little beyond ``box``, clockwise rings) and their label points.
 
     Labels go at each country's inside point within the window, biggest country first; a label that
     would overlap one already placed, or sit on an ``avoid`` shape (an origin area), is left out."""
     w, s, e, n = box
-    clip = _around(box, pad)
-    c = geo.countries(for_web=True, bbox=clip)
+    # the chart keeps its aspect in a page; drawn elsewhere (a PNG) it may be squarer: cover both views
+    views = [_around(box, pad, a) for a in {aspect, 1.0}]
+    clip = (min(v[0] for v in views), min(v[1] for v in views), max(v[2] for v in views), max(v[3] for v in views))
+    deg = (e - w) / width_px  # degrees of longitude per pixel, roughly
+    c = geo.countries(for_web=True, bbox=clip, tolerance=max(geo.WEB_TOLERANCE["countries"], 1.5 * deg))  # ~1.5 px
     c["geometry"] = shapely.orient_polygons(shapely.clip_by_rect(c.geometry.to_numpy(), *clip), exterior_cw=True)
     c = c[~c.geometry.is_empty]
     inner = shapely.clip_by_rect(c.geometry.to_numpy(), *box)
-    deg = (e - w) / width_px  # degrees of longitude per pixel, roughly
     taken = [a.buffer(0) for a in (avoid or []) if a is not None]
+    blocked = shapely.union_all(taken) if taken else None
     labels = []
     for nm, g in sorted(zip(c["name"], inner), key=lambda x: -x[1].area):
         if g.is_empty or not isinstance(nm, str):
             continue
-        part = max(getattr(g, "geoms", [g]), key=lambda x: x.area)
+        free = g.difference(blocked) if blocked is not None else g  # the label goes in the country's free part
+        if free.is_empty or free.area < 0.5 * g.area and free.area < 1.0:
+            continue
+        part = max(getattr(free, "geoms", [free]), key=lambda x: x.area)
         p = polylabel(part, tolerance=0.05) if part.geom_type == "Polygon" else part.representative_point()
         half_w, half_h = (len(nm) * 7.2 + 8) * deg / 2, 9 * deg
         box_ = shapely.box(p.x - half_w, p.y - half_h, p.x + half_w, p.y + half_h)
@@ -114,13 +137,21 @@ def _backdrop(box, pad: float = 2.5, width_px: float = 640, avoid=None) -> tuple
     return geo.web_features(c[["place_id", "iso_3166", "name", "geometry"]]), labels
 
 
-def _city_rows(places: pl.DataFrame, subjects: dict, count: dict) -> list[dict]:
-    """Cities (any place with a point: a village, a camp) in the regions drawn, with their fields and mention counts."""
-    return [c | {"region": subjects[c["parent_id"]], "note": c["note"] or "",
-                 "named": "named in the text" if c["in_article"] else "for orientation",
-                 "mentions": int(count.get(c["place_id"], 0))}
-            for c in places.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).to_dicts()
-            if c["parent_id"] in subjects]
+def _city_rows(places: pl.DataFrame, full, count: dict) -> list[dict]:
+    """Places with a point (a city, a village, a camp) in the regions drawn: those whose parent_id is a region
+    drawn, and those whose point lies in one (a city whose parent is its country), with their mention counts."""
+    subjects = {p: n for p, n in zip(full["place_id"], full["name"]) if isinstance(p, str)}
+    outlines = list(zip(full["name"], full.geometry))
+    rows = []
+    for c in places.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).to_dicts():
+        region = subjects.get(c["parent_id"])
+        if region is None:
+            pt = shapely.Point(c["lon"], c["lat"])
+            region = next((n for n, g in outlines if g is not None and g.intersects(pt)), None)
+        if region is not None:
+            rows.append(c | {"region": region, "note": c["note"] or "", "mentions": int(count.get(c["place_id"], 0)),
+                             "named": "named in the text" if c["in_article"] else "for orientation"})
+    return rows
 
 
 def _regions_layout(ds: Dataset, width_px: float):
@@ -128,8 +159,7 @@ def _regions_layout(ds: Dataset, width_px: float):
     count = _counts(ds["mentions"])
     full = geo.regions(ds=ds)
     labels = _region_labels(full, width_px)
-    subjects = {p: n for p, n in zip(full["place_id"], full["name"]) if isinstance(p, str)}
-    cities = _city_rows(ds["places"], subjects, count)
+    cities = _city_rows(ds["places"], full, count)
     box = _declared_box(ds, "regions") or _box_of(
         [*full.geometry, *(shapely.Point(x["lx"], x["ly"]) for x in labels),
          *(shapely.Point(c["lon"], c["lat"]) for c in cities)], _PAD)
@@ -154,11 +184,16 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
     ds = coerce(ds, **tables)
     width = 660
     full, count, labels, cities, box = _regions_layout(ds, width)
-    r = geo.regions(for_web=True, ds=ds)
+    deg = (box[2] - box[0]) / width  # degrees a pixel: finer outline detail would not show
+    r = geo.regions(for_web=True, ds=ds, tolerance=deg / 2 if deg / 2 > geo.WEB_TOLERANCE["regions"] else None)
     r["mentions"] = [int(count.get(p, 0)) if isinstance(p, str) else 0 for p in r["place_id"]]
     r["shade"] = [_class(n) for n in r["mentions"]]
     r["area_km2"] = r["area_km2"].round(0)
-    back, _ = _backdrop(box)
+    # country names for orientation, off the regions drawn, their labels and the cities
+    avoid = list(full.geometry) + \
+        [shapely.Point(x["lx"], x["ly"]).buffer(len(x["name"]) * 3.5 * deg) for x in labels] + \
+        [shapely.Point(c["lon"], c["lat"]).buffer(8 * deg) for c in cities]
+    back, back_labels = _backdrop(box, width_px=width, avoid=avoid, aspect=430 / width)
     tips = [("name", "N", "name in the data"), ("name_ne", "N", "Natural Earth name"),
             ("iso_3166", "N", "ISO 3166-2"), ("mentions", "Q", "mentions"), ("area_km2", "Q", "area km²")]
     city_tips = [alt.Tooltip("name:N", title="city"), alt.Tooltip("region:N"), alt.Tooltip("named:N"),
@@ -187,6 +222,8 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
             longitude="llon:Q", latitude="llat:Q", text="name:N", tooltip=city_tips)
           for side in ("left", "right", "center") for bold in (True, False)
           if (group := [c for c in cities if c["side"] == side and bool(c["in_article"]) == bold])),
+        *([alt.Chart(alt.Data(values=back_labels)).mark_text(fontSize=10, color="#8A8A8A", fontWeight="bold").encode(
+            longitude="lon:Q", latitude="lat:Q", text="label:N")] if back_labels else []),
     ).project(**geo.vega_projection(box), fit=_window(box)).properties(width="container", height=430)
     hidden = [c["name"] for c in cities if c["side"] is None]
     unlisted = int(sum(not isinstance(p, str) for p in full["place_id"]))
@@ -389,8 +426,12 @@ def _north_arrow(ax) -> None:
                 arrowprops={"arrowstyle": "-|>", "color": theme.INK, "lw": 1.5})
 
 
-def _scale_bar(ax, km: int = 100) -> None:
+def _scale_bar(ax, km: int | None = None) -> None:
+    """A bar of a round length (default: the longest of 1-2-5 x 10^n km within a sixth of the frame's width)."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    if km is None:
+        top = (x1 - x0) / 6000
+        km = max(k * 10 ** p for p in range(0, 5) for k in (1, 2, 5) if k * 10 ** p <= max(top, 1))
     x, y = x0 + 0.03 * (x1 - x0), y0 + 0.04 * (y1 - y0)
     ax.plot([x, x + km * 1000], [y, y], color=theme.INK, lw=3, solid_capstyle="butt")
     ax.text(x + km * 500, y + 0.012 * (y1 - y0), f"{km} km", ha="center", va="bottom", fontsize=8,
@@ -439,10 +480,13 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
     colour = dict(zip(_CLASSES, _CLASS_COLOURS))
     with matplotlib.rc_context({"text.usetex": False, "font.family": "sans-serif",
                                 "font.sans-serif": ["Liberation Sans", "DejaVu Sans"]}):
-        fig = plt.figure(figsize=(9, 6.8), dpi=100, layout="constrained")
+        crs, to = geo.crs_for(box), _laea(tuple(box))
+        (x0, y0), (x1, y1) = to.transform(*box[:2]), to.transform(*box[2:])
+        wide = (y1 - y0) / (x1 - x0) < 0.55  # a wide window: a lower figure, the legend under the map
+        fig = plt.figure(figsize=(9, max(3.4, 6.9 * (y1 - y0) / (x1 - x0) + 2.0) if wide else 6.8), dpi=100,
+                         layout="constrained")
         plt.close(fig)  # not pyplot-managed (no double display in notebooks), yet shown as PNG by Jupyter
         ax = fig.add_subplot()
-        crs, to = geo.crs_for(box), _laea(tuple(box))
         r = full.to_crs(crs)
         r["shade"] = [_class(int(count.get(p, 0))) if isinstance(p, str) else _CLASSES[0] for p in r["place_id"]]
         back = geo.countries(ds=ds, bbox=tuple(np.add(box, (-3, -3, 3, 3))))
@@ -450,7 +494,6 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
         ax.set_facecolor("white")
         back.plot(ax=ax, color=_LAND, edgecolor="white", lw=0.8)
         r.plot(ax=ax, color=[colour[s] for s in r["shade"]], edgecolor="white", lw=1.2)
-        (x0, y0), (x1, y1) = to.transform(*box[:2]), to.transform(*box[2:])
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         texts = []
@@ -491,7 +534,8 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
         ax.set_title(title, loc="left", fontsize=13, fontweight="bold", parse_math=False, pad=14)
         classes = [f"not named in {ds.noun}"] + _CLASSES[1:]
         handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5, label=k) for k, c in zip(classes, _CLASS_COLOURS)]
-        legend = ax.legend(handles=handles, title=f"Times {ds.noun} {_verb(ds, 'names', 'name')} the region", loc="upper left",
+        where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.01), "ncol": len(handles)} if wide else {"loc": "upper left"}
+        legend = ax.legend(handles=handles, title=f"Times {ds.noun} {_verb(ds, 'names', 'name')} the region", **where,
                            fontsize=8, title_fontsize=8, frameon=True, framealpha=0.92)
         for t in [*legend.get_texts(), legend.get_title()]:
             t.set_parse_math(False)

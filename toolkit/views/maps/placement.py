@@ -36,19 +36,23 @@ def _laea(box=None) -> pyproj.Transformer:
 def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]:
     """Label positions for the regions: inside big ones; small ones outside, in two rows just south of
     the small ones, in the order of their inside points, spaced so that neighbours in a row never touch."""
+    w, _, e, _ = shapely.total_bounds(r.geometry.to_numpy()) if len(r) else (0, 0, 1, 0)
+    char_deg = char_px * (e - w + 2 * _PAD) / width_px
+    px = char_deg / char_px  # degrees a pixel
     rows = []
     for name, shape, area, pid in zip(r["name"], r.geometry, r["area_km2"], r["place_id"]):
         if not isinstance(pid, str):  # not in the dataset's places: no label in another gazetteer's spelling
             continue
         part = max(getattr(shape, "geoms", [shape]), key=lambda g: g.area)
         p = polylabel(part, tolerance=0.01)
-        rows.append({"name": name, "ax": round(p.x, 3), "ay": round(p.y, 3), "small": bool(area < _SMALL_KM2),
+        # small: under _SMALL_KM2, or narrower on this map than its name (a wide map shrinks every region)
+        small = area < _SMALL_KM2 or len(name) * char_deg > part.bounds[2] - part.bounds[0]
+        rows.append({"name": name, "ax": round(p.x, 3), "ay": round(p.y, 3), "small": bool(small),
                      "south": shape.bounds[1]})
     small = sorted((x for x in rows if x["small"]), key=lambda x: x["ax"])
-    w, _, e, _ = shapely.total_bounds(r.geometry.to_numpy()) if len(r) else (0, 0, 1, 0)
-    char_deg = char_px * (e - w + 2 * _PAD) / width_px
+    gap = max(_ROW_GAP, 16 * px)  # rows at least 16 px apart, whatever the map's scale
     if small:
-        base = min(x["south"] for x in small) - 0.35
+        base = min(x["south"] for x in small) - max(0.35, 12 * px)
         xs: list[float] = []
         for i, x in enumerate(small):
             want = x["ax"]
@@ -59,7 +63,7 @@ def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]
             xs.append(want)
         shift = sum(x["ax"] for x in small) / len(small) - sum(xs) / len(xs)
         for i, x in enumerate(small):
-            x["lx"], x["ly"] = round(xs[i] + shift, 3), round(base - _ROW_GAP * (i % 2), 3)
+            x["lx"], x["ly"] = round(xs[i] + shift, 3), round(base - gap * (i % 2), 3)
     for x in rows:
         x.setdefault("lx", x["ax"])
         x.setdefault("ly", x["ay"])
