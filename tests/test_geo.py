@@ -447,3 +447,23 @@ def test_static_matplotlib_map(full, tmp_path):
     png = buf.getvalue()
     _keep(png, "ncfd_static_matplotlib.png", tmp_path)
     _assert_real_map(png, COLOURS)
+
+
+# --- places checked against the boundaries ------------------------------------------------------
+
+@pytest.mark.slow
+def test_place_problems_name_the_row_of_a_city_far_outside_its_parent(tmp_path):
+    folder = tmp_path / "swapped"
+    shutil.copytree(ROOT / "tests" / "data" / "pankisi", folder)
+    places = folder / "places.csv"
+    text = places.read_text(encoding="utf-8")
+    assert "36.335,43.11889" in text
+    places.write_text(text.replace("36.335,43.11889", "43.11889,36.335"), encoding="utf-8")  # lat and lon swapped
+    assert geo.place_problems(toolkit.open(ROOT / "tests" / "data" / "pankisi")) == []
+    (problem,) = geo.place_problems(toolkit.open(folder))
+    row = [r.split(",")[0] for r in text.splitlines()].index("mosul")  # header is line 0, so this is the data row
+    assert (problem.file, problem.row, problem.column) == ("places.csv", row, "lat")
+    assert "mosul" in problem.message and "Nineveh province" in problem.message and "km outside" in problem.message
+    run = subprocess.run([sys.executable, "-m", "toolkit", "validate", str(folder)], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert run.returncode == 1 and f"places.csv row {row}, column lat: mosul" in run.stdout, run.stdout + run.stderr
