@@ -80,6 +80,12 @@ def _window(box) -> dict:
             "geometry": {"type": "Polygon", "coordinates": [[[w, s], *north, *south]]}}
 
 
+def _per_px(box, width_px: float, height_px: float) -> float:
+    """Degrees of longitude a pixel of a chart fitted to ``box``: its width or its height sets the scale."""
+    w, s, e, n = box
+    return max((e - w) / width_px, (n - s) / max(math.cos(math.radians((s + n) / 2)), 0.1) / height_px)
+
+
 def _around(box, pad: float, aspect: float = 1.0) -> tuple:
     """What a chart of that ``aspect`` (height / width) fitted to ``box`` shows, in lon/lat, with a margin and
     ``pad`` degrees more: the backdrop never ends in a white edge, and carries little land the chart cannot show.
@@ -112,7 +118,7 @@ def _backdrop(box, pad: float = 1.0, width_px: float = 640, avoid=None, aspect: 
     # the chart keeps its aspect in a page; drawn elsewhere (a PNG) it may be squarer: cover both views
     views = [_around(box, pad, a) for a in {aspect, 1.0}]
     clip = (min(v[0] for v in views), min(v[1] for v in views), max(v[2] for v in views), max(v[3] for v in views))
-    deg = (e - w) / width_px  # degrees of longitude per pixel, roughly
+    deg = _per_px(box, width_px, width_px * aspect)  # degrees of longitude a pixel, roughly
     c = geo.countries(for_web=True, bbox=clip, tolerance=max(geo.WEB_TOLERANCE["countries"], 1.5 * deg))  # ~1.5 px
     c["geometry"] = shapely.orient_polygons(shapely.clip_by_rect(c.geometry.to_numpy(), *clip), exterior_cw=True)
     c = c[~c.geometry.is_empty]
@@ -184,14 +190,15 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
     ds = coerce(ds, **tables)
     width = 660
     full, count, labels, cities, box = _regions_layout(ds, width)
-    deg = (box[2] - box[0]) / width  # degrees a pixel: finer outline detail would not show
+    deg = _per_px(box, width, 430)  # degrees a pixel: finer outline detail would not show
     r = geo.regions(for_web=True, ds=ds, tolerance=deg / 2 if deg / 2 > geo.WEB_TOLERANCE["regions"] else None)
     r["mentions"] = [int(count.get(p, 0)) if isinstance(p, str) else 0 for p in r["place_id"]]
     r["shade"] = [_class(n) for n in r["mentions"]]
     r["area_km2"] = r["area_km2"].round(0)
     # country names for orientation, off the regions drawn, their labels and the cities
     avoid = list(full.geometry) + \
-        [shapely.Point(x["lx"], x["ly"]).buffer(len(x["name"]) * 3.5 * deg) for x in labels] + \
+        [shapely.box(x["lx"] - len(x["name"]) * 3.8 * deg, x["ly"] - 8 * deg, x["lx"] + len(x["name"]) * 3.8 * deg,
+                     x["ly"] + 8 * deg) for x in labels] + \
         [shapely.Point(c["lon"], c["lat"]).buffer(8 * deg) for c in cities]
     back, back_labels = _backdrop(box, width_px=width, avoid=avoid, aspect=430 / width)
     tips = [("name", "N", "name in the data"), ("name_ne", "N", "Natural Earth name"),
