@@ -324,3 +324,27 @@ def test_a_story_in_central_asia_flows_and_print_map(central_asia):
     km = [t.get_text() for t in fig.axes[0].texts if t.get_text().endswith(" km")]
     assert km and int(km[0].split()[0]) >= 200  # a scale bar sized to a map some 3,000 km wide
     assert dominant_share(fig_png(fig, "map_static_central_asia")) < 0.6
+
+
+@pytest.mark.slow
+def test_a_country_across_the_antimeridian_gets_a_map_of_itself(tmp_path):
+    """A folder naming Russia and none of its regions: every region of Russia, Chukotka (both sides of 180°E)
+    included, on a map centred on Russia, not on a world map centred on Greenwich."""
+    import shutil
+
+    folder = tmp_path / "russia"
+    shutil.copytree(Path(__file__).parent / "data" / "pankisi", folder)
+    places = folder / "places.csv"
+    text = places.read_text(encoding="utf-8")
+    for old, new in ((",GE-KA,", ",,"), (",GE-TB,", ",,"), (",IQ-NI,", ",,"), (",GE,", ",RU,"), (",IQ,", ",,")):
+        assert old in text
+        text = text.replace(old, new)
+    places.write_text(text, encoding="utf-8")
+    spec = maps.regions(toolkit.open(folder)).to_dict()
+    (choro,) = [u for u in layers(spec) if u["mark"]["type"] == "geoshape" and "color" in u.get("encoding", {})]
+    assert {f["properties"]["iso_3166"][:3] for f in choro["data"]["values"]} == {"RU-"} and len(choro["data"]["values"]) > 80
+    lon, lat = -spec["projection"]["rotate"][0], -spec["projection"]["rotate"][1]
+    assert 60 < lon < 140 and 50 < lat < 75  # Russia's middle
+    back = [shapely.geometry.shape(f["geometry"]) for u in layers(spec) if u["mark"]["type"] == "geoshape"
+            and "color" not in u.get("encoding", {}) for f in u["data"]["values"]]
+    assert back and min(g.bounds[1] for g in back) > -10  # no Antarctica, no southern hemisphere behind the view

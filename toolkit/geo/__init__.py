@@ -166,6 +166,10 @@ def _for_web(geoms, tolerance: float):
     out = shapely.set_precision(shapely.coverage_simplify(fine, tolerance), grid)
     lost = shapely.is_empty(out) & ~shapely.is_empty(fine)
     out[lost] = fine[lost]  # a place smaller than the grid (the Vatican) stays, at the files' grid
+    for i, g in enumerate(out):  # islands under a pixel go (an arctic coast holds thousands), the largest part stays
+        if g is not None and g.geom_type == "MultiPolygon":
+            parts = sorted(g.geoms, key=lambda p: -p.area)
+            out[i] = shapely.multipolygons([parts[0], *(p for p in parts[1:] if p.area >= tolerance ** 2)])
     return shapely.orient_polygons(out, exterior_cw=True)
 
 

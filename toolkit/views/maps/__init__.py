@@ -103,8 +103,13 @@ def _around(box, pad: float, aspect: float = 1.0) -> tuple:
     ry = np.concatenate([np.full(24, cy - half_h), cy - half_h + 2 * half_h * t, np.full(24, cy + half_h),
                          cy + half_h - 2 * half_h * t])
     lon, lat = to.transform(rx, ry, direction="INVERSE")
-    if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or lon.max() - lon.min() > 300:
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         return (-180.0, -90.0, 180.0, 90.0)
+    if lon.max() - lon.min() > 300:  # the view holds a pole: every longitude, and latitude to that pole
+        (px, py), (qx, qy) = to.transform(0, 90), to.transform(0, -90)
+        holds = lambda x, y: abs(x - cx) <= half_w and abs(y - cy) <= half_h  # noqa: E731
+        return (-180.0, -90.0 if holds(qx, qy) else max(float(lat.min()) - pad, -90),
+                180.0, 90.0 if holds(px, py) else min(float(lat.max()) + pad, 90))
     return (max(float(lon.min()) - pad, -180), max(float(lat.min()) - pad, -90),
             min(float(lon.max()) + pad, 180), min(float(lat.max()) + pad, 90))
 
@@ -191,7 +196,7 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
     width = 660
     full, count, labels, cities, box = _regions_layout(ds, width)
     deg = _per_px(box, width, 430)  # degrees a pixel: finer outline detail would not show
-    r = geo.regions(for_web=True, ds=ds, tolerance=deg / 2 if deg / 2 > geo.WEB_TOLERANCE["regions"] else None)
+    r = geo.regions(for_web=True, ds=ds, tolerance=deg if deg > geo.WEB_TOLERANCE["regions"] else None)  # ~1 px
     r["mentions"] = [int(count.get(p, 0)) if isinstance(p, str) else 0 for p in r["place_id"]]
     r["shade"] = [_class(n) for n in r["mentions"]]
     r["area_km2"] = r["area_km2"].round(0)

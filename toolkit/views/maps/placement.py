@@ -105,7 +105,19 @@ def _place_city_labels(cities: list[dict], regions: list[dict], m_per_px: float,
 
 
 def _box_of(geoms, pad: float) -> tuple:
+    """The lon/lat box around ``geoms``, ``pad`` degrees wider. Shapes on both sides of the antimeridian (Russia's
+    Chukotka, Fiji) give an east edge past 180 rather than a box round the whole world.
+
+    >>> _box_of([shapely.box(170, 60, 180, 70), shapely.box(-180, 60, -170, 70)], 0)
+    (170.0, 60.0, 190.0, 70.0)
+    """
     w, s, e, n = shapely.total_bounds(geoms)
+    if e - w > 180:
+        parts = shapely.get_parts(np.asarray([g for g in geoms if g is not None], dtype=object))
+        east = [shapely.transform(g, lambda xy: xy + [360, 0]) if g.bounds[2] <= 0 else g for g in parts]
+        w2, _, e2, _ = shapely.total_bounds(east)
+        if e2 - w2 < e - w:
+            w, e = w2, e2
     return (round(float(w) - pad, 2), round(float(s) - pad, 2), round(float(e) + pad, 2), round(float(n) + pad, 2))
 
 
