@@ -214,6 +214,7 @@ def regions(for_web: bool = False, ds=None, codes=None, tolerance: float | None 
     regions by ISO 3166-2 or 3166-1 code instead (``codes=["GE"]``: Georgia's regions).
     ``place_id`` and ``name`` come from the dataset's places; a region it does not list keeps Natural
     Earth's name and no place_id. ``area_km2`` is geodesic, from the full-resolution outline.
+    ``tolerance`` (degrees, with ``for_web``) simplifies further, for a map whose pixel is wider than that.
 
     >>> r = regions()
     >>> r.loc[r.iso_3166 == "RU-DA", ["place_id", "name", "name_ne"]].values.tolist()
@@ -246,7 +247,8 @@ def countries(for_web: bool = False, ds=None, bbox=None, codes=None,
 
     Dissolved from Natural Earth's admin-1 units by ISO 3166-1 code. De facto areas without one
     (Northern Cyprus, Somaliland, ...) have ``iso_3166`` None. ``bbox=(w, s, e, n)`` clips to a map
-    window (do this for the web: the whole layer is a few MB); ``codes`` (ISO 3166-1) picks some.
+    window (do this for the web: the whole layer is a few MB); ``codes`` (ISO 3166-1) picks some;
+    ``tolerance`` (degrees, with ``for_web``) replaces the web simplification's default 0.04°.
 
     >>> {"RU", "GE", "JO", "SA", "KZ", "UA", "US", "BR", "AU"} <= set(countries().iso_3166)
     True
