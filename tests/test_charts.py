@@ -265,6 +265,34 @@ def test_timeline_shows_precision_and_inferred_years(specs):
     assert any("datum.inferred" in c for c in calc)  # lighter when inferred
 
 
+def test_an_after_date_ends_at_its_sources_publication_and_a_hedged_one_is_dashed():
+    """"after 3 May" in a text published on 14 June happened by 14 June: its bar never runs past the publication;
+    an unconfirmed event's bar is dashed (hollow), a stated one's is not."""
+    import datetime as dt
+
+    from toolkit.views.charts.timeline import _event_rows
+
+    events = pl.DataFrame([
+        {"event_id": e, "summary": e, "date_start": dt.date(2016, 5, 3), "date_end": None, "date_precision": "after",
+         "year_inferred": False, "date_inferred": False, "certainty": c, "source_id": src, "quote": "q", "paragraph": 1,
+         "note": None} for e, c, src in (("ev1", "stated", "a"), ("ev2", "unconfirmed", "a"), ("ev3", "stated", "b"))])
+    sources = pl.DataFrame({"source_id": ["a", "b"], "published_start": [dt.date(2016, 6, 14), None],
+                            "published_end": [dt.date(2016, 6, 14), None]})
+    statements = pl.DataFrame(schema={"statement_id": pl.String, "event_id": pl.String, "speaker_id": pl.String,
+                                      "summary": pl.String, "paragraph": pl.Int64, "quote": pl.String})
+    actors = pl.DataFrame({"actor_id": ["x"], "name": ["X"], "kind": ["person"]})
+    dated, _ = _event_rows(events, statements, actors, sources=sources)
+    by = {r["id"]: r for r in dated}
+    assert by["ev1"]["end"] == "2016-06-15" and by["ev1"]["start"] == "2016-05-03"  # through 14 June, drawn in full
+    assert by["ev3"]["end"] > "2016-06-15"  # no publication date: fades out after the known day
+    assert by["ev2"]["hedged"] and not by["ev1"]["hedged"]
+    from toolkit.views.charts.timeline import _timeline_panel
+
+    chart = _timeline_panel(dated, "Dated", width=400).to_dict()
+    bars = [u for u in units(chart) if u["mark"]["type"] == "bar"]
+    assert bars and all("datum.hedged" in json.dumps(u["encoding"].get("strokeDash")) for u in bars)
+
+
 # --- actors -------------------------------------------------------------------------------------
 
 def test_actors_network_draws_every_relation_without_overlapping_boxes(specs):
@@ -376,3 +404,42 @@ def test_edge_labels_of_the_actors_graph_do_not_overlap(specs):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+def test_a_relations_dates_are_on_its_label():
+    """"leader since 2014", "formerly led before 2015": the network says when a relation held."""
+    import datetime as dt
+
+    rel = toolkit.load_relations()
+    row = rel.row(0, named=True)
+    dated = rel.head(1).with_columns(period_start=pl.lit(dt.date(2014, 1, 1)), period_end=pl.lit(None, pl.Date),
+                                     period_precision=pl.lit("on_or_after").cast(rel.schema["period_precision"]))
+    spec = charts.actors(relations=dated).to_dict()
+    labels = [r for r in rows(spec) if r.get("relation") and "x" in r]
+    assert any("since 2014" in " ".join(r["text"]) and row["predicate"].replace("_", " ") in " ".join(r["text"])
+               for r in labels), labels
+
+
+def test_altairs_own_save_draws_a_toolkit_chart_at_its_natural_width(tmp_path):
+    """``chart.save("x.png")`` (Altair's method) draws a chart that fills its container at its natural width, not
+    squeezed into Altair's 520 px default."""
+    from PIL import Image
+
+    chart = charts.actors()
+    chart.save(tmp_path / "a.png")
+    toolkit.save(chart, tmp_path / "b.png")
+    assert Image.open(tmp_path / "a.png").size == Image.open(tmp_path / "b.png").size
+    assert Image.open(tmp_path / "a.png").size[0] > 2 * 520
+
+
+def test_the_claimant_legend_lists_only_what_is_drawn():
+    """No "published elsewhere" key when no context estimate is drawn (and no "not stated" when every claim has one)."""
+    est = toolkit.load_estimates()
+    own = est.filter(pl.col("source_id") == "rferl_2015", pl.col("claimant_id").is_not_null())
+    spec = charts.estimates(estimates=own).to_dict()
+    domains = [e["color"]["scale"]["domain"] for u in units(spec) for e in [u.get("encoding", {})]
+               if "color" in e and "scale" in e["color"] and "domain" in e["color"]["scale"]]
+    assert domains and all("published elsewhere" not in d and "not stated" not in d for d in domains)
+    spec = charts.estimates().to_dict()  # the shipped data has context estimates: the key is there
+    assert any("published elsewhere" in e["color"]["scale"]["domain"] for u in units(spec) for e in [u.get("encoding", {})]
+               if "color" in e and "scale" in e["color"] and "domain" in e["color"]["scale"])

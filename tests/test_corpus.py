@@ -94,7 +94,7 @@ def test_a_dispute_across_sources(tmp_path):
     shutil.copytree(LEDGER, copy)
     d = copy / "disputes.csv"
     d.write_text(d.read_text(encoding="utf-8").rstrip("\n") + "\n"
-                 "dis04,fighter counts,article_vs_other_sources,est01;est13,,The ledger's count beside a context "
+                 "dis04,fighter counts,article_vs_other_sources,ledger:est01;est13,,The ledger's count beside a context "
                  "estimate of the article's corpus,ledger_context,,,,\n", encoding="utf-8")
     alone = toolkit.validate(copy)
     assert any("est13" in p.message for p in alone.problems)  # alone, the other source's claim is unknown

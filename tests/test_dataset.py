@@ -252,3 +252,20 @@ def test_generic_chapter_notebooks_name_no_path_of_the_build_machine(tmp_path):
         for folder in data:
             assert str(Path(folder).resolve()) not in text, f"{nb.name} embeds {folder}"
         assert "TOOLKIT_CHAPTER_DATA" in text and repr(Path(LEDGER).name) in text
+
+
+def test_a_source_with_its_own_text_is_the_folders_article_whatever_its_kind(data_copy, text):
+    """The text a folder was coded from may be a news item or a report: its text (text_sha256) makes it the folder's
+    own, so its facts are "in the article", its quotes are checked, and no chart calls them context."""
+    from toolkit.views.charts.estimates import _panels
+
+    p = data_copy / "sources.csv"
+    lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [ln.replace("rferl_2015,article,", "rferl_2015,news,", 1) for ln in lines]
+    p.write_text("".join(lines), encoding="utf-8")
+    (data_copy / "article.txt").write_bytes(text.encode("utf-8"))
+    ds = toolkit.open(data_copy)
+    assert ds["sources"].filter(source_id="rferl_2015")["kind"][0] == "news"
+    assert ds.articles()["source_id"].to_list() == ["rferl_2015"]
+    panels = dict(_panels(ds))
+    assert panels["rferl_2015"] == "In the article" and "none of" not in panels["context"]

@@ -228,3 +228,13 @@ def test_importing_the_views_changes_no_global_altair_setting():
             "c.to_dict()['config']['font'].startswith('Liberation'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
+
+
+def test_an_unknown_table_is_the_toolkits_own_error_naming_the_closest_table(own):
+    folder, _ = own
+    desc = toolkit.open(folder).descriptor
+    with pytest.raises(toolkit.UnknownTable, match="did you mean 'weapons'") as err:
+        desc.resource("weapon")
+    assert isinstance(err.value, KeyError) and isinstance(err.value, toolkit.ToolkitError)  # old `except KeyError` still works
+    with pytest.raises(toolkit.UnknownTable, match="tables are: .*weapons"):
+        desc.path("zzzz_nothing_like_it")

@@ -9,7 +9,7 @@ MODULES = ["toolkit", "toolkit.core.descriptor", "toolkit.core.text", "toolkit.d
            "toolkit.checks", "toolkit.checks.columns", "toolkit.core.problems", "toolkit.dataset.opening",
            "toolkit.dataset.reading", "toolkit.dataset", "toolkit.dataset.value", "toolkit.dataset.corpus",
            "toolkit.dataset.create", "toolkit.tools.site.chapters", "toolkit.checks.rules", "toolkit.formats",
-           "toolkit.views.maps.placement", "toolkit.geo", "toolkit.views.theme"]
+           "toolkit.views.maps.placement", "toolkit.geo", "toolkit.views.theme", "toolkit.dataset.subset"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -4,6 +4,7 @@ The ACLED and GED column lists below are the codebooks' (issue 24), not a copy o
 """
 
 import csv
+import datetime as dt
 import json
 import re
 import shutil
@@ -383,3 +384,44 @@ def test_other_extractions_export_with_the_codebooks_types_and_their_death_count
     assert counted <= {str(v) for v in deaths["value_best"].to_list() + deaths["value_low"].to_list() if v is not None}
     acled_rows = read_csv(tmp_path / "acled.csv")[1]
     assert {r["fatalities"] for r in acled_rows if r["fatalities"]} <= counted
+
+
+def test_a_date_known_by_one_end_is_never_exported_as_that_day(events_folder, tmp_path):
+    """"after 3 May" is not 3 May: ACLED gets the middle of 4 May .. the report's publication (its last possible day),
+    GED the span itself; "before 1 May" has no first day, so ACLED's event_date stays empty and GED ends on 30 April."""
+    header, rows = read_csv(events_folder / "events.csv")
+    for r in rows:
+        if r["event_id"] == "ev10":
+            r.update(date_start="2016-05-03", date_end="", date_precision="after")
+        if r["event_id"] == "ev11":
+            r.update(date_start="", date_end="2016-05-01", date_precision="before")
+    with open(events_folder / "events.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    published = toolkit.open(events_folder)["sources"].filter(source_id="ledger_2016")["published_end"][0]
+    _, acled = read_csv(ex.export(events_folder, "acled", tmp_path / "acled.csv"))
+    a = {r["event_id_cnty"]: r for r in acled}
+    first = dt.date(2016, 5, 4)
+    assert a["ev10"]["event_date"] == (first + (published - first) / 2).isoformat() != "2016-05-03"
+    assert a["ev10"]["year"] == "2016" and "after 3 May 2016" in a["ev10"]["notes"]
+    assert a["ev11"]["event_date"] == "" and a["ev11"]["year"] == "" and "before 1 May 2016" in a["ev11"]["notes"]
+    _, rows_ged = read_csv(ex.export(events_folder, "ged", tmp_path / "ged.csv"))
+    g = {r["relid"]: r for r in rows_ged}
+    assert (g["ev10"]["date_start"], g["ev10"]["date_end"]) == ("2016-05-04", published.isoformat())
+    assert "ev11" not in g  # an arrest: GED holds deadly events only (the "before" span: known_span's doctest)
+
+
+def test_geojson_never_gives_a_place_its_stand_ins_outline(data_copy):
+    """A district the maps draw as its region (``drawn_as``) is exported with its own point, or no geometry, never
+    with the region's outline as if it were its own."""
+    from toolkit.formats import geojson
+
+    places = pl.read_csv(data_copy / "places.csv", infer_schema=False)
+    new = {c: None for c in places.columns} | {"place_id": "test_district", "name": "Test district", "kind": "city",
+                                                "parent_id": "daghestan", "drawn_as": "daghestan",
+                                                "where_precision": "admin-2", "in_article": "false"}
+    pl.concat([places, pl.DataFrame([new], schema={c: pl.String for c in places.columns})]).write_csv(data_copy / "places.csv")
+    feats = {f["id"]: f for f in geojson.collection(toolkit.open(data_copy))["features"]}
+    assert feats["daghestan"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert feats["test_district"]["geometry"] is None and feats["test_district"]["properties"]["drawn_as"] == "daghestan"

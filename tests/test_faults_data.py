@@ -353,3 +353,28 @@ def test_write_all_puts_back_what_it_replaced_when_a_later_swap_fails(tmp_path, 
     assert err.value.filename == str(b)
     assert a.read_bytes() == b"old a\r\n" and b.read_bytes() == b"old b\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]  # no temporary file left
+
+
+def test_mentions_writes_the_columns_the_folders_own_descriptor_declares(tmp_path, capsys):
+    """A draft's tables carry ``draft`` and ``confidence``; regenerating mentions keeps them (values on the mentions
+    found again, empty on new ones), so the folder still validates."""
+    folder = tmp_path / "gimry"
+    brief = Path(__file__).parent / "data" / "draft" / "gimry.txt"
+    assert cli(capsys, "draft", str(brief), "--out", str(folder), "--published", "2016-05-13")[0] == 0
+    before = pl.read_csv(folder / "mentions.csv", infer_schema=False)
+    assert {"draft", "confidence"} <= set(before.columns) and before["draft"].null_count() == 0
+    with (folder / "aliases.csv").open("a", encoding="utf-8", newline="") as fh:  # a new alias: new mentions
+        keys = next(csv.reader((folder / "aliases.csv").open(encoding="utf-8")))
+        row = {"alias": "suspects", "entity_id": before["entity_id"][0], "entity_type": before["entity_type"][0],
+               "kind": "term"}
+        csv.writer(fh, lineterminator="\n").writerow([row.get(k, "") for k in keys])
+    code, out = cli(capsys, "mentions", str(folder))
+    assert code == 0 and "wrote" in out, out
+    after = pl.read_csv(folder / "mentions.csv", infer_schema=False)
+    assert after.columns == before.columns
+    new = after.filter(pl.col("surface") == "suspects")
+    assert new.height >= 1 and new["draft"].null_count() == new.height
+    old = after.join(before.select("source_id", "char_start", pl.col("draft").alias("was")), on=["source_id", "char_start"])
+    assert old.height == before.height and (old["draft"] == old["was"]).all()
+    code, out = cli(capsys, "validate", str(folder))
+    assert code == 0, out

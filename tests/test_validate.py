@@ -38,7 +38,7 @@ CASES = {
         "actors.csv row {kadyrov}, column actor_id: 'melikov' is not unique"),
     "dangling foreign key": (
         lambda d: edit(d, "estimates.csv", "est05,bortnikov,", "est05,bortnikoff,"),
-        "estimates.csv row {est05}, column claimant_id: 'bortnikoff' is not a actor id in actors.csv; did you mean 'bortnikov'?"),
+        "estimates.csv row {est05}, column claimant_id: 'bortnikoff' is not an actor id in actors.csv; did you mean 'bortnikov'?"),
     "low greater than best": (
         lambda d: edit(d, "estimates.csv", ",,9,,exact,nine,", ",12,9,,exact,nine,"),
         "estimates.csv row {est06}, column value_low: 12 is greater than value_best 9"),

@@ -15,7 +15,7 @@ True
 
 from toolkit.core.descriptor import Descriptor, DescriptorError
 from toolkit.core.problems import DataError, Problem, Report, ToolkitError
-from toolkit.core.errors import CannotDraw, InputError
+from toolkit.core.errors import CannotDraw, InputError, UnknownTable
 from toolkit.dataset import shortcuts as _tables
 from toolkit.dataset.lookup import Entity, UnknownName
 from toolkit.dataset.opening import open, validate
@@ -26,7 +26,7 @@ from toolkit.dataset.reading import data_folder
 __version__ = "0.2.0"
 
 for _cls in (CannotDraw, DataError, Dataset, Descriptor, DescriptorError, Entity, InputError, Problem, Report, ToolkitError,
-             UnknownName):  # shown as toolkit.X in tracebacks
+             UnknownName, UnknownTable):  # shown as toolkit.X in tracebacks
     _cls.__module__ = "toolkit"
 
 for _name in _tables.__all__:
@@ -101,7 +101,7 @@ def save(chart, path, scale: float = 2.0):
 
 
 __all__ = [
-    "SHIPPED", "CannotDraw", "DataError", "InputError", "Dataset", "Descriptor", "DescriptorError", "Entity", "ToolkitError", "Problem", "Report", "UnknownName", "cite", "compare", "data_folder", "dictionary", "find_text",
+    "SHIPPED", "CannotDraw", "DataError", "InputError", "Dataset", "Descriptor", "DescriptorError", "Entity", "ToolkitError", "Problem", "Report", "UnknownName", "UnknownTable", "cite", "compare", "data_folder", "dictionary", "find_text",
     "list_tables", "load", "lookup", "open", "save", "source_line", "validate",
     *(n for n in _tables.__all__ if n.startswith("load_")),
 ]

@@ -13,6 +13,11 @@ from toolkit.checks.fileform import Problem, show
 from toolkit.core.descriptor import Descriptor
 
 
+
+def _a(noun: str) -> str:
+    """'an event', 'a place'."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
 def _ids(desc: Descriptor, tables: dict, res: str) -> set:
     df = tables.get(res)
     return set() if df is None else set(df[desc.primary_key(res)[0]].drop_nulls().to_list())
@@ -48,7 +53,7 @@ def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
             v = v.to_list() if isinstance(v, pl.Series) else v
             for item in (v if isinstance(v, list) else [v]):
                 if item is not None and item not in known:
-                    problems.append(Problem(fname, i, col, f"{show(item)} is not a {target[:-1]} id in {target}.csv" + _suggest(item, known), kind="reference"))
+                    problems.append(Problem(fname, i, col, f"{show(item)} is not {_a(target[:-1])} id in {target}.csv" + _suggest(item, known), kind="reference"))
     for pk in res.get("x-polymorphicKeys", []):
         field, type_field = pk["field"], pk["typeField"]
         kinds = df[type_field].cast(pl.String)
@@ -60,7 +65,7 @@ def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
             value, kind = df.row(i - 1, named=True)[field], df.row(i - 1, named=True)[type_field]
             target = pk["references"].get(str(kind))
             known = known_in(target)
-            problems.append(Problem(fname, i, field, f"{show(value)} is not a {kind} id in {target}.csv" + _suggest(value, known), kind="reference"))
+            problems.append(Problem(fname, i, field, f"{show(value)} is not {_a(str(kind))} id in {target}.csv" + _suggest(value, known), kind="reference"))
     for mk in res.get("x-multiKeys", []):
         known = set().union(*(known_in(t) for t in mk["references"] if tables.get(t) is not None))
         for i in hits(unknown(mk["field"], known)):

@@ -14,6 +14,7 @@ import polars as pl
 
 from toolkit.core.descriptor import Descriptor
 from toolkit.core.problems import Problem
+from toolkit.core.text import own_text
 
 
 OPEN_AFTER = ("on_or_after", "after")  # precisions that know only the start (the end left open)
@@ -193,7 +194,7 @@ def check_rows(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
         if {a, b} <= cols:
             checks.append((pl.col(a) >= pl.col(b) + gap, b, lambda r, a=a, b=b: f"{r[b]} is before {a} {r[a]}"))
     if desc.resource(name).get("x-evidence") and tables.get("sources") is not None:
-        text_sources = tables["sources"].filter(pl.col("kind") == "article")["source_id"].to_list()
+        text_sources = tables["sources"].filter(own_text(tables["sources"].columns))["source_id"].to_list()
         limit = desc.get("x-article", {}).get("max_quote_words", 25)
         in_text = pl.col("source_id").is_in(text_sources)
         for col in ("paragraph", "char_start", "char_end", "quote"):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -42,6 +43,8 @@ from toolkit.core.errors import InputError, UnknownTable
 LOCATORS = {"paragraph", "paragraph_start", "paragraph_end", "char_start", "char_end", "quote", "surface"}
 PROSE = {"title", "author", "publisher", "url", "note", "name", "role", "counted", "qualifier", "period", "summary", "topic"}
 EMPTY = "(empty)"
+MIN_UNITS = 10  # Krippendorff's alpha on fewer matched rows than this is flagged as resting on too few units
+FEW = "few units"  # how such an alpha's note begins
 SHOW = ("quote", "surface", "name", "alias", "title")  # what a row's "quote" is, in this order
 
 
@@ -59,6 +62,7 @@ class _Unit:
     key: str
     rep: dict
     rows: dict[int, int] = field(default_factory=dict)
+    ident: tuple = ()  # the rep's key, its references to other coders' rows in the reference's ids
 
 
 def _read(source, i: int) -> tuple[_Coder, Descriptor]:
@@ -108,14 +112,28 @@ def _spans(desc: Descriptor, table: str) -> bool:
     return {"char_start", "char_end"} <= set(desc.columns(table))
 
 
-def _targets(desc: Descriptor, table: str) -> dict[str, list[str]]:
-    """Fields of ``table`` that refer to rows of span-matched tables: field -> target tables."""
+def _targets(desc: Descriptor, table: str) -> dict[str, list[tuple]]:
+    """Fields of ``table`` that refer to rows of span-matched tables: field -> [(target table, type field, type)];
+    the type is that of a polymorphic key (``relations.object_id`` is an event id where ``object_type`` is "event")."""
     res, out = desc.resource(table), {}
     for fk in res["schema"].get("foreignKeys", []):
-        out.setdefault(fk["fields"], []).append(fk["reference"]["resource"])
+        out.setdefault(fk["fields"], []).append((fk["reference"]["resource"], None, None))
     for mk in res.get("x-multiKeys", []):
-        out.setdefault(mk["field"], []).extend(mk["references"])
-    return {k: [t for t in v if _spans(desc, t)] for k, v in out.items() if any(_spans(desc, t) for t in v)}
+        out.setdefault(mk["field"], []).extend((t, None, None) for t in mk["references"])
+    for pk in res.get("x-polymorphicKeys", []):
+        out.setdefault(pk["field"], []).extend((t, pk["typeField"], kind) for kind, t in pk["references"].items())
+    return {k: [t for t in v if _spans(desc, t[0])] for k, v in out.items() if any(_spans(desc, t[0]) for t in v)}
+
+
+def _translated(idmap: dict, targets: list[tuple] | None, ci: int, row: dict, value):
+    """A coder's reference (or list of them) in the reference coder's ids, where the row it names was matched."""
+    if not targets or value is None:
+        return value
+    tables = [t for t, typed, kind in targets if typed is None or str(row.get(typed)) == kind]
+
+    def tr(x):
+        return next((idmap[(t, ci, x)] for t in tables if (t, ci, x) in idmap), x)
+    return [tr(x) for x in value] if isinstance(value, list) else tr(value)
 
 
 def _quote(row: dict) -> str | None:
@@ -153,11 +171,12 @@ def _show(value) -> str:
 
 
 def _match(desc: Descriptor, units: list[_Unit], rows: list[dict], ci: int, table: str, compared: list[dict],
-           text: bool) -> None:
+           text: bool, idents: list[tuple] | None = None) -> None:
     """Add coder ``ci``'s rows to the units: by overlapping span (then same id, then most agreeing
-    fields), else by id; rows that match nothing start new units."""
+    fields), else by id (``idents``: each row's key with its references in the reference's ids); rows that
+    match nothing start new units."""
     pk = desc.primary_key(table)
-    ident = lambda r: tuple(r[k] for k in pk)  # noqa: E731
+    idents = idents if idents is not None else [tuple(r[k] for k in pk) for r in rows]
     free = set(range(len(units)))
     todo = set(range(len(rows)))
     if _spans(desc, table):
@@ -179,7 +198,7 @@ def _match(desc: Descriptor, units: list[_Unit], rows: list[dict], ci: int, tabl
                     union = max(a[2], b[2]) - min(a[1], b[1])
                     agree = sum(_norm(units[ui].rep.get(f["name"]), f, text) == _norm(rows[ri].get(f["name"]), f, text)
                                 for f in compared)
-                    cands.append((ident(units[ui].rep) == ident(rows[ri]), inter / union, agree, -ui, -ri))
+                    cands.append((units[ui].ident == idents[ri], inter / union, agree, -ui, -ri))
         for same, _, _, nui, nri in sorted(cands, reverse=True):
             if -nui in free and -nri in todo:
                 units[-nui].rows[ci] = -nri
@@ -188,10 +207,10 @@ def _match(desc: Descriptor, units: list[_Unit], rows: list[dict], ci: int, tabl
     by_id = {}
     for ui in sorted(free):
         u = units[ui]
-        by_id.setdefault((u.rep.get("source_id"), ident(u.rep)), ui)
+        by_id.setdefault((u.rep.get("source_id"), u.ident), ui)
     for ri in sorted(todo):
         r = rows[ri]
-        ui = by_id.get((r.get("source_id"), ident(r)))
+        ui = by_id.get((r.get("source_id"), idents[ri]))
         if ui is not None and ui in free and (not _spans(desc, table) or _span(r) is None or _span(units[ui].rep) is None):
             units[ui].rows[ci] = ri
             free.discard(ui)
@@ -211,7 +230,7 @@ def _match(desc: Descriptor, units: list[_Unit], rows: list[dict], ci: int, tabl
                 free.discard(-nui)
                 todo.discard(-nri)
     for ri in sorted(todo):
-        units.append(_Unit("", rows[ri], {ci: ri}))
+        units.append(_Unit("", rows[ri], {ci: ri}, idents[ri]))
 
 
 def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | None = None, text: bool = False) -> Comparison:
@@ -235,23 +254,23 @@ def compare(ref, *others, tables: list[str] | None = None, fields: list[str] | N
     unknown = set(tables or ()) - set(desc.table_names())
     if unknown:
         raise UnknownTable(f"no table called {sorted(unknown)}; tables are: {', '.join(desc.table_names())}")
-    plan, units, rows = {}, {}, {}
-    for name in names:
+    plan, units, rows, idmap = {}, {}, {}, {}
+    for name in sorted(names, key=lambda n: not _spans(desc, n)):  # span-matched rows first: others cite their ids
         compared = [(f, lv) for f in desc.fields(name) if (lv := level(desc, name, f, text))
                     and (fields is None or f["name"] in fields)]
         plan[name] = compared
         units[name] = []
         rows[name] = [list(c.tables[name].iter_rows(named=True)) if c.tables.get(name) is not None else [] for c in coders]
-        for ci in range(len(coders)):
-            _match(desc, units[name], rows[name][ci], ci, name, [f for f, _ in compared], text)
-        pk = desc.primary_key(name)
+        pk, targets = desc.primary_key(name), _targets(desc, name)
+        for ci in range(len(coders)):  # a row is matched by its key in the reference's ids (event_actors' event_id)
+            idents = [tuple(_translated(idmap, targets.get(k), ci, r, r[k]) for k in pk) for r in rows[name][ci]]
+            _match(desc, units[name], rows[name][ci], ci, name, [f for f, _ in compared], text, idents)
         for u in units[name]:
             first = min(u.rows)
             key = ",".join(str(rows[name][first][u.rows[first]][k]) for k in pk)
             u.key = key if first == 0 else f"{coders[first].label}:{key}"
-    # coders' ids of span-matched rows -> the unit's key (the reference's id when it has the row)
-    idmap = {(n, ci, rows[n][ci][ri][desc.primary_key(n)[0]]): u.key
-             for n in names if _spans(desc, n) for u in units[n] for ci, ri in u.rows.items()}
+        if _spans(desc, name):  # coders' ids of span-matched rows -> the unit's key (the reference's id when it has the row)
+            idmap.update({(name, ci, rows[name][ci][ri][pk[0]]): u.key for u in units[name] for ci, ri in u.rows.items()})
     return Comparison(coders, names, plan, units, rows, idmap, text, desc)
 
 
@@ -269,12 +288,8 @@ class Comparison:
 
     # ------------------------------------------------------------------ values
     def _value(self, table: str, ci: int, ri: int, f: dict):
-        v = self._rows[table][ci][ri].get(f["name"])
-        targets = _targets(self.descriptor, table).get(f["name"])
-        if targets and v is not None:
-            def tr(x):
-                return next((self._idmap[(t, ci, x)] for t in targets if (t, ci, x) in self._idmap), x)
-            v = [tr(x) for x in v] if isinstance(v, list) else tr(v)
+        row = self._rows[table][ci][ri]
+        v = _translated(self._idmap, _targets(self.descriptor, table).get(f["name"]), ci, row, row.get(f["name"]))
         return _norm(v, f, self._text)
 
     def _where(self, table: str, ci: int, ri: int) -> dict:
@@ -349,7 +364,7 @@ class Comparison:
         except ImportError as e:  # the matching and agreement work without it
             raise ImportError("Krippendorff's alpha needs the `krippendorff` package: "
                               "pip install 'nc-fighters-toolkit[compare]'") from e
-        out = []
+        out, few = [], []
         for name in self._names:
             for f, lv in self._plan[name]:
                 matrix = []
@@ -369,6 +384,8 @@ class Comparison:
                 pairable = [j for j in range(len(self._units[name])) if sum(p[j] for p in present) >= 2]
                 values = {repr(matrix[i][j]) for j in pairable for i in range(len(matrix)) if present[i][j]}
                 alpha, note = None, ""
+                if 0 < len(pairable) < MIN_UNITS:
+                    note = f"{FEW}: alpha rests on {len(pairable)} row(s) coded by two coders (fewer than {MIN_UNITS})"
                 if not pairable:
                     note = ("undefined: no row was coded by two coders" if lv == "nominal" else
                             "undefined: no row has a value from two coders (an empty cell is missing data at this level)")
@@ -382,8 +399,13 @@ class Comparison:
                     else:
                         data = matrix
                     alpha = float(krippendorff.alpha(reliability_data=np.array(data, dtype=float), level_of_measurement=lv))
+                    if note:
+                        few.append(f"{name}.{f['name']} ({len(pairable)})")
                 out.append({"table": name, "field": f["name"], "level": lv, "coders": len(self._c),
                             "units": len(pairable), "alpha": alpha, "note": note})
+        if few:
+            warnings.warn(f"Krippendorff's alpha rests on fewer than {MIN_UNITS} units for {len(few)} field(s): "
+                          + ", ".join(few[:8]) + (" ..." if len(few) > 8 else "") + "; read it with care", stacklevel=3)
         return pl.DataFrame(out, schema={"table": pl.String, "field": pl.String, "level": pl.String, "coders": pl.Int64,
                                          "units": pl.Int64, "alpha": pl.Float64, "note": pl.String})
 
@@ -445,6 +467,9 @@ class Comparison:
                     a.add_row(r["table"], r["field"], r["level"], str(r["units"]), f"[{colour}]{r['alpha']:.3f}[/]")
                 console.print(a)
             perfect, undefined = alpha.filter(pl.col("alpha") == 1).height, alpha.filter(pl.col("alpha").is_null()).height
+            few = alpha.filter(pl.col("alpha").is_not_null() & pl.col("note").str.starts_with(FEW)).height
+            if few:
+                console.print(f"[yellow]{few} field(s) rest on fewer than {MIN_UNITS} units: read their alpha with care[/]")
             console.print(f"Krippendorff's alpha: 1.000 for {perfect} field(s); undefined for {undefined} "
                           "(no variation, or no value from two coders); levels of measurement in .alpha and the HTML page.")
         n = self.disagreements.height

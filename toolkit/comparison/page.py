@@ -41,7 +41,8 @@ def _alpha(v, note) -> str:
     if v is None:
         return f'<span class="muted">{_e(note)}</span>'
     cls = "good" if v >= 0.8 else "warn" if v >= 0.667 else "bad"
-    return f'<span class="{cls}">{v:.3f}</span>'
+    few = f' <span class="muted">({_e(note)})</span>' if note else ""  # e.g. resting on few units
+    return f'<span class="{cls}">{v:.3f}</span>{few}'
 
 
 def _where(file, row, rid, quote, value=None, field=None) -> str:

@@ -25,6 +25,8 @@ from types import MappingProxyType
 
 import polars as pl
 
+from toolkit.core.errors import UnknownTable
+
 from toolkit.core.problems import Problem, ToolkitError
 
 PACKAGE_FILE = Path(__file__).resolve().parents[1] / "data" / "datapackage.json"
@@ -237,13 +239,14 @@ class Descriptor(Mapping):
         return name in self._resources
 
     def resource(self, name: str) -> Mapping:
-        """One table's descriptor; a helpful KeyError for an unknown name."""
+        """One table's descriptor; :class:`~toolkit.core.errors.UnknownTable` (a ``KeyError``) naming the tables for an
+        unknown name."""
         try:
             return self._resources[name]
         except KeyError:
             close = difflib.get_close_matches(name, self.table_names(), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; tables are: {', '.join(self.table_names())}"
-            raise KeyError(f"no table called {name!r}{hint}") from None
+            raise UnknownTable(f"no table called {name!r}{hint}") from None
 
     def path(self, name: str) -> str:
         """The file of a table, relative to the folder."""

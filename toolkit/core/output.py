@@ -30,6 +30,7 @@ import stat
 import threading
 from pathlib import Path
 
+from toolkit.core.files import umask  # noqa: F401  (one reading of the umask, shared with write_atomic)
 from toolkit.core.problems import ToolkitError
 
 MARKER = ".toolkit-export"
@@ -38,19 +39,6 @@ MARKER = ".toolkit-export"
 
 class OutputError(ToolkitError, ValueError):
     """An output that cannot be written where asked (it would overwrite an input, a device, a folder ...)."""
-
-
-def umask() -> int:
-    """The process's umask, read without changing it where the system allows."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # a brief change, restored at once, where /proc is not there
-    os.umask(mask)
-    return mask
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -100,7 +88,8 @@ def check_target(out: str | Path, *, inputs=(), folder: bool = False) -> Path:
 
 # --- what a killed run left behind -------------------------------------------------------------------
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -119,7 +108,7 @@ def _leftovers(out: Path) -> None:
         return
     for p in entries:
         m = pattern.fullmatch(p.name)
-        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+        if m and int(m.group(1)) != os.getpid() and not alive(int(m.group(1))):
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink(missing_ok=True)
 
 

@@ -23,6 +23,18 @@ from toolkit.core.errors import QuoteError
 DEFAULT_RELATIVE = Path("shared") / "article" / "article.txt"
 
 
+def own_text(columns) -> pl.Expr:
+    """Which rows of ``sources`` are the folder's own texts (the facts point into them): kind ``article``, or any
+    kind with a text of its own (``text_sha256`` filled: a news item, a report, a notice the coder worked from).
+
+    >>> pl.DataFrame({"kind": ["article", "news", "report"], "text_sha256": [None, "ab", None]}).filter(
+    ...     own_text(["kind", "text_sha256"])).height
+    2
+    """
+    own = pl.col("kind").cast(pl.String) == "article"
+    return (own | pl.col("text_sha256").is_not_null()) if "text_sha256" in columns else own
+
+
 def shared_candidates() -> list[Path]:
     """Texts outside a data folder: ``$TOOLKIT_ARTICLE``, then ``shared/article/article.txt`` in a parent
     of the working directory or of this package. A dataset uses one only when its checksum matches."""

@@ -1,17 +1,21 @@
-"""Several datasets as one corpus: ``toolkit.open(a, b, ...)`` calls :func:`merge`.
+"""Several datasets as one corpus: ``toolkit.open(a, b, ...)`` calls :func:`merge` for folders of different schemas
+(and Parquet ones); folders of one schema are merged in one pass by :mod:`toolkit.dataset.many`. Both use the rules
+of :func:`toolkit.dataset.union.merge_frames`, so the corpus is the same either way and whatever the parts' order:
 
-* Entity tables (sources, segments, actors, places, aliases) are unioned: a row identical in every
-  column is kept once; the same key with different content is an error naming both folders, the
-  table and the key.
-* Fact tables (estimates, events, statements, relations, disputes, and any other table whose
-  rows carry evidence) are concatenated. A row identical in every column in two folders is kept
-  once. Where the same id carries different content in two folders, each version is qualified
-  by its row's source: ``est01`` becomes ``bbc_2016:est01`` and ``ap_2016:est01`` (by the
-  folder's name when the source is the same too), and every reference to it inside its own folder
-  (``same_claim_as``, ``statement_id``, dispute ``claim_ids`` ...) is rewritten to match.
-* Mentions are unioned on (source_id, char_start) like entities. An alias that a folder declares for
-  every source (``aliases.source_id`` empty) is scoped to that folder's articles, so one article's
-  "Interior Ministry" or "AP" never tags another's text.
+* Entity tables (sources, segments, actors, places, aliases) are unioned: a row identical in every column is kept
+  once; an actor or place with the same id, name and kind is one entity (what else differs is kept in its note);
+  the same key with other content is an error naming both folders, the table and the key.
+* Fact tables (estimates, events, statements, relations, disputes, and any other table whose rows carry evidence)
+  are concatenated. A row identical in two folders is kept once; a context row two folders share (alike but for
+  its id and note) is one row. Where the same id carries different content in two folders, each version is
+  qualified by its row's source: ``est01`` becomes ``bbc_2016:est01`` and ``ap_2016:est01`` (by the folder's
+  name when the source is the same too), every reference to it inside its folder is rewritten to match, and rows
+  that differ only by those references are qualified in turn; no new id takes one in use.
+* ``folder:id`` references (a folder citing another's claims, ``x-cites``) become that row's id in the corpus; a
+  bare id both folders hold, in a row that cites another folder, is a problem.
+* An alias that a folder declares for every source is scoped to that folder's articles.
+* The corpus's descriptor remembers its members (``x-corpus``): a folder given again beside a saved corpus that
+  holds it is counted once.
 
 >>> import toolkit
 >>> one = toolkit.open()
@@ -26,13 +30,10 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.core.descriptor import Descriptor, union
+from toolkit.core.descriptor import union
 from toolkit.core.problems import DataError, Problem
-from toolkit.dataset.union import Plan
+from toolkit.dataset.union import HIDDEN, Plan, merge_frames
 from toolkit.dataset.value import Dataset
-
-SEP = ":"  # between the qualifier and the id: "ap_2016:est01"
-ENTITIES = ("sources", "segments", "actors", "places", "aliases", "mentions")
 
 
 def _strings(df: pl.DataFrame) -> pl.DataFrame:
@@ -50,121 +51,71 @@ def _retype(df: pl.DataFrame, frames: list[pl.DataFrame]) -> pl.DataFrame:
     return df.cast(out) if out else df
 
 
-def _references(desc: Descriptor, table: str) -> list[tuple[str, str, bool, tuple | None]]:
-    """(table, column, is_list, when) of every column that holds ids of ``table``; ``when`` is
-    (type column, value) for a polymorphic key (``relations.object_id`` holds event ids where
-    ``object_type`` is "event")."""
-    return Plan(desc.resources()).references(table)
-
-
-def _fact_tables(desc: Descriptor) -> list[str]:
-    return [n for n in desc.table_names() if n not in ENTITIES and len(desc.primary_key(n)) == 1
-            and "source_id" in desc.columns(n)]
-
-
 def _label(ds) -> str:
     return str(ds.folders[0]) if ds.folders else ds.name
 
 
-def _qualify(parts: list, desc: Descriptor) -> list[dict]:
-    """Per part, the tables with colliding fact ids qualified and references rewritten."""
-    tables = [{n: _strings(ds._tables[n]) for n in ds.table_names()} for ds in parts]
-    for name in _fact_tables(desc):
-        key = desc.primary_key(name)[0]
-        seen: dict = {}
-        for i, t in enumerate(tables):
-            if name not in t:
-                continue
-            for row in t[name].iter_rows(named=True):
-                seen.setdefault(row[key], {}).setdefault(tuple(sorted((k, str(v)) for k, v in row.items())), []).append(
-                    (i, row["source_id"]))
-        clashing = {k: v for k, v in seen.items() if len(v) > 1}
-        if not clashing:
-            continue
-        renames: list[dict] = [{} for _ in tables]
-        for old, versions in clashing.items():
-            sources = [src for owners in versions.values() for _, src in owners]
-            by_source = len(set(sources)) == len(versions)
-            for owners in versions.values():
-                for i, src in owners:
-                    renames[i][old] = f"{src if by_source else Path(_label(parts[i])).name}{SEP}{old}"
-        for i, t in enumerate(tables):
-            if not renames[i]:
-                continue
-            mapping = renames[i]
-            t[name] = t[name].with_columns(pl.col(key).replace(mapping))
-            for tab, col, is_list, when in _references(desc, name):
-                if tab in t and col in t[tab].columns:
-                    expr = (pl.col(col).list.eval(pl.element().replace(mapping)) if is_list else pl.col(col).replace(mapping))
-                    if when:
-                        expr = pl.when(pl.col(when[0]).cast(pl.String) == when[1]).then(expr).otherwise(pl.col(col))
-                    t[tab] = t[tab].with_columns(expr.alias(col))
-    return tables
+def _order(ds) -> tuple:
+    """Parts are merged in this order, whatever order they were given in: the same corpus every time."""
+    return tuple(str(f) for f in ds.folders) or (ds.name,)
 
 
-def _merge_rules(desc: Descriptor, name: str) -> dict[str, str]:
-    """column -> rule for columns that may differ between folders: ``"x-merge": "any"`` (booleans,
-    e.g. ``in_article``: true when any text names it), ``"join"`` (notes, roles: the distinct values joined)
-    or ``"first"`` (an actor's ``source_id``, where it is first named: the first folder's)."""
-    if not desc.has_table(name):
-        return {}
-    return {f["name"]: f["x-merge"] for f in desc.fields(name) if f.get("x-merge") in ("any", "join", "first")}
+def cited(ds) -> list[str]:
+    """The folders a folder declares it cites (``"x-cites"`` in its descriptor: their names)."""
+    return [str(c) for c in ds.descriptor.get("x-cites") or ()]
 
 
-def _union(name: str, frames: list[tuple[str, pl.DataFrame]], key: list[str], rules: dict | None = None) -> pl.DataFrame:
-    """Rows identical in every column kept once; the same key with different content is an error
-    (columns with a merge rule are combined instead of compared)."""
-    labelled = pl.concat([df.with_columns(pl.lit(label).alias("__folder")) for label, df in frames], how="diagonal_relaxed")
-    columns = [c for c in labelled.columns if c != "__folder"]
-    rules = {c: r for c, r in (rules or {}).items() if c in columns and c not in key}
-    rest = [c for c in columns if c not in rules]
-    distinct = labelled.unique(subset=rest, keep="first", maintain_order=True)
-    clash = distinct.filter(pl.struct(key).is_duplicated()) if key else distinct.clear()
-    if clash.height:
-        problems = []
-        for k, group in clash.group_by(key, maintain_order=True):
-            rows = group.to_dicts()
-            a, b = rows[0], rows[1]
-            diff = [c for c in rest if a[c] != b[c]]
-            shown = ", ".join(f"{c}: {a[c]!r} vs {b[c]!r}" for c in diff[:3])
-            problems.append(Problem(f"{name}.csv", None, ",".join(key),
-                                    f"{'/'.join(map(str, k))!r} differs between {a['__folder']} and {b['__folder']} ({shown}); "
-                                    "the same id must mean the same thing in every folder of a corpus — rename one"))
-        raise DataError(problems, Path("corpus of " + ", ".join(dict.fromkeys(label for label, _ in frames))))
-    if rules and key and distinct.height < labelled.height:
-        combined = labelled.group_by(key, maintain_order=True).agg(
-            [pl.col(c).any() if r == "any" else pl.col(c).drop_nulls().first() if r == "first"
-             else pl.col(c).drop_nulls().unique(maintain_order=True).str.join(" | ") for c, r in rules.items()])
-        distinct = distinct.drop(list(rules)).join(combined, on=key, how="left", nulls_equal=True)
-        if "join" in rules.values():
-            distinct = distinct.with_columns(pl.col(c).replace("", None) for c, r in rules.items() if r == "join")
-    return distinct.select(columns)
+def _record(ds) -> list[dict]:
+    """The members a part stands for: those a corpus remembers (``x-corpus``), else the folder itself."""
+    if ds.descriptor.get("x-corpus"):
+        return [dict(m) for m in ds.descriptor["x-corpus"]]
+    return [{"folder": Path(_label(ds)).name, "name": ds.name,
+             "sources": sorted(ds.articles()["source_id"].cast(pl.String).drop_nulls().unique().to_list())}]
+
+
+def _members_again(parts: list) -> tuple[list, list[str]]:
+    """Parts without the folders a corpus among them already holds (a Parquet corpus remembers its members,
+    ``x-corpus``): the same folder, dataset and articles. Each one dropped is said in a note."""
+    held = {}
+    for ds in parts:
+        for m in (ds.descriptor.get("x-corpus") or ()):
+            held.setdefault((m["folder"], m["name"], tuple(m["sources"])), _label(ds))
+    keep, notes = [], []
+    for ds in parts:
+        me = _record(ds)[0]
+        where = None if ds.descriptor.get("x-corpus") else held.get((me["folder"], me["name"], tuple(me["sources"])))
+        if where is None:
+            keep.append(ds)
+        else:
+            notes.append(f"{_label(ds)} is already a member of the corpus {where} (x-corpus): its rows are counted "
+                         "once; to take changes made to it since, rebuild the corpus from its folders")
+    return keep, notes
 
 
 def merge(parts: list[Dataset]) -> Dataset:
-    """One dataset from several (see the module docstring for the rules). The corpus's descriptor is the
-    union of the parts' own: every table and column any folder declares, allowed values joined."""
+    """One dataset from several (see the module docstring for the rules), the same whatever their order. The
+    corpus's descriptor is the union of the parts' own: every table and column any folder declares, allowed values
+    joined; it remembers its members (``x-corpus``), so a folder added again to a saved corpus counts once."""
     if len(parts) == 1:
         return parts[0]
+    parts, notes = _members_again(sorted(parts, key=_order))
     try:
         desc = union([(_label(ds), ds.descriptor) for ds in parts])
     except ValueError as e:  # a column declared with two types: name the folders
         raise DataError(list(getattr(e, "problems", [])) or [Problem("datapackage.json", None, None, str(e))],
                         Path("corpus of " + ", ".join(_label(ds) for ds in parts))) from None
-    tables = _qualify(parts, desc)
-    for ds, t in zip(parts, tables):  # an alias for "every source" of one folder tags only that folder's texts
-        if "aliases" in t and "source_id" in t["aliases"].columns:
-            own = ds.articles()["source_id"].to_list()
-            t["aliases"] = (t["aliases"].with_columns(pl.when(pl.col("source_id").is_null()).then(pl.lit(own, dtype=pl.List(pl.String)))
-                                                      .otherwise(pl.concat_list("source_id")).alias("source_id"))
-                            .explode("source_id"))
-    names = list(dict.fromkeys(n for ds in parts for n in ds.table_names()))
-    out = {}
-    for name in names:
-        frames = [(_label(ds), t[name]) for ds, t in zip(parts, tables) if name in t]
-        key = desc.primary_key(name) if desc.has_table(name) else []
-        merged = _union(name, frames, key, _merge_rules(desc, name))
-        out[name] = _retype(merged, [ds._tables[name] for ds in parts if name in ds._tables])
+    labels = [_label(ds) for ds in parts]
+    frames = {}
+    for name in dict.fromkeys(n for ds in parts for n in ds.table_names()):
+        frames[name] = pl.concat([_strings(ds._tables[name]).with_columns(
+            __folder=pl.lit(i, pl.Int32), __row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
+            for i, ds in enumerate(parts) if name in ds._tables], how="diagonal_relaxed")
+    meta = [{"name": ds.name, "cites": cited(ds)} for ds in parts]
+    merged, problems = merge_frames(frames, Plan(dict(desc.resources())), labels, Problem, meta)
+    if problems:
+        raise DataError(problems, Path("corpus of " + ", ".join(labels)))
+    out = {name: _retype(df.drop(HIDDEN, strict=False), [ds._tables[name] for ds in parts if name in ds._tables])
+           for name, df in merged.items()}
     texts: dict = {}
     for ds in parts:
         for sid, t in ds.texts.items():
@@ -172,7 +123,8 @@ def merge(parts: list[Dataset]) -> Dataset:
                 raise DataError([Problem(f"texts/{sid}.txt", None, None, "two folders of the corpus hold different texts "
                                          "for this source")], Path(", ".join(_label(d) for d in parts)))
             texts[sid] = t
-    desc = desc.replace(**{"x-view": {}},  # one dataset's extents and source line do not describe the corpus
+    record = list({repr(m): m for ds in parts for m in _record(ds)}.values())
+    desc = desc.replace(**{"x-view": {}, "x-cites": None, "x-corpus": record},  # one dataset's extents do not describe the corpus
                         name="corpus", title="Corpus: " + "; ".join(ds.title for ds in parts[:3])
                         + (f" and {len(parts) - 3} more" if len(parts) > 3 else ""),
                         description=f"A corpus of {len(parts)} datasets, opened together: "
@@ -180,4 +132,4 @@ def merge(parts: list[Dataset]) -> Dataset:
                         licenses=list({repr(x): x for ds in parts for x in ds.licenses}.values()) or None)
     return Dataset(out, desc, texts, folders=tuple(f for ds in parts for f in ds.folders),
                    text_paths={k: v for ds in parts for k, v in ds.text_paths.items()},
-                   notes=[n for ds in parts for n in ds.notes])
+                   notes=[n for ds in parts for n in ds.notes] + notes)

@@ -36,9 +36,19 @@ _ARTICLE_KEYS = ("x-view",)  # metadata of the shipped article that a new datase
 _ARTICLE_SUGGESTIONS = {("estimates", "population")}
 
 
-def _slug(text: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
-    return (s or "article")[:40]
+def _slug(text: str, limit: int = 40) -> str:
+    """Lower-case words joined by ``_``, cut at a word boundary within ``limit`` characters.
+
+    >>> _slug("Georgian police accuse Pankisi man of recruiting fighters for IS")
+    'georgian_police_accuse_pankisi_man_of'
+    """
+    words = re.sub(r"[^a-z0-9]+", " ", text.casefold()).split()
+    out = ""
+    for w in words:
+        if out and len(out) + 1 + len(w) > limit:
+            break
+        out = f"{out}_{w}" if out else w[:limit]
+    return out or "article"
 
 
 def descriptor(title: str, name: str, description: str = "") -> dict:

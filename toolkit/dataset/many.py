@@ -33,7 +33,7 @@ from toolkit.core.descriptor import FILE, Descriptor
 from toolkit.core.problems import DataError, Problem
 from toolkit.dataset import scan
 from toolkit.dataset.reading import descriptor_of, find_texts
-from toolkit.dataset.union import HIDDEN, Plan, merge_frames
+from toolkit.dataset.union import HIDDEN, Plan, members, merge_frames
 from toolkit.dataset.value import PARQUET_FORMAT, TEXTS, Dataset
 
 
@@ -198,10 +198,11 @@ def read_corpus(folders: list[Path], keep_rows: bool = False) -> Corpus | None:
     tables, problems, flawed, notes = read_tables(desc, folders, labels)
     texts, text_paths, text_folder, tnotes, tproblems = read_texts(tables["sources"], folders, labels)
     notes, problems = notes + tnotes, problems + tproblems
-    merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem)
+    names = [d.get("name") or f.name for d, f in zip(descs, folders)]
+    merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem, [{"name": n} for n in names])
     problems += conflicts
     titles = [d.get("title") or d.get("name") or "Untitled dataset" for d in descs]
-    cdesc = desc.replace(**{"x-view": {}}, name="corpus",
+    cdesc = desc.replace(**{"x-view": {}, "x-cites": None, "x-corpus": members(labels, names, tables["sources"])}, name="corpus",
                          title="Corpus: " + "; ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else ""),
                          description=f"A corpus of {len(folders)} datasets, opened together: "
                          + "; ".join(titles[:6]) + (" ..." if len(titles) > 6 else "") + ".")

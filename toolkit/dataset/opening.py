@@ -58,11 +58,12 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
         return _open_one(paths[0])
     from toolkit.dataset.many import open_many
 
-    corpus = open_many([data_folder(p).resolve() for p in paths])  # folders of one schema: in one pass
+    folders = sorted((data_folder(p).resolve() for p in paths), key=str)  # the same corpus whatever the order
+    corpus = open_many(folders)  # folders of one schema: in one pass
     if corpus is not None:
         return corpus
     parts, deferred = [], False
-    for p in paths:  # a reference into another folder of the corpus (a dispute across sources) is checked on the whole
+    for p in folders:  # a reference into another folder of the corpus (a dispute across sources) is checked on the whole
         try:
             parts.append(_open_one(p))
         except DataError as e:
@@ -71,12 +72,30 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
                 raise DataError(hard, e.folder) from None
             parts.append(read_folder(p)[0])
             deferred = True
+        deferred = deferred or bool(parts[-1].descriptor.get("x-cites"))  # its references were left for the corpus
     corpus = merge(parts)
     if deferred:
         problems = [x for x in check_tables(corpus.descriptor, corpus._tables) if _is_reference(x)]
         if problems:
             raise DataError(problems, Path("corpus of " + ", ".join(str(f) for f in corpus.folders)))
     return corpus
+
+
+def validate_corpus(paths) -> Report:
+    """Check folders as one corpus (``python -m toolkit validate A B``): a :class:`~toolkit.Report` of every problem
+    of every folder and of the corpus (ids between folders, shared rows), never raising, never writing."""
+    from toolkit.dataset.many import corpus_label, read_corpus
+
+    folders = sorted((data_folder(p).resolve() for p in paths), key=str)
+    where = Path(corpus_label(folders))
+    c = read_corpus(folders)
+    if c is not None:
+        return Report(where, c.problems, c.notes)
+    try:
+        ds = open(*folders)
+    except DataError as e:
+        return Report(where, list(e.problems), [])
+    return Report(where, [], ds.notes)
 
 
 def coerce(ds, **tables: pl.DataFrame) -> Dataset:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.core.text import own_text
 from toolkit.core.output import OutputError, replace_folder
 
 FORMAT = "toolkit-parquet"
@@ -69,7 +70,7 @@ def write(ds, out: str | Path, *, inputs=()) -> Path:
     sources = ds._tables.get("sources")
     ids = set(sources["source_id"].to_list()) if sources is not None and "source_id" in sources.columns else set()
     copied = may_copy(ds.descriptor, ids) & set(ds.texts)
-    articles = set(sources.filter(pl.col("kind") == "article")["source_id"].to_list()) if ids and "kind" in sources.columns else set()
+    articles = set(sources.filter(own_text(sources.columns))["source_id"].to_list()) if ids and "kind" in sources.columns else set()
     desc = descriptor_for(ds.descriptor, copied, (articles | set(ds.texts)) - copied)
 
     def fill(tmp: Path) -> None:

@@ -74,7 +74,7 @@ def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path
     if sources is None:
         return texts, paths, notes, problems
     rows = sources.select("source_id", "kind", *(["text_sha256"] if "text_sha256" in sources.columns else [])).to_dicts()
-    articles = [r["source_id"] for r in rows if str(r["kind"]) == "article"]
+    articles = [r["source_id"] for r in rows if str(r["kind"]) == "article" or r.get("text_sha256")]  # see own_text
     given = Path(text_path).expanduser() if text_path else None
     if given is not None and not given.is_file():
         problems.append(Problem(str(given), None, None, "the text given with --text does not exist"))
@@ -195,4 +195,17 @@ def read_folder(path: str | Path | None = None, text_path: str | Path | None = N
     texts, paths, tnotes, tprobs = find_texts(folder, tables.get("sources"), text_path)
     notes += tnotes
     problems += tprobs + check_tables(desc, tables, texts, {p.file for p in problems})
-    return Dataset(tables, desc, texts, folders=(folder,), text_paths=paths, notes=notes), problems
+    problems, left = cited_elsewhere(desc, problems)
+    return Dataset(tables, desc, texts, folders=(folder,), text_paths=paths, notes=notes + left), problems
+
+
+def cited_elsewhere(desc: Descriptor, problems: list[Problem]) -> tuple[list[Problem], list[str]]:
+    """A folder that cites other folders' claims (``"x-cites": ["their-name", ...]`` in its descriptor) leaves the
+    ids it does not hold to the corpus: (the other problems, a note for each)."""
+    cited = [str(c) for c in desc.get("x-cites") or ()]
+    if not cited:
+        return problems, []
+    left = [p for p in problems if p.kind == "reference"]
+    return [p for p in problems if p.kind != "reference"], [
+        f"{p} — left for the corpus: this folder cites {', '.join(cited)} (x-cites); checked when opened with them "
+        "(`python -m toolkit validate THIS_FOLDER THE_OTHERS`)" for p in left]

@@ -93,14 +93,11 @@ class Dataset:
                        text_paths=self.text_paths, notes=self.notes)
 
     def subset(self, source_ids) -> Dataset:
-        """Only the facts of some sources (entity tables kept whole)."""
-        keep = [source_ids] if isinstance(source_ids, str) else list(source_ids)
-        out = {}
-        for name, df in self._tables.items():
-            fact = "source_id" in df.columns and name not in ("sources", "actors", "aliases")
-            out[name] = df.filter(pl.col("source_id").is_in(keep)) if fact else df
-        return Dataset(out, self._descriptor, {k: v for k, v in self.texts.items() if k in keep}, folders=self.folders,
-                       notes=self.notes)
+        """The facts of some sources as a dataset that still validates: other articles' sources, rows, texts and
+        the entities only they name are left out (see :mod:`toolkit.dataset.subset`)."""
+        from toolkit.dataset.subset import subset
+
+        return subset(self, source_ids)
 
     # metadata
     @property
@@ -125,14 +122,17 @@ class Dataset:
         return thaw(self._descriptor.get("x-view") or {})
 
     def articles(self) -> pl.DataFrame:
-        """The sources whose texts the facts point into (kind ``article``)."""
-        return self._tables["sources"].filter(pl.col("kind") == "article")
+        """The sources whose texts the facts point into (kind ``article``, or any source with a text of its own)."""
+        from toolkit.core.text import own_text
+
+        src = self._tables["sources"]
+        return src.filter(own_text(src.columns))
 
     @property
     def noun(self) -> str:
         """'the article' or 'the 3 articles', for titles (a verb after it agrees: see :attr:`one_article`)."""
         n = self.articles().height
-        return "the article" if n <= 1 else f"the {n} articles"
+        return "the article" if n <= 1 else f"the {n} articles"  # no text of its own: its facts are still its article's
 
     @property
     def one_article(self) -> bool:

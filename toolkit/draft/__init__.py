@@ -6,8 +6,8 @@
 >>> e = dr.tables["estimates"][0]
 >>> (e["value_low"], e["bound"], e["unit"], dr.actor(e["claimant_id"])["name"], e["quote"])
 (12, 'lower', 'arrests', 'Arsen Khamidov', 'at least 12 suspects in the village of Gimry on Friday')
->>> [(v["kind"], str(v["date_start"]), v["place_id"]) for v in dr.tables["events"]]
-[('arrest', '2016-05-13', 'gimry')]
+>>> [(v["kind"], v["sub_kind"], str(v["date_start"]), v["place_id"]) for v in dr.tables["events"]]
+[('strategic_developments', 'arrest', '2016-05-13', 'gimry')]
 
 The stages, one module each: :mod:`~toolkit.draft.text` (page parts, sentences), :mod:`~toolkit.draft.dates`,
 :mod:`~toolkit.draft.counts`, :mod:`~toolkit.draft.names`, :mod:`~toolkit.draft.places`,

@@ -3,8 +3,8 @@
 Every table gains two optional columns: ``draft`` (how the row was drafted, in words: the rule that made
 it; a reviewer empties it once the row is checked) and ``confidence`` (0-1: how sure that rule is).
 Vocabularies the shipped schema does not have yet are added here (a folder may add allowed values):
-arrests, injuries, people and families as units, any population, killings, reported deaths, arrests and
-attacks as events (and armed clashes among battles), villages as places, NGOs as actors, and a few statement topics.
+arrests, injuries, people and families as units, any population, armed clashes among battles (killings, reported
+deaths, arrests and attacks are the schema's own sub_kinds), villages as places, NGOs as actors, and a few statement topics.
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ DRAFT_FIELDS = [
 ]
 ADD = {  # table, column -> values to allow
     ("estimates", "unit"): ["arrests", "injuries", "people", "families"],
-    ("events", "kind"): ["killing", "death_reported", "arrest", "attack"],
     ("events", "sub_kind"): ["armed_clash"],
     ("places", "kind"): ["village"],
     ("actors", "kind"): ["ngo"],
     ("statements", "topic"): ["casualties", "arrests", "denial", "other"],
-    ("relations", "predicate"): ["native_of"],
 }
 OPEN = [("estimates", "population")]  # open vocabularies: any value
 

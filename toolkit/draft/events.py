@@ -7,20 +7,44 @@ import re
 
 from toolkit.draft import dates as _dates
 
-EVENTS = [  # (pattern, kind, sub_kind)
+EVENTS = [  # (pattern, trigger, sub_kind): the trigger names what was found; kind_of() gives the schema's kind
     (r"\b(?:counter-?terrorism|special|security) operations?\b", "battles", "counterterrorism_operation"),
-    (r"\b(?:were|was|been|being|are|is) (?:shot dead|killed)|\bkilled\b|\bshot dead\b", "killing", None),
-    (r"\b(?:died|found dead|deaths? of|bodies of)\b", "death_reported", None),
-    (r"\b(?:arrested|detained|detention|arrests?)\b", "arrest", None),
+    (r"\b(?:were|was|been|being|are|is) (?:shot dead|killed)|\bkilled\b|\bshot dead\b", "killing", "killing"),
+    (r"\b(?:died|found dead|deaths? of|bodies of)\b", "death_reported", "death_reported"),
+    (r"\b(?:arrested|detained|detention|arrests?)\b", "arrest", "arrest"),
     (r"\b(?:designated|designation)\b", "strategic_developments", "designation"),
     (r"\b(?:went to|left for|travel(?:l)?ed to|returned (?:to|from|home)|left to (?:fight|join)|joined)\b", "strategic_developments", "travel"),
-    (r"\b(?:attack(?:ed)?|bombing|explosion|blast|ambush(?:ed)?|stormed)\b", "attack", None),
+    (r"\b(?:attack(?:ed)?|bombing|explosion|blast|ambush(?:ed)?|stormed)\b", "attack", "attack"),
     (r"\b(?:clash(?:es|ed)?|gunfight|shootout|firefight)\b", "battles", "armed_clash"),
     (r"\btold (?:reporters|journalists|a news conference|a press conference)|\bat a (?:news|press) conference\b|\bin an interview\b", "statement", "press_remarks"),
     (r"\bissued a (?:notice|statement)\b", "statement", "notice"),
     (r"\bpledges? of allegiance\b|\bpledged allegiance\b", "strategic_developments", "pledge_of_allegiance"),
     (r"\bthe naming\b|\bnamed (?:as|the)\b", "statement", "naming"),
 ]
+STATE = re.compile(r"\b(?:police(?:m[ae]n)?|officers?|soldiers?|troops|servicem[ae]n|forces|guards?)\b", re.I)
+NON_STATE = re.compile(r"\b(?:militants?|insurgents?|fighters?|gunmen|rebels?|jihadists?)\b", re.I)
+BOMBS = re.compile(r"\b(?:bomb(?:ing)?s?|explosions?|blasts?|explosive|shell(?:ing|ed)|rockets?|drones?|mortars?)\b", re.I)
+
+
+def kind_of(trigger: str, sentence: str) -> str:
+    """The schema's ``kind`` of an event found by ``trigger`` (ACLED's event types; the finer sort is ``sub_kind``).
+
+    >>> kind_of("killing", "Two militants were killed by police"), kind_of("killing", "Gunmen killed a teacher")
+    ('battles', 'violence_against_civilians')
+    >>> kind_of("arrest", "Police detained 4 men"), kind_of("attack", "A bomb blast hit the market")
+    ('strategic_developments', 'explosions_remote_violence')
+    """
+    if trigger == "arrest":
+        return "strategic_developments"
+    if trigger == "death_reported":
+        return "other"  # a death reported without saying who caused it
+    if trigger == "attack" and BOMBS.search(sentence):
+        return "explosions_remote_violence"
+    if trigger in ("killing", "attack"):  # battles when both sides are armed, violence against civilians otherwise
+        return "battles" if STATE.search(sentence) and NON_STATE.search(sentence) else "violence_against_civilians"
+    return trigger
+
+
 NOT_YET = re.compile(r"\b(?:more|further|future|possible|likely|could|would|will|may)\s+(?:\w+\s+)?$")
 
 
@@ -37,7 +61,7 @@ class EventRows:
                 continue  # remarks need a speaker; "more operations" have not happened
             seen.add(kind)
             if kind == "killing" and not re.search(r"\bkilled by\b|\b(?:police|forces|troops|officers|soldiers|gunmen)\b[^.]{0,30}\bkilled\b", s.text):
-                kind = "death_reported"
+                kind = sub = "death_reported"
             a = s.start + m.start()
             if kind == "statement":
                 w = speech_when or next((x for x in when if x.char_start >= a), None) or _dates.UNKNOWN
@@ -52,6 +76,7 @@ class EventRows:
                     # "issued a notice on March 26 saying it had designated": the act came on or before that date
                     w = _dates.When(None, w.end, "before", w.year_inferred, True, w.char_start, w.char_end, w.words)
                 summary = f"{kind.replace('_', ' ')}: {s.text[m.start():m.start() + 80]}"
+                kind = kind_of(kind, s.text)
             located = [(abs(x - a), e) for x, y, e, t in ents if t == "place" and abs(x - a) < 90
                        and re.search(r"\b(?:in|near|at|outside|of)\s+(?:the\s+)?(?:village of\s+|town of\s+)?$",
                                      self.text[max(s.start, x - 20):x])

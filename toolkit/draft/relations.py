@@ -1,6 +1,6 @@
 """Relation hints of one text, from roles and appositions: "the head of X, NAME" (heads), "IS leader NAME" (leads),
 "the Kremlin's envoy to X" (envoy_to, envoy_of), "NAME, who heads X", "a spokeswoman for X" (affiliate_of),
-"a native of Z" (native_of), "X's affiliate, Y", "the X region of Y" (located_in), "the X group in Syria"
+"a native of Z" (comes_from), "X's affiliate, Y", "the X region of Y" (located_in), "the X group in Syria"
 (active_in), "X had designated NAME" (designated). A part of :class:`toolkit.draft.claims.TextDraft`."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class RelationRows:
             **self._loc(a, b), "note": None, "confidence": 0.5, "why": why})
 
     def _natives(self, s, ents) -> None:
-        """"X, ... a native of Z": X native_of Z (the nearest person named before, the place named right after)."""
+        """"X, ... a native of Z": X comes_from Z (the nearest person named before, the place named right after)."""
         for m in re.finditer(r"\b(?:a|the)\s+native\s+of\s+(?:the\s+)?(?:(?:village|town|city)\s+of\s+)?", s.text):
             at = s.start + m.end()
             place = next((e for a, b, e, t in ents if t == "place" and a == at), None)
@@ -69,7 +69,7 @@ class RelationRows:
             if place and person:
                 self.rows["relations"].append({
                     "relation_id": self._id("relations", "rel"), "subject_id": person, "subject_type": "actor",
-                    "predicate": "native_of", "object_id": place, "object_type": "place", "asserted_by": self.author,
+                    "predicate": "comes_from", "object_id": place, "object_type": "place", "asserted_by": self.author,
                     **self._loc(s.start + m.start(), max(b for a, b, e, t in ents if e == place)), "note": None,
                     "confidence": 0.6, "why": "'a native of'"})
 

@@ -93,8 +93,9 @@ def rows(ds) -> tuple[list[dict], list[str]]:
         if etype is None:
             left_out.append(e["event_id"])
             continue
-        prec, start, end = str(e["date_precision"]), e["date_start"], e["date_end"]
-        day = start if prec == "day" else w.mid(start, end) if start else None
+        prec = str(e["date_precision"])
+        start, end = w.known_span(e["date_start"], e["date_end"], prec, sources.get(e["source_id"]))
+        day = start if prec == "day" else w.mid(start, end) if start and end else None  # ACLED: the middle of the span
         sub = SUB_EVENT.get(str(e.get("sub_kind")), {}).get(etype) or DEFAULT_SUB.get(etype)
         first, second = roles.get((e["event_id"], "initiator"), []), roles.get((e["event_id"], "target"), [])
         inter1 = inter_code(first[0], actors) if first else None
@@ -109,7 +110,8 @@ def rows(ds) -> tuple[list[dict], list[str]]:
         certainty = str(e["certainty"]) if e.get("certainty") is not None else None
         out.append({
             "event_id_cnty": e["event_id"], "event_date": day and day.isoformat(), "year": day and day.year,
-            "time_precision": TIME_PRECISION.get(prec, 3) if day else None,
+            "time_precision": (TIME_PRECISION.get(prec, 3) if prec in TIME_PRECISION or (end - start).days > 6 else 2)
+            if day else None,
             "disorder_type": DISORDER[etype], "event_type": etype, "sub_event_type": sub,
             "actor1": _names(first[:1], actors)[0] if first else None,
             "assoc_actor_1": "; ".join(_names(first[1:], actors)) or None, "inter1": inter1,
@@ -125,7 +127,7 @@ def rows(ds) -> tuple[list[dict], list[str]]:
             "geo_precision": GEO_PRECISION.get(str(p["where_precision"]), 3) if p else None,
             "source": "; ".join(dict.fromkeys(_publisher(sources, s) for s in [e["source_id"], *(c["source_id"] for c in counted)])),
             "source_scale": None,
-            "notes": _notes(e, counted, certainty),
+            "notes": _notes(e, counted, certainty, (start, end)),
             "fatalities": best,
             "tags": f"certainty={certainty}" if certainty in HEDGED else None,
             "timestamp": stamp,
@@ -142,13 +144,20 @@ def _publisher(sources: dict, sid: str) -> str:
     return s.get("publisher") or s.get("title") or sid
 
 
-def _notes(e: dict, counted: list[dict], certainty: str | None) -> str:
+def _notes(e: dict, counted: list[dict], certainty: str | None, span: tuple = (None, None)) -> str:
     """ACLED's notes: what happened, and what the columns cannot hold (date range, hedge, quote, counts)."""
+    from toolkit.core.dates import phrase
+
     parts = [e.get("summary")]
     start, end, prec = e.get("date_start"), e.get("date_end"), str(e.get("date_precision"))
     if prec != "day":
         flags = [x for x, on in (("year inferred", e.get("year_inferred")), ("dates inferred", e.get("date_inferred"))) if on]
-        parts.append(f"dates {start or '…'} to {end or '…'} ({', '.join([prec, *flags])})")
+        said = phrase(start, end, prec) if prec != "None" else f"{start or '…'} to {end or '…'}"
+        parts.append(f"date: {said}" + (f" ({', '.join(flags)})" if flags else ""))
+        if prec in ("after", "on_or_after", "before"):
+            a, b = span
+            parts.append(f"event_date is the middle of {a} to {b} (the span closed by the report's publication)" if a and b
+                         else "event_date left empty: the text gives only one end of the span")
     if certainty in HEDGED:
         parts.append(f"the source presents it as {certainty}")
     for c in counted:

@@ -44,10 +44,20 @@ WHERE_PREC = {"exact point": 1, "near point": 2, "admin-2": 3, "admin-1": 4, "na
 CLEAR = ("stated", "reported")  # event_clarity 1; any other hedge: 2 (unclear)
 
 
+def _year(start, end, precision: str, last: bool = False) -> int | None:
+    """GED's year: of the span's first day (``last``: its last day); for a span known by one end only when both
+    possible ends fall in one year ("after 3 May" reported on 14 June), never a guess."""
+    if precision in ("before", "after", "on_or_after"):
+        return start.year if start and end and start.year == end.year else None
+    day = (end or start) if last else (start or end)
+    return day and day.year
+
+
 def date_prec(precision: str | None, start, end) -> int | None:
     """GED's date_prec: 1 a day, 2 two to six days, 3 a week, 4 a month (8-31 days), 5 within a year;
-    empty for an open range or one longer than a year (GED has no code for it)."""
-    if not start or not end or precision in (None, "before", "unknown", "on_or_after", "after"):
+    empty for a span with an unknown end or one longer than a year (GED has no code for it). ``start``/``end``
+    are the span's possible first and last days (:func:`~toolkit.formats.writing.known_span`)."""
+    if not start or not end or precision in (None, "unknown"):
         return None
     days = (end - start).days + 1
     for limit, code in ((1, 1), (6, 2), (7, 3), (31, 4), (366, 5)):
@@ -147,8 +157,8 @@ def rows(ds) -> list[dict]:
             side_a, side_b = state, [a for a in first + second if a not in state]
         names = lambda ids: "; ".join(actors[a]["name"] if a in actors else a for a in ids) or None  # noqa: E731
         a_name, b_name = names(side_a), names(side_b) or ("Civilians" if tov == 3 else None)
-        start, end = e["date_start"], e["date_end"]
-        out.append({"relid": e["event_id"], "year": (start or end) and (start or end).year,
+        start, end = w.known_span(e["date_start"], e["date_end"], str(e["date_precision"]), sources.get(e["source_id"]))
+        out.append({"relid": e["event_id"], "year": _year(start, end, str(e["date_precision"])),
                     "type_of_violence": tov, "side_a": a_name, "side_b": b_name,
                     "dyad_name": f"{a_name} - {b_name}" if a_name and b_name else None,
                     **sourced([e["source_id"], *(c["source_id"] for c in claims)], claims),
@@ -161,8 +171,9 @@ def rows(ds) -> list[dict]:
     for r in (est.sort("estimate_id").to_dicts() if est is not None else []):
         if str(r.get("unit")) not in w.DEATH_UNITS or r["estimate_id"] in used:
             continue
-        start, end = r.get("period_start"), r.get("period_end")
-        out.append({"relid": r["estimate_id"], "year": (end or start) and (end or start).year,
+        start, end = w.known_span(r.get("period_start"), r.get("period_end"), str(r.get("period_precision")),
+                                  sources.get(r["source_id"]))
+        out.append({"relid": r["estimate_id"], "year": _year(start, end, str(r.get("period_precision")), last=True),
                     **sourced([r["source_id"]], [r]), **located(r.get("theatre_place_ids") or []),
                     "event_clarity": clarity(r.get("certainty")),
                     "date_prec": date_prec(str(r.get("period_precision")), start, end),

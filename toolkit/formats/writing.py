@@ -82,6 +82,33 @@ def roles(event_actors) -> dict:
     return out
 
 
+def known_span(start, end, precision, source: dict | None = None):
+    """The first and last possible day of a date coded with ``precision`` (either may be None, unknown).
+
+    A date known by one end is closed where the text allows: "after X" is from the day after X, "on or after
+    X" from X, and either ends at the reporting source's publication (what a text reports has happened by then);
+    "before X" ends the day before X and has no first day.
+
+    >>> import datetime as dt
+    >>> known_span(dt.date(2016, 5, 3), None, "after", {"published_start": dt.date(2016, 6, 14)})
+    (datetime.date(2016, 5, 4), datetime.date(2016, 6, 14))
+    >>> known_span(None, dt.date(2015, 1, 1), "before")
+    (None, datetime.date(2014, 12, 31))
+    """
+    import datetime as dt
+
+    if precision == "unknown":
+        return None, None
+    if precision == "before":
+        return None, end and end - dt.timedelta(days=1)
+    if precision in ("after", "on_or_after"):
+        first = start and (start + dt.timedelta(days=1) if precision == "after" else start)
+        s = source or {}
+        published = s.get("published_end") or s.get("published_start")
+        return first, published if published and first and published >= first else None
+    return start, end
+
+
 def mid(start, end):
     """The middle of a date range (ACLED's convention for an event known to a span), or its one end."""
     return start + (end - start) / 2 if start and end else (start or end)

@@ -119,8 +119,22 @@ def themed(chart):
             with alt.theme.enable(NAME), alt.renderers.enable(embed.register()):
                 return cls._repr_mimebundle_(self, *args, **kwargs)
 
+        def save(self, fp, format=None, scale_factor=None, **kwargs):
+            """Altair's ``chart.save``, but a file name with a known extension is drawn as :func:`toolkit.save`
+            draws it: offline HTML, and PNG/SVG/PDF at the chart's natural width (not Altair's 520 px default
+            for a chart that fills its container)."""
+            import os
+
+            from toolkit.views import saving
+
+            ext = os.path.splitext(str(fp))[1].lower() if isinstance(fp, (str, os.PathLike)) else ""
+            if format is None and not kwargs and ext in saving.FORMATS:
+                return saving.save(self, fp, scale=scale_factor or 2.0)
+            with alt.theme.enable(NAME):
+                return cls.save(self, fp, format=format, scale_factor=scale_factor, **kwargs)
+
         _THEMED[cls] = type(cls.__name__, (cls,), {"to_dict": to_dict, "_repr_mimebundle_": _repr_mimebundle_,
-                                                   "__module__": cls.__module__, "__doc__": cls.__doc__})
+                                                   "save": save, "__module__": cls.__module__, "__doc__": cls.__doc__})
     chart = chart.copy(deep=False)
     object.__setattr__(chart, "__class__", _THEMED[cls])  # Altair keeps plain attributes in the spec
     return chart

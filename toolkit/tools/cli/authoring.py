@@ -196,6 +196,7 @@ def cmd_mentions(args) -> int:
     found = article.find_all_mentions(texts, aliases, segments)
     path = folder / desc.path("mentions")
     old = path.read_bytes() if path.is_file() else b""
+    found = _declared_columns(found, desc, folder, path)
     newline = "\r\n" if b"\r\n" in old.split(b"\n", 1)[0] + b"\n" else "\n"
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator=newline)
@@ -213,6 +214,34 @@ def cmd_mentions(args) -> int:
         return 1
     print(f"wrote {summary} to {path}")
     return 0
+
+
+def _declared_columns(found, desc, folder, path):
+    """The regenerated mentions in the columns the folder's own descriptor declares, in its order: a column the
+    scan does not make (a draft's ``draft``/``confidence``, a coder's ``note``) keeps its value on a mention found
+    again at the same place (the table's key) and is empty on a new one."""
+    import polars as pl
+
+    from toolkit.checks import read
+
+    names = [f["name"] for f in desc.resource("mentions")["schema"]["fields"]]
+    extra = [c for c in names if c not in found.columns]
+    if not extra:
+        return found.select([c for c in names if c in found.columns] + [c for c in found.columns if c not in names])
+    key = [k for k in (desc.resource("mentions")["schema"].get("primaryKey") or ["source_id", "char_start"])
+           if k in found.columns]
+    old = None
+    if path.is_file():
+        old, problems = read(desc, "mentions", folder)
+        if problems or old is None or not set(key + extra) <= set(old.columns):
+            old = None
+    if old is not None and key:
+        kept = old.select(key + extra).unique(subset=key, keep="first")
+        kept = kept.with_columns([pl.col(k).cast(found.schema[k]) for k in key])
+        found = found.join(kept, on=key, how="left")
+    else:
+        found = found.with_columns([pl.lit(None).alias(c) for c in extra])
+    return found.select(names + [c for c in found.columns if c not in names])
 
 
 def cmd_new(args) -> int:

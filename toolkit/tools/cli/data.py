@@ -6,18 +6,27 @@ import sys
 
 
 def cmd_validate(args) -> int:
-    """Check a folder; when its tables are sound, also where the maps would draw each place."""
-    from toolkit.dataset import validate
+    """Check a folder, or several as one corpus; when sound, also where the maps would draw each folder's places."""
+    from toolkit.dataset import validate, validate_corpus
 
-    report = validate(args.dir, args.text)
+    dirs = args.dir if isinstance(args.dir, list) else [args.dir]
+    if len(dirs) > 1 and args.text:
+        print("error: --text names the text of one folder's article; a corpus's texts are in each folder's texts/",
+              file=sys.stderr)
+        return 1
+    report = validate_corpus(dirs) if len(dirs) > 1 else validate(dirs[0] if dirs else None, args.text)
     if report.ok:
-        _check_places(report, args.dir, args.text)
+        for d in dirs:
+            _check_places(report, d, args.text, prefix=len(dirs) > 1)
     print(report)
     return 0 if report.ok else 1
 
 
-def _check_places(report, folder, text) -> None:
-    """A place drawn far outside the region its parent_id names is a problem (toolkit.geo.place_problems)."""
+def _check_places(report, folder, text, prefix: bool = False) -> None:
+    """A place drawn far outside the region its parent_id names is a problem (toolkit.geo.place_problems); in a
+    corpus (``prefix``) the problem's file is named with its folder."""
+    from dataclasses import replace
+
     from toolkit.dataset import data_folder, read_folder
 
     try:
@@ -25,8 +34,9 @@ def _check_places(report, folder, text) -> None:
     except ImportError as e:  # the maps' extra is not installed: say so, don't fail
         report.notes.append(f"places not checked against the boundaries ({e.name} is not installed)")
         return
-    ds, _ = read_folder(data_folder(folder), text, check=False)
-    report.problems.extend(geo.place_problems(ds))
+    where = data_folder(folder)
+    ds, _ = read_folder(where, text, check=False)
+    report.problems.extend(replace(p, file=f"{where.name}/{p.file}") if prefix else p for p in geo.place_problems(ds))
 
 
 def cmd_summary(args) -> int:
@@ -59,9 +69,11 @@ def cmd_dictionary(args) -> int:
 
 def add_parser(sub) -> None:
     for name, fn, help_, more in (
-        ("validate", cmd_validate, "check a data folder (CSV or Parquet): every problem with file, row and column",
+        ("validate", cmd_validate, "check a data folder (CSV or Parquet), or several as one corpus: every problem "
+         "with file, row and column",
          "Reads the folder's own datapackage.json, every table and the texts of its sources; checks types, allowed "
-         "values, keys, declared rules, and each quote and offset against its text. Writes nothing. Exit 1 when "
+         "values, keys, declared rules, and each quote and offset against its text. `validate A B ...` checks the "
+         "folders as one corpus (ids cited between them, rows they share). Writes nothing. Exit 1 when "
          "there is a problem."),
         ("summary", cmd_summary, "print the folder's tables with their row counts, and its estimates",
          "Opens the folder (checked as `validate` does; a folder with problems is an error) and prints its tables "
@@ -71,7 +83,11 @@ def add_parser(sub) -> None:
          "vocabulary, the values in use."),
     ):
         sp = sub.add_parser(name, help=help_, description=more)
-        sp.add_argument("dir", nargs="?", default=None, help="data folder (default: the shipped data or $TOOLKIT_DATA_DIR)")
+        if name == "validate":  # several folders: one corpus, checked as toolkit.open(A, B, ...) opens it
+            sp.add_argument("dir", nargs="*", default=None, help="data folder (default: the shipped data or "
+                            "$TOOLKIT_DATA_DIR); several folders are checked as one corpus")
+        else:
+            sp.add_argument("dir", nargs="?", default=None, help="data folder (default: the shipped data or $TOOLKIT_DATA_DIR)")
         sp.add_argument("--text", default=None, help="the text of the folder's one article, when it is not in "
                         "texts/<source_id>.txt or article.txt")
         sp.set_defaults(fn=fn)

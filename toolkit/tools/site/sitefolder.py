@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from toolkit.core.errors import ToolkitError
+from toolkit.core.output import alive
 
 MARKER = ".toolkit-report"
 VERSION = 1
@@ -111,16 +112,6 @@ def os_message(e: OSError, out: Path) -> str:
 
 
 # --- one build at a time ------------------------------------------------------------------------
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 def _stale(path: Path) -> str | None:
     """Why the lock at ``path`` is stale (its build is gone), or None while its build runs."""

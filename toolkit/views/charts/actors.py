@@ -11,6 +11,7 @@ from toolkit.views import embed, theme
 from toolkit.dataset import Dataset, coerce
 from toolkit.views.charts.common import _DASHED, _certainty, _data, _hedged, _limit, _short, _verb, _wrap
 from toolkit.core.errors import CannotDraw
+from toolkit.core.dates import phrase
 
 
 _KINDS = ["person", "armed_group", "government_body", "state", "media", "collective",
@@ -93,6 +94,24 @@ def _spread(labels: list[dict], gap: float = 12, char: float = 5.9) -> None:
         placed.append((r["x"], w, r["y"], r["y"] + h))
 
 
+def _period(r: dict) -> str:
+    """When a relation held, briefly ("since 2014", "before 2015", "2012–2014"); empty when the text gives no date.
+
+    >>> import datetime as dt
+    >>> _period({"period_start": dt.date(2014, 1, 1), "period_end": None, "period_precision": "on_or_after"})
+    'since 2014'
+    """
+    start, end, prec = r.get("period_start"), r.get("period_end"), str(r.get("period_precision") or "unknown")
+    if start is None and end is None or prec == "unknown":
+        return ""
+    short = lambda d: str(d.year) if (d.month, d.day) == (1, 1) else f"{d.day} {d:%b} {d.year}"  # noqa: E731
+    if prec in ("on_or_after", "after") and start:
+        return f"{'since' if prec == 'on_or_after' else 'after'} {short(start)}"
+    if prec == "before" and end:
+        return f"before {short(end)}"
+    return phrase(start, end, prec)
+
+
 def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
     """Who leads, heads, backs or designates whom: a layered network with a fixed layout.
 
@@ -144,7 +163,8 @@ def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
         lx = (right[layer[s]] + gap_x / 2) if forward else (ax + bx) / 2  # the gap after the source's column
         ly = ay + (by - ay) * min(max((lx - ax) / ((bx - ax) or 1), 0), 1)
         hedged = [c for c in dict.fromkeys(_certainty(r) for r in rs) if _hedged(c)]
-        text = _wrap("; ".join(dict.fromkeys(r["predicate"].replace("_", " ") for r in rs))
+        text = _wrap("; ".join(dict.fromkeys(", ".join(filter(None, (r["predicate"].replace("_", " "), _period(r))))
+                                             for r in rs))
                      + (f" ({', '.join(hedged)})" if hedged else ""), 16)
         edge_rows[-len(route):] = [e | {"hedged": len(hedged) > 0 and all(_hedged(_certainty(r)) for r in rs)}
                                    for e in edge_rows[-len(route):]]
@@ -173,7 +193,8 @@ def actors(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart:
     listed, y0 = [], 4
     for (s, o), rs in sorted(grouped.items(), key=lambda kv: (layer[kv[0][0]], order[kv[0][0]])):
         hedged = [c for c in dict.fromkeys(_certainty(r) for r in rs) if _hedged(c)]
-        how = "; ".join(dict.fromkeys(r["predicate"].replace("_", " ") for r in rs)) + (f" ({', '.join(hedged)})" if hedged else "")
+        how = "; ".join(dict.fromkeys(", ".join(filter(None, (r["predicate"].replace("_", " "), _period(r)))) for r in rs)) \
+            + (f" ({', '.join(hedged)})" if hedged else "")
         listed.append({"ly": y0, "lines": [info.get(s, (s,))[0], f"  {how} → {info.get(o, (o,))[0]}"],
                        "relation": f"{info.get(s, (s,))[0]} → {info.get(o, (o,))[0]}", "text": how,
                        "certainty": ", ".join(dict.fromkeys(_certainty(r) for r in rs)),

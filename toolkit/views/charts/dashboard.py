@@ -38,7 +38,8 @@ def dashboard(ds: Dataset | None = None, actor: str | None = None, **tables: pl.
     ds = coerce(ds, **tables)
     est, act, sts = ds["estimates"], ds["actors"], ds["statements"]
     numeric, words, tops = _estimate_rows(ds)
-    dated, undated = _event_rows(ds["events"], sts, act, ds.noun, ds["event_actors"] if "event_actors" in ds else None)
+    dated, undated = _event_rows(ds["events"], sts, act, ds.noun, ds["event_actors"] if "event_actors" in ds else None,
+                                 ds["sources"] if "sources" in ds else None)
     pick = alt.selection_point(name=_PICK, fields=["actor_id"], on="click", clear="dblclick", toggle=False,
                                value=[{"actor_id": actor}] if actor else alt.Undefined)
     activity = _activity(est, dated + undated, sts, act)

@@ -41,7 +41,7 @@ def _estimate_rows(ds: Dataset) -> tuple[list, list, dict]:
     (one panel per article of a corpus) or "context", ``unit`` what the number counts (one scale per unit)."""
     est, actors, places, sources = ds["estimates"], ds["actors"], ds["places"], ds["sources"]
     who, where = _names(actors, short=True), dict(zip(places["place_id"], places["name"]))
-    article = set(sources.filter(pl.col("kind") == "article")["source_id"])
+    article = set(ds.articles()["source_id"])
     titles = dict(zip(sources["source_id"], sources["publisher"]))
     own = set(est.filter(pl.col("source_id").is_in(list(article)))["claimant_id"].drop_nulls())
     numeric, words = [], []
@@ -109,11 +109,13 @@ def _panels(ds: Dataset) -> list[tuple[str, str]]:
     if len(arts) == 1:
         return [(arts[0]["source_id"], f"In {ds.noun}"), ("context", f"Published elsewhere (context, not in {ds.noun})")]
     return [(a["source_id"], "In " + (a.get("credit") or describe_source(a, short=True)).removeprefix("Source: "))
-            for a in arts] + [("context", f"Published elsewhere (context, in none of {ds.noun})")]
+            for a in arts] + [("context", f"Published elsewhere (context, in none of {ds.noun})" if arts else
+                               "Published elsewhere (context)")]
 
 
 def _colour(keys, field: str = "key", title: str = "claimant"):
-    mapping = theme.colours(keys, fixed={_NOT_STATED: theme.GREY, _ELSEWHERE: theme.INK})
+    keys = list(keys)  # the legend lists only the keys drawn: no "published elsewhere" without a context row
+    mapping = theme.colours(keys, fixed={k: v for k, v in ((_NOT_STATED, theme.GREY), (_ELSEWHERE, theme.INK)) if k in keys})
     return alt.Color(f"{field}:N", title=title, legend=alt.Legend(symbolOpacity=1),
                      scale=alt.Scale(domain=list(mapping), range=list(mapping.values())))
 

@@ -26,10 +26,20 @@ _EV_TIPS = [("id", "event"), ("summary", "what"), ("dates", "when"), ("precision
             ("quote", "quote"), ("paragraph", "paragraph"), ("note", "note")]
 
 
-def _event_rows(events, statements, actors, noun: str = "the article", event_actors=None) -> tuple[list, list]:
+def _published(sources) -> dict:
+    """source_id -> the last day it may have been published (what it reports happened by then)."""
+    if sources is None or "published_start" not in sources.columns:
+        return {}
+    ends = [c for c in ("published_end", "published_start") if c in sources.columns]
+    return {r["source_id"]: next((r[c] for c in ends if r[c] is not None), None) for r in sources.to_dicts()}
+
+
+def _event_rows(events, statements, actors, noun: str = "the article", event_actors=None, sources=None) -> tuple[list, list]:
     """(dated rows, undated rows): events with who and their statements; loose statements undated.
 
-    A date known only by one end ("before", "after", "on or after") is dated: drawn as an open interval."""
+    A date known only by one end ("before", "after", "on or after") is dated: drawn as an open interval; "after"
+    ends where its source was published (a text reports what has happened by then), else fades out."""
+    published = _published(sources)
     name = _names(actors, short=True)
     said: dict = {}
     for s in statements.sort("paragraph").to_dicts():
@@ -63,7 +73,9 @@ def _event_rows(events, statements, actors, noun: str = "the article", event_act
         if shape == "open" and bound:
             kind, day = bound
             gap = dt.timedelta(days=_OPEN_DAYS)
-            start, end = (day - gap, day + dt.timedelta(days=1)) if kind == "before" else (day, day + gap)
+            last = published.get(e.get("source_id"))
+            start, end = (day - gap, day + dt.timedelta(days=1)) if kind == "before" else \
+                (day, last + dt.timedelta(days=1) if last and last > day else day + gap)
             row |= {"shape": "open", "start": _iso(start), "end": _iso(end), "open_end": "start" if kind == "before" else "end",
                     "known": _iso(day if kind != "after" else day + dt.timedelta(days=1))}
             dated.append(row)
@@ -124,8 +136,10 @@ def _timeline_panel(rows, title, highlight=None, width="container"):
         "point": lambda: [on("point").mark_point(filled=True, size=90, strokeWidth=2, color=blue, stroke=blue).encode(
             x=x, opacity=seen, fillOpacity=_HOLLOW)],
         "open": lambda: [  # a bar fading towards its open end, and a tick at the one known date
-            *(on("open").transform_filter(f"datum.open_end == '{side}'").mark_bar(height=7, fill=fill).encode(
-                x=x, x2="end:T", opacity=seen)
+            *(on("open").transform_filter(f"datum.open_end == '{side}'").mark_bar(
+                height=7, fill=fill, stroke=blue, strokeWidth=1.2).encode(  # outlined, dashed and hollow when hedged
+                x=x, x2="end:T", opacity=seen, fillOpacity=alt.condition("datum.hedged", alt.value(0.35), alt.value(1.0)),
+                strokeOpacity=alt.condition("datum.hedged", alt.value(1.0), alt.value(0.0)), strokeDash=_DASHED)
               for side, fill in (("start", fade), ("end", unfade)) if side in open_ends),  # no empty layer
             on("open").mark_tick(thickness=2.5, size=16, color=blue).encode(
                 x=alt.X("known:T"), opacity=seen, strokeDash=_DASHED)],
@@ -188,7 +202,7 @@ def timeline(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatCh
     """
     ds = coerce(ds, **tables)
     dated, undated = _event_rows(ds["events"], ds["statements"], ds["actors"], ds.noun,
-                                 ds["event_actors"] if "event_actors" in ds else None)
+                                 ds["event_actors"] if "event_actors" in ds else None, ds["sources"] if "sources" in ds else None)
     rows = dated + undated
     panels = [_timeline_key({r["shape"] for r in dated}, any(r["inferred"] for r in dated),
                             any(r["hedged"] for r in rows))]
