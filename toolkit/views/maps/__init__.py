@@ -169,6 +169,9 @@ def _regions_layout(ds: Dataset, width_px: float):
     """Everything both regions maps share: regions with counts, labels, cities with label spots, window."""
     count = _counts(ds["mentions"])
     full = geo.regions(ds=ds)
+    if not len(full):
+        raise CannotDraw("regions(): the places name no region or country by ISO 3166 code, and none of their points "
+                         "lies in a region (fill places.iso_3166, or lat and lon)")
     labels = _region_labels(full, width_px)
     cities = _city_rows(ds["places"], full, count)
     box = _declared_box(ds, "regions") or _box_of(
