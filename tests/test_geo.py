@@ -26,7 +26,8 @@ import toolkit  # noqa: E402
 from toolkit import geo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-GEO = ROOT / "geo"
+GEO = ROOT / "toolkit" / "geo" / "files"  # the built files, beside toolkit.geo
+BUILD = ROOT / "geo" / "build.py"
 NCFD = {"daghestan": "RU-DA", "chechen_republic": "RU-CE", "ingushetia": "RU-IN",
         "kabardino_balkaria": "RU-KB", "karachay_cherkessia": "RU-KC", "north_ossetia": "RU-SE",
         "stavropol_krai": "RU-STA"}
@@ -44,7 +45,7 @@ def web():
 
 
 def _build_module():
-    spec = importlib.util.spec_from_file_location("geo_build", GEO / "build.py")
+    spec = importlib.util.spec_from_file_location("geo_build", BUILD)
     mod = importlib.util.module_from_spec(spec)
     sys.dont_write_bytecode, before = True, sys.dont_write_bytecode  # no geo/__pycache__ in the wheel
     try:
@@ -143,33 +144,77 @@ def test_countries_join_on_iso_codes():
     assert {"RU", "GE", "AZ", "AM", "TR", "SY", "IQ"} <= set(c.iso_3166)
     ids = dict(zip(c.iso_3166, c.place_id))
     assert ids["RU"] == "russia" and ids["SY"] == "syria" and ids["IR"] is None
-    w, s, e, n = geo.WINDOW
-    for iso, g in zip(c.iso_3166, c.geometry):
-        if iso != "US":  # clipped to the window, as documented; the United States whole
-            minx, miny, maxx, maxy = g.bounds
-            assert minx >= w and miny >= s and maxx <= e and maxy <= n, iso
     assert c.set_index("iso_3166").geometry["US"].bounds[0] < -120
     # Crimea goes with its ISO 3166-2 code (UA-43), not with Natural Earth's admin-1 filing under Russia
     simferopol = shapely.Point(34.1, 44.95)
     by_iso = c.set_index("iso_3166").geometry
     assert by_iso["UA"].contains(simferopol) and not by_iso["RU"].contains(simferopol)
+    clipped = geo.countries(bbox=(40, 40, 50, 45))
+    assert "US" not in set(clipped.iso_3166) and "GE" in set(clipped.iso_3166)
+    assert all(g.bounds[0] >= 40 and g.bounds[2] <= 50 for g in clipped.geometry)
 
 
-def test_backdrop_is_every_country_in_the_window():
-    """An independent land check: every GeoNames city in the window lies on a backdrop country, mostly its own."""
+def test_backdrop_is_every_country_of_the_world():
+    """An independent land check: every GeoNames city lies on a country, mostly its own, on every continent."""
     c = geo.countries()
+    assert len(c) > 230 and {"BR", "AU", "ZA", "CA", "IN", "JP", "CO", "ML"} <= set(c.iso_3166)
     land = shapely.union_all(c.geometry.to_numpy())
     cities = geo.cities()
-    w, s, e, n = geo.WINDOW
-    inside = cities[cities.lon.between(w, e) & cities.lat.between(s, n)]
-    assert len(inside) > 5000
-    off = shapely.distance(land, inside.geometry.to_numpy())
-    assert (off > 0.05).sum() == 0, inside.loc[off > 0.05, ["name", "countrycode"]].head().to_dict("records")
-    joined = inside.sjoin(c[["iso_3166", "geometry"]], how="left", predicate="within")
-    assert (joined.iso_3166 == joined.countrycode).mean() > 0.97  # border towns may fall across a 1:10m line
-    for iso in ("JO", "SA", "KW", "LB", "IL", "KZ", "TM", "UA", "UZ"):  # the holes of the old hand-picked list
-        assert iso in set(c.iso_3166), iso
-    assert shapely.coverage_is_valid(c.geometry.to_numpy())
+    assert len(cities) > 25_000 and set(cities.countrycode) >= {"BR", "AU", "ZA", "CO", "ML"}
+    cities = cities.iloc[::7]  # a sample of every continent keeps the test quick
+    off = shapely.distance(land, cities.geometry.to_numpy())
+    assert (off > 0.1).mean() < 0.002, cities.loc[off > 0.1, ["name", "countrycode"]].head().to_dict("records")
+    joined = cities.sjoin(c[["iso_3166", "geometry"]], how="left", predicate="within")
+    assert (joined.iso_3166 == joined.countrycode).mean() > 0.95  # border towns may fall across a 1:10m line
+    g = c.geometry.to_numpy()  # no overlaps between neighbours (a few edges differ by a vertex at 1e-3 degrees)
+    assert shapely.union_all(g).area == pytest.approx(shapely.area(g).sum(), rel=1e-6)
+
+
+@pytest.mark.parametrize("codes, expected", [
+    (["GE"], {"GE-TB", "GE-KA", "GE-AJ", "GE-AB"}),
+    (["IQ-NI", "IQ-BG"], {"IQ-NI", "IQ-BG"}),
+    (["KZ", "UZ"], {"KZ-ALA", "UZ-TO"}),
+    (["CO"], {"CO-ANT", "CO-CUN"}),
+])
+def test_regions_anywhere_in_the_world(codes, expected):
+    r = geo.regions(codes=codes)
+    assert expected <= set(r.iso_3166), sorted(r.iso_3166)
+    assert set(r.country) <= {c.split("-")[0] for c in codes}
+    assert r.is_valid.all() and (r.area_km2 > 0).all()
+    cities = geo.cities()  # GeoNames' cities of a country lie in its regions
+    own = cities[cities.countrycode.isin({c.split("-")[0] for c in codes})]
+    if len(codes) == 1:
+        off = shapely.distance(shapely.union_all(r.geometry.to_numpy()), own.geometry.to_numpy())
+        assert (off < 0.05).mean() > 0.9 and off.max() < 1.0, own[off >= 0.05].name.tolist()
+
+
+def test_regions_follow_the_places_a_dataset_names():
+    ds = toolkit.open(ROOT / "tests" / "data" / "pankisi")
+    r = geo.regions(ds=ds)
+    assert dict(zip(r.iso_3166, r.place_id)) == {"GE-KA": "kakheti", "GE-TB": "tbilisi_region", "IQ-NI": "nineveh"}
+    assert r.set_index("place_id").name["nineveh"] == "Nineveh province"  # the dataset's name, not Natural Earth's
+    p = geo.points(ds).set_index("place_id").geometry
+    g = r.set_index("place_id").geometry
+    assert g["nineveh"].contains(p["mosul"]) and g["kakheti"].contains(p["telavi"])
+    joined = geo.join(ds).set_index("place_id").geometry
+    assert joined["pankisi_gorge"].equals(joined["kakheti"])  # drawn_as
+    assert joined["iraq"].contains(p["mosul"]) and joined["georgia"].contains(p["duisi"])
+
+
+def test_a_dataset_that_names_no_region_gets_its_countries_regions(tmp_path):
+    folder = tmp_path / "iraq"
+    shutil.copytree(ROOT / "tests" / "data" / "pankisi", folder)
+    places = folder / "places.csv"
+    text = places.read_text(encoding="utf-8")
+    for code in ("GE-KA", "GE-TB", "IQ-NI"):  # the regions stay in the table, without their ISO codes
+        text = text.replace(f",{code},", ",,")
+    places.write_text(text, encoding="utf-8")
+    ds = toolkit.open(folder)
+    r = geo.regions(ds=ds)
+    assert {"GE", "IQ"} == set(r.country) and len(r) > 25 and r.place_id.isna().all()
+    from toolkit.views import maps
+
+    assert maps.regions(ds).to_dict()["layer"][1]["data"]["values"]  # a map of the countries' regions, not empty
 
 
 def _uncovered(top: dict, drop=()) -> list:
@@ -195,7 +240,7 @@ def _uncovered(top: dict, drop=()) -> list:
     return problems
 
 
-@pytest.mark.parametrize("data", [None, "tests/data/ledger"])
+@pytest.mark.parametrize("data", [None, "tests/data/ledger", "tests/data/pankisi"])
 def test_flows_map_backdrop_has_no_holes_in_its_window(data):
     """The backdrop drawn under a flows map covers its whole window (shipped and invented data)."""
     pytest.importorskip("altair")
@@ -203,12 +248,9 @@ def test_flows_map_backdrop_has_no_holes_in_its_window(data):
 
     ds = toolkit.open(ROOT / data) if data else toolkit.open()
     top = maps.flows(ds).to_dict()["vconcat"][0]
-    coords = np.array(top["projection"]["fit"]["geometry"]["coordinates"][0])
-    gw, gs, ge, gn = geo.WINDOW
-    assert (coords >= [gw, gs]).all() and (coords <= [ge, gn]).all(), "the map window reaches beyond the backdrop's"
     assert not _uncovered(top)
-    # the check sees the holes of the former hand-picked list (no Jordan, Saudi Arabia, Kuwait, Lebanon, Israel)
-    assert _uncovered(top, drop={"JO", "SA", "KW", "LB", "IL"})
+    # the check sees a hole: leave out the countries of the map's own endpoints
+    assert _uncovered(top, drop={"SY", "IQ", "JO", "SA", "KW", "LB", "IL", "TR", "GE", "AM", "AZ"})
 
 
 def test_gazetteer_agrees_with_places_table():
@@ -244,9 +286,8 @@ def test_gazetteer_finds_cities_by_any_spelling():
     cities = geo.cities()
     assert cities.geonameid.is_unique and cities.crs.to_epsg() == 4326
     assert {"geonameid", "name", "alternatenames", "countrycode", "admin1code", "population"} <= set(cities.columns)
-    w, s, e, n = geo.WINDOW
-    outside = cities[~(cities.lon.between(w, e) & cities.lat.between(s, n))]
-    assert outside.geonameid.tolist() == [4140963]  # the window, plus the US capital for far-away claims
+    assert geo.gazetteer("Medellin")["countrycode"][0] == "CO"  # the whole world, accents folded
+    assert geo.gazetteer("Timbuktu")["countrycode"].to_list()[:1] == ["ML"]
 
 
 # --- the web variant ----------------------------------------------------------------------------
@@ -294,7 +335,7 @@ def test_committed_outputs_match_checksums():
     for name, digest in doc["outputs"].items():
         assert hashlib.sha256((GEO / name).read_bytes()).hexdigest() == digest, name
     size = sum(p.stat().st_size for p in GEO.iterdir() if p.is_file())
-    assert size < 2_000_000
+    assert size < 7_000_000  # every country and admin-1 unit of the world, and the gazetteer, gzipped
     build = _build_module()
     assert build.verify_committed() == []
     assert tuple(build.WINDOW) == geo.WINDOW  # the toolkit's copy of the window is the built one
@@ -314,27 +355,16 @@ def test_readme_names_every_source_and_licence():
 
 def test_build_check_skips_clearly_without_npm_cache(tmp_path):
     env = {**os.environ, "npm_config_offline": "true", "npm_config_cache": str(tmp_path / "npm-cache")}
-    run = subprocess.run([sys.executable, str(GEO / "build.py"), "--check"], env=env,
+    run = subprocess.run([sys.executable, str(BUILD), "--check"], env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "SKIPPED rebuild" in run.stdout and "match checksums.json" in run.stdout
 
 
-def test_packaged_data_folder_is_preferred(tmp_path, monkeypatch):
-    (tmp_path / "_geo").mkdir()
-    for name in ("ncfd_regions.geojson", "countries.geojson", "cities.csv", "checksums.json"):
-        shutil.copy(GEO / name, tmp_path / "_geo" / name)
-    monkeypatch.setattr(geo.importlib.resources, "files", lambda pkg: tmp_path)
-    geo._read.cache_clear()
-    geo._cities.cache_clear()
-    try:
-        assert Path(str(geo._geo_dir())) == tmp_path / "_geo"
-        assert len(geo.regions()) == 7 and len(geo.cities()) > 5000
-    finally:
-        monkeypatch.undo()
-        geo._read.cache_clear()
-        geo._cities.cache_clear()
-    assert Path(str(geo._geo_dir())) == GEO
+def test_files_sit_beside_the_loader():
+    """toolkit.geo finds its files in its own package (so a wheel carries them with no mapping)."""
+    assert Path(str(geo._geo_dir())) == GEO == Path(geo.__file__).parent / "files"
+    assert set(json.loads((GEO / "checksums.json").read_text())["outputs"]) <= {p.name for p in GEO.iterdir()}
 
 
 def test_import_toolkit_does_not_import_geopandas():
@@ -417,3 +447,23 @@ def test_static_matplotlib_map(full, tmp_path):
     png = buf.getvalue()
     _keep(png, "ncfd_static_matplotlib.png", tmp_path)
     _assert_real_map(png, COLOURS)
+
+
+# --- places checked against the boundaries ------------------------------------------------------
+
+@pytest.mark.slow
+def test_place_problems_name_the_row_of_a_city_far_outside_its_parent(tmp_path):
+    folder = tmp_path / "swapped"
+    shutil.copytree(ROOT / "tests" / "data" / "pankisi", folder)
+    places = folder / "places.csv"
+    text = places.read_text(encoding="utf-8")
+    assert "36.335,43.11889" in text
+    places.write_text(text.replace("36.335,43.11889", "43.11889,36.335"), encoding="utf-8")  # lat and lon swapped
+    assert geo.place_problems(toolkit.open(ROOT / "tests" / "data" / "pankisi")) == []
+    (problem,) = geo.place_problems(toolkit.open(folder))
+    row = [r.split(",")[0] for r in text.splitlines()].index("mosul")  # header is line 0, so this is the data row
+    assert (problem.file, problem.row, problem.column) == ("places.csv", row, "lat")
+    assert "mosul" in problem.message and "Nineveh province" in problem.message and "km outside" in problem.message
+    run = subprocess.run([sys.executable, "-m", "toolkit", "validate", str(folder)], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert run.returncode == 1 and f"places.csv row {row}, column lat: mosul" in run.stdout, run.stdout + run.stderr

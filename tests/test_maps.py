@@ -266,3 +266,85 @@ def test_nothing_sticks_out_of_the_print_maps_frame(which):
         assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1 and frame.y0 - 1 <= box.y0 and box.y1 <= frame.y1 + 1, \
             (t.get_text(), box, frame)
     assert inside
+
+
+# --- any part of the world ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def central_asia(tmp_path_factory):
+    """The invented Georgia/Iraq fixture moved to Tajikistan: Kakheti -> Khatlon, the capital's region ->
+    Dushanbe, their villages and cities to points there; Iraq stays, so the window is very wide."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("tajik") / "tajik"
+    shutil.copytree(Path(__file__).parent / "data" / "pankisi", folder)
+    places = folder / "places.csv"
+    text = places.read_text(encoding="utf-8")
+    for old, new in ((",GE-KA,", ",TJ-KT,"), (",GE-TB,", ",TJ-DU,"), (",GE,", ",TJ,"),
+                     ("42.21,45.28", "37.91459,69.78454"), ("41.91957,45.47002", "37.83399,68.78186"),
+                     ("41.69143,44.83412", "38.53575,68.77905")):
+        assert old in text
+        text = text.replace(old, new)
+    places.write_text(text, encoding="utf-8")
+    return toolkit.open(folder)
+
+
+@pytest.mark.slow
+def test_a_story_in_central_asia_draws_its_own_regions_and_window(central_asia):
+    chart = maps.regions(central_asia)
+    assert len(chart.to_json(indent=None)) <= MAX_SPEC  # a window from Iraq to Tajikistan, simplified to its pixels
+    spec = chart.to_dict(validate=True)
+    (choro,) = [u for u in layers(spec) if u["mark"]["type"] == "geoshape" and "color" in u.get("encoding", {})]
+    assert {f["properties"]["iso_3166"] for f in choro["data"]["values"]} == {"TJ-KT", "TJ-DU", "IQ-NI"}
+    fit = np.array(spec["projection"]["fit"]["geometry"]["coordinates"][0])
+    (w, s), (e, n) = fit.min(axis=0), fit.max(axis=0)
+    assert w < 42 and e > 70 and s < 36 and n > 38  # the window holds Nineveh and Khatlon
+    lon, lat = -spec["projection"]["rotate"][0], -spec["projection"]["rotate"][1]
+    assert w < lon < e and s < lat < n  # centred on the data's window, not on the Caucasus
+    points = [r["place_id"] for u in layers(spec) if u["mark"]["type"] == "point" for r in u["data"]["values"]]
+    assert {"duisi", "telavi", "tbilisi", "mosul"} <= set(points)  # whatever their names, the points drawn
+    labels = {r.get("label") for u in layers(spec) if u["mark"]["type"] == "text" for r in u["data"]["values"]}
+    assert {"IRAN", "AFGHANISTAN"} & labels  # the countries between, named for orientation
+    img = png(chart, "map_regions_central_asia")
+    assert dominant_share(img) < 0.6
+    assert geo.place_problems(central_asia) == []
+
+
+@pytest.mark.slow
+def test_a_story_in_central_asia_flows_and_print_map(central_asia):
+    flows = maps.flows(central_asia)
+    assert len(flows.to_json(indent=None)) <= MAX_SPEC
+    top = flows.to_dict()["vconcat"][0]
+    fit = np.array(top["projection"]["fit"]["geometry"]["coordinates"][0])
+    assert fit[:, 0].max() > 68  # the origin (Khatlon, drawn for the gorge) is in the window
+    assert dominant_share(png(flows, "map_flows_central_asia")) < 0.6
+    fig = maps.static_regions(central_asia)
+    texts = " ".join(t.get_text() for t in fig.findobj(Text))
+    assert "Lambert azimuthal equal-area (5" in texts  # centred near 55°E, between Mosul and Dushanbe
+    km = [t.get_text() for t in fig.axes[0].texts if t.get_text().endswith(" km")]
+    assert km and int(km[0].split()[0]) >= 200  # a scale bar sized to a map some 3,000 km wide
+    assert dominant_share(fig_png(fig, "map_static_central_asia")) < 0.6
+
+
+@pytest.mark.slow
+def test_a_country_across_the_antimeridian_gets_a_map_of_itself(tmp_path):
+    """A folder naming Russia and none of its regions: every region of Russia, Chukotka (both sides of 180°E)
+    included, on a map centred on Russia, not on a world map centred on Greenwich."""
+    import shutil
+
+    folder = tmp_path / "russia"
+    shutil.copytree(Path(__file__).parent / "data" / "pankisi", folder)
+    places = folder / "places.csv"
+    text = places.read_text(encoding="utf-8")
+    for old, new in ((",GE-KA,", ",,"), (",GE-TB,", ",,"), (",IQ-NI,", ",,"), (",GE,", ",RU,"), (",IQ,", ",,")):
+        assert old in text
+        text = text.replace(old, new)
+    places.write_text(text, encoding="utf-8")
+    spec = maps.regions(toolkit.open(folder)).to_dict()
+    (choro,) = [u for u in layers(spec) if u["mark"]["type"] == "geoshape" and "color" in u.get("encoding", {})]
+    assert {f["properties"]["iso_3166"][:3] for f in choro["data"]["values"]} == {"RU-"} and len(choro["data"]["values"]) > 80
+    lon, lat = -spec["projection"]["rotate"][0], -spec["projection"]["rotate"][1]
+    assert 60 < lon < 140 and 50 < lat < 75  # Russia's middle
+    back = [shapely.geometry.shape(f["geometry"]) for u in layers(spec) if u["mark"]["type"] == "geoshape"
+            and "color" not in u.get("encoding", {}) for f in u["data"]["values"]]
+    assert back and min(g.bounds[1] for g in back) > -10  # no Antarctica, no southern hemisphere behind the view

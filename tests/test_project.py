@@ -80,13 +80,15 @@ def test_wheel_carries_data_and_geo(tmp_path):
     import toolkit
 
     assert f"-{toolkit.__version__}-" in wheel.name, (wheel.name, toolkit.__version__)  # one version, not two
-    geo_files = {p.name for p in (ROOT / "geo").glob("*.geojson")}
-    assert geo_files and all(f"toolkit/_geo/{g}" in names for g in geo_files)
+    geo_files = {p.name for p in (ROOT / "toolkit" / "geo" / "files").glob("*.gz")}
+    assert geo_files and all(f"toolkit/geo/files/{g}" in names for g in geo_files)
     # installed into a fresh target, the wheel's loaders find their data
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)], check=True)
-    code = "import toolkit; print(toolkit.load_places().height, toolkit.SHIPPED)"
+    code = ("import toolkit; print(toolkit.load_places().height, toolkit.SHIPPED); "
+            "from toolkit import geo; print(geo._geo_dir(), len(geo.region_names(['GE-KA'])))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert res.returncode == 0, res.stderr
     assert str(target) in res.stdout
+    assert f"{target}/toolkit/geo/files 1" in res.stdout  # the installed wheel's own geo files, found and read

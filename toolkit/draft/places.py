@@ -1,5 +1,5 @@
 """Places named in a text: the known folders' places and aliases, countries and federal subjects from
-``geo/``, cities and villages from the offline gazetteer, and "the X Gorge/Valley" as named areas.
+``toolkit.geo``'s boundaries, cities and villages from the offline gazetteer, and "the X Gorge/Valley" as named areas.
 
 A gazetteer name is taken only where the text uses it as a place: after a locative word ("in",
 "near", "from", "the village of" ...), in a dateline, or before "district", "region", "village";
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,7 +22,10 @@ ADMIN = {"RU", "GE", "AZ"}  # the region's countries: their places come first am
 RU_ADMIN1 = {"17": "RU-DA", "12": "RU-CE", "19": "RU-IN", "22": "RU-KB", "27": "RU-KC", "68": "RU-SE", "70": "RU-STA"}
 COMMON = {"of", "on", "as", "at", "is", "it", "in", "to", "by", "or", "an", "no", "so", "up", "us", "we", "he", "she",
           "the", "and", "but", "for", "man", "men", "new", "old", "will", "may", "can", "said", "police", "union",
-          "victory", "mir", "pobeda", "sovetskoye", "komsomolskoye", "oktyabrskoye", "krasnoye", "lenina", "kirova"}
+          "victory", "mir", "pobeda", "sovetskoye", "komsomolskoye", "oktyabrskoye", "krasnoye", "lenina", "kirova",
+          # months and weekdays: "in March 2015" is a date, though the world gazetteer has a March (England)
+          "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+          "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
 def fold(name: str) -> str:
@@ -60,20 +62,27 @@ class Place:
                 "in_article": True, "drawn_as": None, "note": self.note}
 
 
-def _geo_path(name: str):
+def _geo_lines(name: str) -> list[str]:
+    """The lines of one of the offline geo files (gzipped or not), read once each call."""
+    import gzip
+
     from toolkit import geo
-    return geo._geo_dir().joinpath(name)
+
+    path = geo._geo_dir().joinpath(name)
+    if name.endswith(".gz"):
+        with path.open("rb") as raw, gzip.GzipFile(fileobj=raw) as f:
+            return f.read().decode("utf-8").splitlines()
+    return path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
 
 
 @functools.lru_cache(maxsize=1)
 def countries() -> dict[str, tuple[str, str]]:
-    """folded country name -> (ISO 3166-1 code, name), from geo/countries.geojson."""
+    """folded country name -> (ISO 3166-1 code, name), from the boundaries' countries (every country)."""
     out = {}
-    with _geo_path("countries.geojson").open(encoding="utf-8") as f:
-        for line in f:
-            m = re.search(r'"iso_3166":\s*"([A-Z]{2})".*?"name_ne":\s*"([^"]+)"', line)
-            if m:
-                out[fold(m.group(2))] = (m.group(1), m.group(2))
+    for line in _geo_lines("countries.geojson.gz"):
+        m = re.search(r'"iso_3166":\s*"([A-Z]{2})".*?"name_ne":\s*"([^"]+)"', line[:2000])
+        if m:
+            out[fold(m.group(2))] = (m.group(1), m.group(2))
     extra = {"united states": ("US", "United States"), "u s": ("US", "United States"), "usa": ("US", "United States"),
              "britain": ("GB", "United Kingdom"), "great britain": ("GB", "United Kingdom")}
     return {**out, **{k: v for k, v in extra.items() if k not in out}}
@@ -82,32 +91,27 @@ def countries() -> dict[str, tuple[str, str]]:
 @functools.lru_cache(maxsize=1)
 def subjects() -> dict[str, tuple[str, str]]:
     """folded name of a North Caucasus federal subject (Natural Earth's and English names) -> (ISO 3166-2, name)."""
+    from toolkit import geo
+
     out = {}
-    with _geo_path("ncfd_regions.geojson").open(encoding="utf-8") as f:
-        doc = json.load(f)
-    for feat in doc["features"]:
-        p = feat["properties"]
-        for n in (p.get("name_ne"), p.get("name_en")):
+    for iso, name_ne, name_en in geo.region_names(RU_ADMIN1.values()):
+        for n in (name_ne, name_en):
             if n:
-                out[fold(n)] = (p["iso_3166"], p.get("name_ne") or n)
+                out[fold(n)] = (iso, name_ne or n)
     return out
 
 
 @functools.lru_cache(maxsize=1)
 def gazetteer() -> tuple[dict[str, list[dict]], ...]:
-    """folded name -> candidate populated places (cities.csv, then villages.csv), largest first."""
+    """folded name -> candidate populated places (cities.csv.gz, then villages.csv), largest first."""
     index: dict[str, list[dict]] = {}
-    for fname, kind in (("cities.csv", "city"), ("villages.csv", "village")):
-        path = _geo_path(fname)
-        if not path.is_file():
-            continue
-        with path.open(encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                entry = {"name": r["name"], "country": r["countrycode"], "admin1": r["admin1code"], "kind": kind,
-                         "population": int(r["population"] or 0), "lat": float(r["lat"]), "lon": float(r["lon"]),
-                         "geonameid": r["geonameid"]}
-                for n in {r["name"], *filter(None, r["alternatenames"].split("|"))}:
-                    index.setdefault(fold(n), []).append(entry)
+    for fname, kind in (("cities.csv.gz", "city"), ("villages.csv", "village")):
+        for r in csv.DictReader(_geo_lines(fname)):
+            entry = {"name": r["name"], "country": r["countrycode"], "admin1": r["admin1code"], "kind": kind,
+                     "population": int(r["population"] or 0), "lat": float(r["lat"]), "lon": float(r["lon"]),
+                     "geonameid": r["geonameid"]}
+            for n in {r["name"], *filter(None, r["alternatenames"].split("|"))}:
+                index.setdefault(fold(n), []).append(entry)
     for v in index.values():
         v.sort(key=lambda e: (e["country"] not in ADMIN, -e["population"]))
     return (index,)

@@ -130,7 +130,7 @@ def _zip_folder(folder: Path, target: Path, *, root: str) -> None:
 
 def fingerprint(master: Path) -> str:
     """What an exercise's build depends on: its notebook and data files, the toolkit (code, data,
-    geo files, pyproject) and otter's version. Same fingerprint, same build."""
+    geo files in toolkit/geo/files, pyproject) and otter's version. Same fingerprint, same build."""
     import hashlib
 
     from importlib.metadata import version
@@ -139,7 +139,7 @@ def fingerprint(master: Path) -> str:
 
     h = hashlib.sha256(f"otter {otter_version}\n".encode())
     files = [master, *sorted((master.parent / "data").rglob("*")), PACKAGE_PARENT / "pyproject.toml",
-             *sorted((PACKAGE_PARENT / "toolkit").rglob("*")), *sorted((PACKAGE_PARENT / "geo").rglob("*"))]
+             *sorted((PACKAGE_PARENT / "toolkit").rglob("*"))]  # toolkit/geo/files too
     for f in files:
         if f.is_file() and "__pycache__" not in f.parts:
             h.update(f"{f.relative_to(PACKAGE_PARENT) if f.is_relative_to(PACKAGE_PARENT) else f.name}\n".encode())

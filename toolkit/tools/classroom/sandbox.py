@@ -56,7 +56,7 @@ class SandboxUnavailable(ToolkitError, RuntimeError):
 def _readable_roots() -> list[Path]:
     """The folders a sandboxed Python needs to read: its installation, the virtualenv, the toolkit."""
     roots = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix), Path(sys.executable).resolve().parent.parent}
-    roots |= {PACKAGE_PARENT / "toolkit", PACKAGE_PARENT / "geo"}
+    roots |= {PACKAGE_PARENT / "toolkit"}  # its code, data and geo files
     usr = Path("/usr")
     keep = sorted((p for p in roots if p.exists() and not p.is_relative_to(usr)), key=lambda p: len(p.parts))
     out: list[Path] = []

@@ -6,6 +6,7 @@ import sys
 
 
 def cmd_validate(args) -> int:
+    """Check a folder, or several as one corpus; when sound, also where the maps would draw each folder's places."""
     from toolkit.dataset import validate, validate_corpus
 
     dirs = args.dir if isinstance(args.dir, list) else [args.dir]
@@ -14,8 +15,28 @@ def cmd_validate(args) -> int:
               file=sys.stderr)
         return 1
     report = validate_corpus(dirs) if len(dirs) > 1 else validate(dirs[0] if dirs else None, args.text)
+    if report.ok:
+        for d in dirs:
+            _check_places(report, d, args.text, prefix=len(dirs) > 1)
     print(report)
     return 0 if report.ok else 1
+
+
+def _check_places(report, folder, text, prefix: bool = False) -> None:
+    """A place drawn far outside the region its parent_id names is a problem (toolkit.geo.place_problems); in a
+    corpus (``prefix``) the problem's file is named with its folder."""
+    from dataclasses import replace
+
+    from toolkit.dataset import data_folder, read_folder
+
+    try:
+        from toolkit import geo
+    except ImportError as e:  # the maps' extra is not installed: say so, don't fail
+        report.notes.append(f"places not checked against the boundaries ({e.name} is not installed)")
+        return
+    where = data_folder(folder)
+    ds, _ = read_folder(where, text, check=False)
+    report.problems.extend(replace(p, file=f"{where.name}/{p.file}") if prefix else p for p in geo.place_problems(ds))
 
 
 def cmd_summary(args) -> int:

@@ -44,6 +44,7 @@ from toolkit.tools.site.runner import BUILD_TIMEOUT, CELL_TIMEOUT
 from toolkit.tools.site.sitefolder import BuildError, shown
 
 ROOT = Path(__file__).resolve().parents[3]
+GEO_FILES = Path(__file__).resolve().parents[2] / "geo" / "files"  # the boundaries and gazetteer toolkit.geo reads
 NOTEBOOKS = ROOT / "notebooks"
 MANIFEST = "build-manifest.json"
 
@@ -92,14 +93,14 @@ def _data_files(data: list | None) -> list[Path]:
 
 def data_version(data: list | None = None) -> str:
     """A short hash of the dataset's files and the geo files: changes whenever the data do."""
-    return _digest(_data_files(data) + _files(ROOT / "geo"))[:12]
+    return _digest(_data_files(data) + _files(GEO_FILES))[:12]
 
 
 def _shared_key(data: list | None = None) -> str:
     """What every page depends on: the toolkit's code, the dataset's files, the geo files, Python."""
     code = [p for p in Path(__file__).resolve().parents[2].rglob("*") if p.is_file() and p.suffix in {".py", ".csv", ".json"}]
     env = os.environ.get("TOOLKIT_DATA_DIR", "")
-    return env + sys.version + _digest(code + _files(ROOT / "geo") + _data_files(data))
+    return env + sys.version + _digest(code + _files(GEO_FILES) + _data_files(data))
 
 
 def _inputs_key(nb: Path, shared: str) -> str:

@@ -2,7 +2,7 @@
 
 ``regions(ds)`` and ``flows(ds)`` return Altair charts (offline: geometry comes from ``toolkit.geo``,
 simplified, with clockwise rings, inlined in the spec); ``static_regions(ds)`` returns a Matplotlib
-figure in ``geo.CAUCASUS_CRS``. Every map names its sources and the boundary licences. Windows,
+figure in an equal-area projection centred on its window (``geo.crs_for``). Every map names its sources and the boundary licences. Windows,
 label rows and anchors follow rules computed from the data (or ``x-view.extent`` in the descriptor:
 ``{"regions": [w, s, e, n], "flows": [w, s, e, n]}``), never coordinates tuned to one article.
 
@@ -32,7 +32,7 @@ from toolkit.views.charts.common import _verb
 from toolkit.dataset import Dataset, coerce
 from toolkit.core.errors import CannotDraw
 from toolkit.views.maps.placement import (  # noqa: F401  (_SMALL_KM2 and the rest are read by the tests)
-    _PAD, _SMALL_KM2, _TO_LAEA, _anchors, _box_of, _curve, _keep_inside, _label_spots, _m_per_px,
+    _PAD, _SMALL_KM2, _TO_LAEA, _anchors, _laea, _box_of, _curve, _keep_inside, _label_spots, _m_per_px,
     _place_city_labels, _region_labels,
 )
 
@@ -69,30 +69,75 @@ def _area_name(ds: Dataset, place_ids) -> str:
 
 
 def _window(box) -> dict:
-    """The lon/lat box as a clockwise GeoJSON polygon, for ``project(fit=...)``."""
+    """The lon/lat box as a clockwise GeoJSON polygon, for ``project(fit=...)``. Its north and south edges follow
+    the parallels (a point every degree or so): d3 joins two points by a great circle, which on a wide window
+    would bulge poleward and fit another view than the box."""
     w, s, e, n = box
+    steps = max(2, math.ceil(e - w))
+    north = [[round(w + (e - w) * i / steps, 3), n] for i in range(steps + 1)]
+    south = [[round(e - (e - w) * i / steps, 3), s] for i in range(steps + 1)]
     return {"type": "Feature", "properties": {},
-            "geometry": {"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s], [w, s]]]}}
+            "geometry": {"type": "Polygon", "coordinates": [[[w, s], *north, *south]]}}
 
 
-def _backdrop(box, pad: float = 2.5, width_px: float = 640, avoid=None) -> tuple[list[dict], list[dict]]:
+def _per_px(box, width_px: float, height_px: float) -> float:
+    """Degrees of longitude a pixel of a chart fitted to ``box``: its width or its height sets the scale."""
+    w, s, e, n = box
+    return max((e - w) / width_px, (n - s) / max(math.cos(math.radians((s + n) / 2)), 0.1) / height_px)
+
+
+def _around(box, pad: float, aspect: float = 1.0) -> tuple:
+    """What a chart of that ``aspect`` (height / width) fitted to ``box`` shows, in lon/lat, with a margin and
+    ``pad`` degrees more: the backdrop never ends in a white edge, and carries little land the chart cannot show.
+    Worked out in the map's own projection (meridians converge: a view's poleward edge spans more longitude)."""
+    w, s, e, n = box
+    to, t = _laea(tuple(box)), np.linspace(0, 1, 24)
+    edge_lon = np.concatenate([w + (e - w) * t, np.full(24, e), e - (e - w) * t, np.full(24, w)])
+    edge_lat = np.concatenate([np.full(24, s), s + (n - s) * t, np.full(24, n), n - (n - s) * t])
+    xs, ys = to.transform(edge_lon, edge_lat)
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    half_w = max(xs.max() - xs.min(), (ys.max() - ys.min()) / aspect) / 2 * 1.1
+    half_h = half_w * aspect
+    rx = np.concatenate([cx - half_w + 2 * half_w * t, np.full(24, cx + half_w), cx + half_w - 2 * half_w * t,
+                         np.full(24, cx - half_w)])
+    ry = np.concatenate([np.full(24, cy - half_h), cy - half_h + 2 * half_h * t, np.full(24, cy + half_h),
+                         cy + half_h - 2 * half_h * t])
+    lon, lat = to.transform(rx, ry, direction="INVERSE")
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return (-180.0, -90.0, 180.0, 90.0)
+    if lon.max() - lon.min() > 300:  # the view holds a pole: every longitude, and latitude to that pole
+        (px, py), (qx, qy) = to.transform(0, 90), to.transform(0, -90)
+        holds = lambda x, y: abs(x - cx) <= half_w and abs(y - cy) <= half_h  # noqa: E731
+        return (-180.0, -90.0 if holds(qx, qy) else max(float(lat.min()) - pad, -90),
+                180.0, 90.0 if holds(px, py) else min(float(lat.max()) + pad, 90))
+    return (max(float(lon.min()) - pad, -180), max(float(lat.min()) - pad, -90),
+            min(float(lon.max()) + pad, 180), min(float(lat.max()) + pad, 90))
+
+
+def _backdrop(box, pad: float = 1.0, width_px: float = 640, avoid=None, aspect: float = 1.0) -> tuple[list[dict], list[dict]]:
     """Neighbouring countries (clipped a little beyond ``box``, clockwise rings) and their label points.
 
     Labels go at each country's inside point within the window, biggest country first; a label that
     would overlap one already placed, or sit on an ``avoid`` shape (an origin area), is left out."""
-    c = geo.countries(for_web=True)
     w, s, e, n = box
-    c["geometry"] = shapely.orient_polygons(
-        shapely.clip_by_rect(c.geometry.to_numpy(), w - pad, s - pad, e + pad, n + pad), exterior_cw=True)
+    # the chart keeps its aspect in a page; drawn elsewhere (a PNG) it may be squarer: cover both views
+    views = [_around(box, pad, a) for a in {aspect, 1.0}]
+    clip = (min(v[0] for v in views), min(v[1] for v in views), max(v[2] for v in views), max(v[3] for v in views))
+    deg = _per_px(box, width_px, width_px * aspect)  # degrees of longitude a pixel, roughly
+    c = geo.countries(for_web=True, bbox=clip, tolerance=max(geo.WEB_TOLERANCE["countries"], 1.5 * deg))  # ~1.5 px
+    c["geometry"] = shapely.orient_polygons(shapely.clip_by_rect(c.geometry.to_numpy(), *clip), exterior_cw=True)
     c = c[~c.geometry.is_empty]
     inner = shapely.clip_by_rect(c.geometry.to_numpy(), *box)
-    deg = (e - w) / width_px  # degrees of longitude per pixel, roughly
     taken = [a.buffer(0) for a in (avoid or []) if a is not None]
+    blocked = shapely.union_all(taken) if taken else None
     labels = []
     for nm, g in sorted(zip(c["name"], inner), key=lambda x: -x[1].area):
         if g.is_empty or not isinstance(nm, str):
             continue
-        part = max(getattr(g, "geoms", [g]), key=lambda x: x.area)
+        free = g.difference(blocked) if blocked is not None else g  # the label goes in the country's free part
+        if free.is_empty or free.area < 0.5 * g.area and free.area < 1.0:
+            continue
+        part = max(getattr(free, "geoms", [free]), key=lambda x: x.area)
         p = polylabel(part, tolerance=0.05) if part.geom_type == "Polygon" else part.representative_point()
         half_w, half_h = (len(nm) * 7.2 + 8) * deg / 2, 9 * deg
         box_ = shapely.box(p.x - half_w, p.y - half_h, p.x + half_w, p.y + half_h)
@@ -103,26 +148,36 @@ def _backdrop(box, pad: float = 2.5, width_px: float = 640, avoid=None) -> tuple
     return geo.web_features(c[["place_id", "iso_3166", "name", "geometry"]]), labels
 
 
-def _city_rows(places: pl.DataFrame, subjects: dict, count: dict) -> list[dict]:
-    """Cities in the regions drawn, with their place fields and mention counts."""
-    return [c | {"region": subjects[c["parent_id"]], "note": c["note"] or "",
-                 "named": "named in the text" if c["in_article"] else "for orientation",
-                 "mentions": int(count.get(c["place_id"], 0))}
-            for c in places.filter(pl.col("kind") == "city").to_dicts()
-            if c["parent_id"] in subjects and c["lat"] is not None]
+def _city_rows(places: pl.DataFrame, full, count: dict) -> list[dict]:
+    """Places with a point (a city, a village, a camp) in the regions drawn: those whose parent_id is a region
+    drawn, and those whose point lies in one (a city whose parent is its country), with their mention counts."""
+    subjects = {p: n for p, n in zip(full["place_id"], full["name"]) if isinstance(p, str)}
+    outlines = list(zip(full["name"], full.geometry))
+    rows = []
+    for c in places.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).to_dicts():
+        region = subjects.get(c["parent_id"])
+        if region is None:
+            pt = shapely.Point(c["lon"], c["lat"])
+            region = next((n for n, g in outlines if g is not None and g.intersects(pt)), None)
+        if region is not None:
+            rows.append(c | {"region": region, "note": c["note"] or "", "mentions": int(count.get(c["place_id"], 0)),
+                             "named": "named in the text" if c["in_article"] else "for orientation"})
+    return rows
 
 
 def _regions_layout(ds: Dataset, width_px: float):
     """Everything both regions maps share: regions with counts, labels, cities with label spots, window."""
     count = _counts(ds["mentions"])
     full = geo.regions(ds=ds)
+    if not len(full):
+        raise CannotDraw("regions(): the places name no region or country by ISO 3166 code, and none of their points "
+                         "lies in a region (fill places.iso_3166, or lat and lon)")
     labels = _region_labels(full, width_px)
-    subjects = {p: n for p, n in zip(full["place_id"], full["name"]) if isinstance(p, str)}
-    cities = _city_rows(ds["places"], subjects, count)
+    cities = _city_rows(ds["places"], full, count)
     box = _declared_box(ds, "regions") or _box_of(
         [*full.geometry, *(shapely.Point(x["lx"], x["ly"]) for x in labels),
          *(shapely.Point(c["lon"], c["lat"]) for c in cities)], _PAD)
-    _place_city_labels(cities, labels, _m_per_px(box, width_px))
+    _place_city_labels(cities, labels, _m_per_px(box, width_px), box=box)
     return full, count, labels, cities, box
 
 
@@ -143,11 +198,17 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
     ds = coerce(ds, **tables)
     width = 660
     full, count, labels, cities, box = _regions_layout(ds, width)
-    r = geo.regions(for_web=True, ds=ds)
+    deg = _per_px(box, width, 430)  # degrees a pixel: finer outline detail would not show
+    r = geo.regions(for_web=True, ds=ds, tolerance=deg if deg > geo.WEB_TOLERANCE["regions"] else None)  # ~1 px
     r["mentions"] = [int(count.get(p, 0)) if isinstance(p, str) else 0 for p in r["place_id"]]
     r["shade"] = [_class(n) for n in r["mentions"]]
     r["area_km2"] = r["area_km2"].round(0)
-    back, _ = _backdrop(box)
+    # country names for orientation, off the regions drawn, their labels and the cities
+    avoid = list(full.geometry) + \
+        [shapely.box(x["lx"] - len(x["name"]) * 3.8 * deg, x["ly"] - 8 * deg, x["lx"] + len(x["name"]) * 3.8 * deg,
+                     x["ly"] + 8 * deg) for x in labels] + \
+        [shapely.Point(c["lon"], c["lat"]).buffer(8 * deg) for c in cities]
+    back, back_labels = _backdrop(box, width_px=width, avoid=avoid, aspect=430 / width)
     tips = [("name", "N", "name in the data"), ("name_ne", "N", "Natural Earth name"),
             ("iso_3166", "N", "ISO 3166-2"), ("mentions", "Q", "mentions"), ("area_km2", "Q", "area km²")]
     city_tips = [alt.Tooltip("name:N", title="city"), alt.Tooltip("region:N"), alt.Tooltip("named:N"),
@@ -176,7 +237,9 @@ def regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.LayerChart
             longitude="llon:Q", latitude="llat:Q", text="name:N", tooltip=city_tips)
           for side in ("left", "right", "center") for bold in (True, False)
           if (group := [c for c in cities if c["side"] == side and bool(c["in_article"]) == bold])),
-    ).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width="container", height=430)
+        *([alt.Chart(alt.Data(values=back_labels)).mark_text(fontSize=10, color="#8A8A8A", fontWeight="bold").encode(
+            longitude="lon:Q", latitude="lat:Q", text="label:N")] if back_labels else []),
+    ).project(**geo.vega_projection(box), fit=_window(box)).properties(width="container", height=430)
     hidden = [c["name"] for c in cities if c["side"] is None]
     unlisted = int(sum(not isinstance(p, str) for p in full["place_id"]))
     area = _area_name(ds, full["place_id"])
@@ -289,7 +352,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
     path_rows, head_rows, curves = [], [], []
     for (o, t), ids in lines.items():
         siblings = sorted(per_theatre[t], key=lambda x: where[x][0])
-        pts, bearing = _curve(where[o], where[t], 0.1 * (siblings.index(o) - (len(siblings) - 1) / 2))
+        pts, bearing = _curve(where[o], where[t], 0.1 * (siblings.index(o) - (len(siblings) - 1) / 2), box=box)
         common = {"origin": name.get(o, o), "theatre": name.get(t, t), "claims": ", ".join(ids), "line": f"{o}>{t}"}
         path_rows += [common | {"i": j, "lon": x, "lat": y} for j, (x, y) in enumerate(pts)]
         head_rows.append(common | {"lon": pts[-1][0], "lat": pts[-1][1], "angle": bearing})
@@ -313,7 +376,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
             far.append(f"{', '.join(ids)} said in {name.get(p, p)}, off the map ({km:,.0f} km from {name.get(origins[0])})")
     avoid = [(b["lon"], b["lat"]) for b in back_labels] + [(n["lon"], n["lat"]) for n in notes] + \
             [(d["lon"], d["lat"]) for d in origin_dots]
-    label_rows = _label_spots(curves, avoid)
+    label_rows = _label_spots(curves, avoid, box=box)
     drawn_countries = set(_backdrop_ids(back))
     areas = [o for o in origins if shapes[o].geom_type != "Point" and o not in drawn_countries]
     area_features = [{"type": "Feature", "properties": {"name": name.get(o, o)},
@@ -348,7 +411,7 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
         layers += [at(notes).mark_point(shape="diamond", filled=True, size=60, color=theme.INK),
                    at(notes).mark_text(align="left", dx=7, dy=-7, fontSize=10, fontStyle="italic",
                                        color=theme.INK).encode(text="text:N")]
-    mapped = alt.layer(*layers).project(**geo.VEGA_PROJECTION, fit=_window(box)).properties(width="container", height=640)
+    mapped = alt.layer(*layers).project(**geo.vega_projection(box), fit=_window(box)).properties(width="container", height=640)
     listing = alt.Chart(alt.Data(values=key)).mark_text(align="left", baseline="top", lineHeight=14, limit=alt.ExprRef("width")).encode(
         x=alt.value(0), y=alt.Y("id:N", sort=[k["id"] for k in key], axis=None, scale=alt.Scale(align=0,
                                                                                             paddingOuter=0)),
@@ -378,8 +441,12 @@ def _north_arrow(ax) -> None:
                 arrowprops={"arrowstyle": "-|>", "color": theme.INK, "lw": 1.5})
 
 
-def _scale_bar(ax, km: int = 100) -> None:
+def _scale_bar(ax, km: int | None = None) -> None:
+    """A bar of a round length (default: the longest of 1-2-5 x 10^n km within a sixth of the frame's width)."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    if km is None:
+        top = (x1 - x0) / 6000
+        km = max(k * 10 ** p for p in range(0, 5) for k in (1, 2, 5) if k * 10 ** p <= max(top, 1))
     x, y = x0 + 0.03 * (x1 - x0), y0 + 0.04 * (y1 - y0)
     ax.plot([x, x + km * 1000], [y, y], color=theme.INK, lw=3, solid_capstyle="butt")
     ax.text(x + km * 500, y + 0.012 * (y1 - y0), f"{km} km", ha="center", va="bottom", fontsize=8,
@@ -389,17 +456,18 @@ def _scale_bar(ax, km: int = 100) -> None:
 def _graticule(ax, box, step: float = 1.0) -> None:
     """Lon/lat lines every ``step`` degrees in the map's projection, labelled along the right and top."""
     w, s, e, n = box
+    to = _laea(tuple(box))
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     style = {"color": "#C8C8C8", "lw": 0.5, "ls": (0, (2, 2)), "zorder": 0.6}
     label = {"fontsize": 7, "color": "#777777", "parse_math": False, "clip_on": False}
     for lon in np.arange(math.ceil(w - 3), e + 3, 2 * step):
-        xs, ys = _TO_LAEA.transform(np.full(60, lon), np.linspace(s - 3, n + 3, 60))
+        xs, ys = to.transform(np.full(60, lon), np.linspace(s - 3, n + 3, 60))
         ax.plot(xs, ys, **style)
         top = np.interp(y1, ys, xs)
         if x0 < top < x1:
             ax.text(top, y1, f"{lon:.0f}°E", ha="center", va="bottom", **label)
     for lat in np.arange(math.ceil(s - 3), n + 3, step):
-        xs, ys = _TO_LAEA.transform(np.linspace(w - 4, e + 4, 80), np.full(80, lat))
+        xs, ys = to.transform(np.linspace(w - 4, e + 4, 80), np.full(80, lat))
         ax.plot(xs, ys, **style)
         side = np.interp(x1, xs, ys)
         if y0 < side < y1:
@@ -408,8 +476,13 @@ def _graticule(ax, box, step: float = 1.0) -> None:
     ax.set_ylim(y0, y1)
 
 
+def _deg(lonlat) -> str:
+    lon, lat = lonlat
+    return f"{abs(lon):g}°{'E' if lon >= 0 else 'W'}, {abs(lat):g}°{'N' if lat >= 0 else 'S'}"
+
+
 def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
-    """A print map of the regions (mentions, the dataset's spellings, cities) in ``geo.CAUCASUS_CRS``.
+    """A print map of the regions (mentions, the dataset's spellings, cities), equal-area, centred on them.
 
     Text from the data is drawn literally (no mathtext, no TeX); nothing sticks out of the frame.
 
@@ -422,18 +495,20 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
     colour = dict(zip(_CLASSES, _CLASS_COLOURS))
     with matplotlib.rc_context({"text.usetex": False, "font.family": "sans-serif",
                                 "font.sans-serif": ["Liberation Sans", "DejaVu Sans"]}):
-        fig = plt.figure(figsize=(9, 6.8), dpi=100, layout="constrained")
+        crs, to = geo.crs_for(box), _laea(tuple(box))
+        (x0, y0), (x1, y1) = to.transform(*box[:2]), to.transform(*box[2:])
+        wide = (y1 - y0) / (x1 - x0) < 0.55  # a wide window: a lower figure, the legend under the map
+        fig = plt.figure(figsize=(9, max(3.4, 6.9 * (y1 - y0) / (x1 - x0) + 2.0) if wide else 6.8), dpi=100,
+                         layout="constrained")
         plt.close(fig)  # not pyplot-managed (no double display in notebooks), yet shown as PNG by Jupyter
         ax = fig.add_subplot()
-        r = full.to_crs(geo.CAUCASUS_CRS)
+        r = full.to_crs(crs)
         r["shade"] = [_class(int(count.get(p, 0))) if isinstance(p, str) else _CLASSES[0] for p in r["place_id"]]
-        back = geo.countries(ds=ds)
-        back["geometry"] = shapely.clip_by_rect(back.geometry.to_numpy(), *np.add(box, (-3, -3, 3, 3)))
-        back = back[~back.geometry.is_empty].to_crs(geo.CAUCASUS_CRS)
+        back = geo.countries(ds=ds, bbox=tuple(np.add(box, (-3, -3, 3, 3))))
+        back = back[~back.geometry.is_empty].to_crs(crs)
         ax.set_facecolor("white")
         back.plot(ax=ax, color=_LAND, edgecolor="white", lw=0.8)
         r.plot(ax=ax, color=[colour[s] for s in r["shade"]], edgecolor="white", lw=1.2)
-        (x0, y0), (x1, y1) = _TO_LAEA.transform(*box[:2]), _TO_LAEA.transform(*box[2:])
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         texts = []
@@ -442,7 +517,7 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
             if x0 < pt.x < x1 and y0 < pt.y < y1 and not drawn.contains(pt):
                 texts.append(ax.text(pt.x, pt.y, lbl.upper(), ha="center", fontsize=8, color="#9A9A9A", parse_math=False))
         for lab in labels:
-            (ax_, ay_), (lx, ly) = _TO_LAEA.transform(lab["ax"], lab["ay"]), _TO_LAEA.transform(lab["lx"], lab["ly"])
+            (ax_, ay_), (lx, ly) = to.transform(lab["ax"], lab["ay"]), to.transform(lab["lx"], lab["ly"])
             if lab["small"]:
                 ax.plot([ax_, lx], [ay_, ly], color="#777777", lw=0.7)
                 ax.plot(ax_, ay_, "o", ms=2, color="#777777")
@@ -451,14 +526,14 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
                                  bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
                                  if lab["small"] else None))
         for c in cities:
-            x, y = _TO_LAEA.transform(c["lon"], c["lat"])
+            x, y = to.transform(c["lon"], c["lat"])
             ax.plot(x, y, "o", ms=6 if c["in_article"] else 3.5, color=theme.INK, mec="white", mew=0.6)
             if c["side"]:
-                tx, ty = _TO_LAEA.transform(c["llon"], c["llat"])
+                tx, ty = to.transform(c["llon"], c["llat"])
                 texts.append(ax.text(tx, ty, c["name"], fontsize=8, style="italic", ha=c["side"], va="center",
                                      parse_math=False, color=theme.INK,
                                      fontweight="bold" if c["in_article"] else "normal"))
-        _graticule(ax, box)
+        _graticule(ax, box, step=next(s for s in (1, 2, 5, 10, 30) if box[2] - box[0] <= 14 * s))
         _north_arrow(ax)
         _scale_bar(ax)
         ax.set_xticks([])
@@ -474,13 +549,14 @@ def static_regions(ds: Dataset | None = None, **tables: pl.DataFrame) -> Figure:
         ax.set_title(title, loc="left", fontsize=13, fontweight="bold", parse_math=False, pad=14)
         classes = [f"not named in {ds.noun}"] + _CLASSES[1:]
         handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5, label=k) for k, c in zip(classes, _CLASS_COLOURS)]
-        legend = ax.legend(handles=handles, title=f"Times {ds.noun} {_verb(ds, 'names', 'name')} the region", loc="upper left",
+        where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.01), "ncol": len(handles)} if wide else {"loc": "upper left"}
+        legend = ax.legend(handles=handles, title=f"Times {ds.noun} {_verb(ds, 'names', 'name')} the region", **where,
                            fontsize=8, title_fontsize=8, frameon=True, framealpha=0.92)
         for t in [*legend.get_texts(), legend.get_title()]:
             t.set_parse_math(False)
         fig.get_layout_engine().set(h_pad=0.1)
         hidden = [c["name"] for c in cities if not c["side"]]
-        fig.supxlabel(f"{ds.source_line}. {geo.ATTRIBUTION}\nLambert azimuthal equal-area (44°E, 43°N). "
+        fig.supxlabel(f"{ds.source_line}. {geo.ATTRIBUTION}\nLambert azimuthal equal-area ({_deg(geo._centre(box))}). "
                       f"Bold cities are named in {ds.noun}; the others are for orientation."
                       + (f" Unlabelled for lack of room: {', '.join(hidden)}." if hidden else ""),
                       fontsize=7.5, color="#555555", x=0.01, ha="left", parse_math=False)

@@ -9,6 +9,7 @@ an invented one), never from coordinates tuned to one article. Geometry is reaso
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -24,22 +25,34 @@ _PAD = 0.3           # degrees around what a regions map must show
 _TO_LAEA = pyproj.Transformer.from_crs("EPSG:4326", geo.CAUCASUS_CRS, always_xy=True)
 
 
+@functools.lru_cache(maxsize=32)
+def _laea(box=None) -> pyproj.Transformer:
+    """lon/lat -> metres in the equal-area projection centred on a map's window (``geo.crs_for``)."""
+    if box is None:
+        return _TO_LAEA
+    return pyproj.Transformer.from_crs("EPSG:4326", geo.crs_for(box), always_xy=True)
+
+
 def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]:
     """Label positions for the regions: inside big ones; small ones outside, in two rows just south of
     the small ones, in the order of their inside points, spaced so that neighbours in a row never touch."""
+    w, _, e, _ = shapely.total_bounds(r.geometry.to_numpy()) if len(r) else (0, 0, 1, 0)
+    char_deg = char_px * (e - w + 2 * _PAD) / width_px
+    px = char_deg / char_px  # degrees a pixel
     rows = []
     for name, shape, area, pid in zip(r["name"], r.geometry, r["area_km2"], r["place_id"]):
         if not isinstance(pid, str):  # not in the dataset's places: no label in another gazetteer's spelling
             continue
         part = max(getattr(shape, "geoms", [shape]), key=lambda g: g.area)
         p = polylabel(part, tolerance=0.01)
-        rows.append({"name": name, "ax": round(p.x, 3), "ay": round(p.y, 3), "small": bool(area < _SMALL_KM2),
+        # small: under _SMALL_KM2, or narrower on this map than its name (a wide map shrinks every region)
+        small = area < _SMALL_KM2 or len(name) * char_deg > part.bounds[2] - part.bounds[0]
+        rows.append({"name": name, "ax": round(p.x, 3), "ay": round(p.y, 3), "small": bool(small),
                      "south": shape.bounds[1]})
     small = sorted((x for x in rows if x["small"]), key=lambda x: x["ax"])
-    w, _, e, _ = shapely.total_bounds(r.geometry.to_numpy()) if len(r) else (0, 0, 1, 0)
-    char_deg = char_px * (e - w + 2 * _PAD) / width_px
+    gap = max(_ROW_GAP, 16 * px)  # rows at least 16 px apart, whatever the map's scale
     if small:
-        base = min(x["south"] for x in small) - 0.35
+        base = min(x["south"] for x in small) - max(0.35, 12 * px)
         xs: list[float] = []
         for i, x in enumerate(small):
             want = x["ax"]
@@ -50,7 +63,7 @@ def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]
             xs.append(want)
         shift = sum(x["ax"] for x in small) / len(small) - sum(xs) / len(xs)
         for i, x in enumerate(small):
-            x["lx"], x["ly"] = round(xs[i] + shift, 3), round(base - _ROW_GAP * (i % 2), 3)
+            x["lx"], x["ly"] = round(xs[i] + shift, 3), round(base - gap * (i % 2), 3)
     for x in rows:
         x.setdefault("lx", x["ax"])
         x.setdefault("ly", x["ay"])
@@ -59,20 +72,21 @@ def _region_labels(r, width_px: float = 660, char_px: float = 7.8) -> list[dict]
 
 
 def _place_city_labels(cities: list[dict], regions: list[dict], m_per_px: float, font_px: float = 10,
-                       char_px: float = 6.0) -> None:
+                       char_px: float = 6.0, box=None) -> None:
     """Give each city a label spot (right, left, above or below its point) that overlaps no region label,
     leader line, other city label or point; a city with no free spot keeps its point and tooltip only.
 
     Adds ``side`` ("left" = text starts right of the point, "right", "center" or None) and ``llon``/``llat``."""
+    to = _laea(box)
     box = lambda x, y, w, h: shapely.box(x, y, x + w, y + h)  # noqa: E731
     taken = []
     for lab in regions:
-        lx, ly = _TO_LAEA.transform(lab["lx"], lab["ly"])
+        lx, ly = to.transform(lab["lx"], lab["ly"])
         w, h = (len(lab["name"]) * char_px * 1.1 + 6) * m_per_px, (font_px + 6) * m_per_px
         taken.append(box(lx - w / 2, ly - h / 2, w, h))
         if lab["small"]:
-            taken.append(shapely.LineString([_TO_LAEA.transform(lab["ax"], lab["ay"]), (lx, ly)]).buffer(2 * m_per_px))
-    pts = {c["place_id"]: _TO_LAEA.transform(c["lon"], c["lat"]) for c in cities}
+            taken.append(shapely.LineString([to.transform(lab["ax"], lab["ay"]), (lx, ly)]).buffer(2 * m_per_px))
+    pts = {c["place_id"]: to.transform(c["lon"], c["lat"]) for c in cities}
     taken += [shapely.Point(xy).buffer(4 * m_per_px) for xy in pts.values()]
     for c in sorted(cities, key=lambda c: (not c["in_article"], -c["mentions"], c["name"])):
         x, y = pts[c["place_id"]]
@@ -85,18 +99,30 @@ def _place_city_labels(cities: list[dict], regions: list[dict], m_per_px: float,
                 taken.append(b)
                 bx0, by0, bx1, by1 = b.bounds
                 tx = bx0 if side == "left" else bx1 if side == "right" else (bx0 + bx1) / 2
-                lon, lat = _TO_LAEA.transform(tx, (by0 + by1) / 2, direction="INVERSE")
+                lon, lat = to.transform(tx, (by0 + by1) / 2, direction="INVERSE")
                 c |= {"side": side, "llon": round(lon, 4), "llat": round(lat, 4)}
                 break
 
 
 def _box_of(geoms, pad: float) -> tuple:
+    """The lon/lat box around ``geoms``, ``pad`` degrees wider. Shapes on both sides of the antimeridian (Russia's
+    Chukotka, Fiji) give an east edge past 180 rather than a box round the whole world.
+
+    >>> _box_of([shapely.box(170, 60, 180, 70), shapely.box(-180, 60, -170, 70)], 0)
+    (170.0, 60.0, 190.0, 70.0)
+    """
     w, s, e, n = shapely.total_bounds(geoms)
+    if e - w > 180:
+        parts = shapely.get_parts(np.asarray([g for g in geoms if g is not None], dtype=object))
+        east = [shapely.transform(g, lambda xy: xy + [360, 0]) if g.bounds[2] <= 0 else g for g in parts]
+        w2, _, e2, _ = shapely.total_bounds(east)
+        if e2 - w2 < e - w:
+            w, e = w2, e2
     return (round(float(w) - pad, 2), round(float(s) - pad, 2), round(float(e) + pad, 2), round(float(n) + pad, 2))
 
 
 def _m_per_px(box, width_px: float) -> float:
-    (x0, _), (x1, _) = _TO_LAEA.transform(box[0], (box[1] + box[3]) / 2), _TO_LAEA.transform(box[2], (box[1] + box[3]) / 2)
+    (x0, _), (x1, _) = _laea(tuple(box)).transform(box[0], (box[1] + box[3]) / 2), _laea(tuple(box)).transform(box[2], (box[1] + box[3]) / 2)
     return (x1 - x0) / width_px
 
 
@@ -122,20 +148,22 @@ def _anchors(shapes: dict, box) -> dict:
     return out
 
 
-def _curve(a, b, bend: float, n: int = 30):
+def _curve(a, b, bend: float, n: int = 30, box=None):
     """A bent line from a to b, evenly bent in the map's projection: lon/lat points and the end bearing."""
-    (x0, y0), (x1, y1) = _TO_LAEA.transform(*a), _TO_LAEA.transform(*b)
+    to = _laea(box)
+    (x0, y0), (x1, y1) = to.transform(*a), to.transform(*b)
     cx, cy = (x0 + x1) / 2 - (y1 - y0) * bend, (y0 + y1) / 2 + (x1 - x0) * bend
     t = np.linspace(0, 1, n)
     xs = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t ** 2 * x1
     ys = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t ** 2 * y1
-    lon, lat = _TO_LAEA.transform(xs, ys, direction="INVERSE")
+    lon, lat = to.transform(xs, ys, direction="INVERSE")
     return list(zip(lon.round(4), lat.round(4))), math.degrees(math.atan2(xs[-1] - xs[-2], ys[-1] - ys[-2]))
 
 
-def _label_spots(curves, avoid, km_per_char: float = 13.0) -> list[dict]:
+def _label_spots(curves, avoid, km_per_char: float = 13.0, box=None) -> list[dict]:
     """Put each line's label (left-aligned, right of a point on it) where it is farthest from the others."""
-    xy = lambda pts: np.array(_TO_LAEA.transform(*np.array(pts).T)).T  # noqa: E731
+    to = _laea(box)
+    xy = lambda pts: np.array(to.transform(*np.array(pts).T)).T  # noqa: E731
     lines = [xy(pts) for _, pts in curves]
     taken, rows = [xy(avoid)] if avoid else [], []
     for k, (common, pts) in enumerate(curves):
