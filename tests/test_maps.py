@@ -348,3 +348,23 @@ def test_a_country_across_the_antimeridian_gets_a_map_of_itself(tmp_path):
     back = [shapely.geometry.shape(f["geometry"]) for u in layers(spec) if u["mark"]["type"] == "geoshape"
             and "color" not in u.get("encoding", {}) for f in u["data"]["values"]]
     assert back and min(g.bounds[1] for g in back) > -10  # no Antarctica, no southern hemisphere behind the view
+
+
+def test_flows_says_which_place_has_nothing_to_draw(data_copy):
+    """A movement whose origin has no outline, point or stand-in is listed as not drawn, naming that place and
+    what would draw it; when nothing is left to draw, the error says why each claim was left out."""
+    import polars as pl
+
+    from toolkit.core.errors import CannotDraw
+
+    places = pl.read_csv(data_copy / "places.csv", infer_schema=False)
+    new = {c: None for c in places.columns} | {"place_id": "nowhere_valley", "name": "Nowhere Valley",
+                                                "kind": "geographic_region", "where_precision": "named area",
+                                                "in_article": "false"}
+    pl.concat([places, pl.DataFrame([new], schema={c: pl.String for c in places.columns})]).write_csv(data_copy / "places.csv")
+    est = pl.read_csv(data_copy / "estimates.csv", infer_schema=False)
+    est = est.with_columns(pl.when(pl.col("origin_place_id").is_not_null()).then(pl.lit("nowhere_valley"))
+                           .otherwise(pl.col("origin_place_id")).alias("origin_place_id"))
+    est.write_csv(data_copy / "estimates.csv")
+    with pytest.raises(CannotDraw, match="no outline or point for Nowhere Valley: give it lat/lon or a drawn_as"):
+        maps.flows(toolkit.open(data_copy))

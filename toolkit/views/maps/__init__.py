@@ -334,16 +334,19 @@ def flows(ds: Dataset | None = None, **tables: pl.DataFrame) -> alt.VConcatChart
     for r in rows:
         theatres = [t for t in r["theatre_place_ids"] or [] if t in where]
         if r["origin_place_id"] not in where or not theatres:
-            why_not.setdefault("no outline or point for its origin or destination", []).append(r["estimate_id"])
+            missing = [name.get(p, p) for p in [r["origin_place_id"], *(r["theatre_place_ids"] or [])] if p and p not in where]
+            why_not.setdefault(f"no outline or point for {', '.join(missing) or 'its origin or destination'}: give it "
+                               "lat/lon or a drawn_as stand-in", []).append(r["estimate_id"])
             continue
         for t in theatres:
             lines.setdefault((r["origin_place_id"], t), []).append(r["estimate_id"])
         text = f"{r['estimate_id']}  {who.get(r['claimant_id'], 'not stated')}: “{_said(r)}” — {r['counted']}"
         key.append({"id": r["estimate_id"], "quote": r["quote"] or "", "paragraph": r["paragraph"],
                     "claim": text, "text": textwrap.wrap(text, 112, subsequent_indent="        ")})
-    if not lines:
-        raise CannotDraw("flows(): no estimate reports a movement with both an origin and a destination on the map")
     skipped = "; ".join(f"{', '.join(ids)} ({why})" for why, ids in why_not.items())
+    if not lines:
+        raise CannotDraw("flows(): no estimate reports a movement with both an origin and a destination on the map"
+                         + (f"; not drawn: {skipped}" if skipped else ""))
     origins = list(dict.fromkeys(o for o, _ in lines))
     colour = theme.colours([name.get(o, o) for o in origins])
     per_theatre: dict = {}
