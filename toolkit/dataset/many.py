@@ -38,9 +38,15 @@ from toolkit.dataset.value import PARQUET_FORMAT, TEXTS, Dataset
 
 
 def corpus_label(folders: list[Path]) -> str:
-    """A short name for a corpus in messages: its folders' common parent and their number."""
+    """A short name for a corpus in messages: its folders' names (up to four), else their number and common parent.
+
+    >>> corpus_label([Path("a/pankisi"), Path("b/dag")]), corpus_label([Path(f"/x/{i}") for i in range(9)])
+    ('corpus of pankisi, dag', 'corpus of 9 folders in /x')
+    """
     import os
 
+    if len(folders) <= 4:
+        return "corpus of " + ", ".join(Path(f).name or str(f) for f in folders)
     try:
         parent = os.path.commonpath([str(f) for f in folders])
     except ValueError:
