@@ -50,9 +50,8 @@ def corpus_label(folders: list[Path]) -> str:
 
 def descriptors(folders: list[Path]) -> tuple[list[Descriptor | None], list[list[Problem]]]:
     """Each folder's descriptor (each distinct file parsed once) and its problems."""
-    raws = scan.read_bytes([f"{f}/{FILE}" for f in folders])  # strings: 10,000 Paths cost 0.1 s
     parse = scan.Descriptors(lambda raw, folder: descriptor_of(folder))
-    per = [parse(raw, f) for raw, f in zip(raws, folders)]
+    per = [parse(scan.read_bytes([f"{f}/{FILE}"])[0], f) for f in folders]  # one at a time: 60 kB each
     return [d for d, _ in per], [list(p) for _, p in per]
 
 
@@ -99,11 +98,11 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str]) -> tup
     for name in desc.table_names():
         path, absent = desc.path(name), desc.resource(name).get("x-absent")
         raws = scan.read_bytes([f"{f}/{path}" for f in folders])
-        df, alone = scan.concat(raws, desc.columns(name))
+        df, alone, odd = scan.concat(raws, desc.columns(name))
+        del raws
         parts = []
         if df is not None:
-            text = None if df.is_empty() else "".join(r.decode("utf-8") for r in raws if r is not None)
-            typed, found = columns.check_frame(desc, name, df, text or "", group="__folder")
+            typed, found = columns.check_frame(desc, name, df, odd, group="__folder")
             if found:  # read those folders alone: their messages and row numbers are the one-folder reader's
                 hit = set(typed["__folder"].gather([p.row - 1 for p in found if p.row]).to_list())
                 typed = typed.filter(~pl.col("__folder").is_in(sorted(hit)))

@@ -14,7 +14,7 @@ from toolkit.checks import check_tables
 from toolkit.core.problems import DataError, Problem, Report
 from toolkit.dataset import cache
 from toolkit.dataset.corpus import merge
-from toolkit.dataset.reading import data_folder, descriptor_of, read_folder
+from toolkit.dataset.reading import data_folder, data_folders, descriptor_of, read_folder
 from toolkit.dataset.value import PARQUET_FORMAT, Dataset
 
 
@@ -58,7 +58,7 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
         return _open_one(paths[0])
     from toolkit.dataset.many import open_many
 
-    corpus = open_many([data_folder(p).resolve() for p in paths])  # folders of one schema: in one pass
+    corpus = open_many(data_folders(paths))  # folders of one schema: in one pass
     if corpus is not None:
         return corpus
     parts, deferred = [], False

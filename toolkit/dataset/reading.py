@@ -33,6 +33,32 @@ def data_folder(data_dir: str | Path | None = None) -> Path:
     return folder
 
 
+def data_folders(paths) -> list[Path]:
+    """``data_folder(p).resolve()`` of many folders: each parent resolved once, each folder looked at by one
+    ``lstat`` (10,000 ``resolve()`` calls cost 1.5 s: one ``lstat`` per part of every path)."""
+    import stat
+
+    parents: dict[str, str] = {}
+    out = []
+    for p in paths:
+        if p is None:
+            out.append(data_folder(None).resolve())
+            continue
+        s = os.path.abspath(os.path.expanduser(os.fspath(p)))
+        head, name = os.path.split(s)
+        try:
+            st = os.lstat(s)
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISDIR(st.st_mode) or name in ("", ".", ".."):  # a link, or not there: the slow way
+            out.append(data_folder(p).resolve())
+            continue
+        if head not in parents:
+            parents[head] = os.path.realpath(head)
+        out.append(Path(parents[head], name))
+    return out
+
+
 def descriptor_of(folder: Path) -> tuple[Descriptor | None, list[Problem]]:
     """The folder's own ``datapackage.json`` (or the toolkit's, when it has none); None and the problems when
     it cannot be used. A table the toolkit declares that an older folder lacks is read as empty."""
