@@ -226,7 +226,7 @@ def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[
     ``__folder``/``__row``): ``toolkit.checks.check_tables`` for many folders at once."""
     problems: list[Problem] = []
     tf = spans.texts_frame(texts)
-    paras = spans.paragraphs(tf) if texts else None
+    paras = spans.Paragraphs(tf) if texts else None
     for name, df in tables.items():
         if not desc.has_table(name):
             continue
@@ -241,7 +241,7 @@ def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[
         if spans.python_needed(ok):
             expected = article.find_all_mentions(dict(ok.iter_rows()), tables["aliases"], tables["segments"])
         else:
-            expected = spans.find_mentions(ok, tables["aliases"], tables["segments"])
+            expected = spans.find_mentions(ok, tables["aliases"], tables["segments"], paras)
         have = tables["mentions"].filter(pl.col("source_id").cast(pl.String).is_in(ok["source_id"].implode()))
         file_of = {sid: str(Path(labels[text_folder[sid]]) / desc.path("mentions")) for sid in ok["source_id"]}
         found = spans.mention_problems(have, expected, file_of)
