@@ -58,8 +58,16 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
         return _open_one(paths[0])
     from toolkit.dataset.many import open_many
 
-    corpus = open_many(data_folders(paths))  # folders of one schema: in one pass
+    folders = data_folders(paths)
+    k = cache.corpus_key(folders)
+    stamp = cache.corpus_stamp(folders) if k else None  # before reading: an edit meanwhile makes a stale entry unused
+    corpus = cache.load_corpus(k, folders, stamp) if k else None
     if corpus is not None:
+        return corpus
+    corpus = open_many(folders)  # folders of one schema: in one pass
+    if corpus is not None:
+        if k:
+            cache.save_corpus(k, stamp, corpus)
         return corpus
     parts, deferred = [], False
     for p in paths:  # a reference into another folder of the corpus (a dispute across sources) is checked on the whole
