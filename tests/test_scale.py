@@ -125,7 +125,7 @@ def test_a_corpus_is_reopened_from_the_cache_only_while_no_file_changed(tmp_path
     first = toolkit.open(*made["folders"])
     opened = []
     read = many.open_many
-    monkeypatch.setattr(many, "open_many", lambda folders: opened.append(len(folders)) or read(folders))
+    monkeypatch.setattr(many, "open_many", lambda folders, *a: opened.append(len(folders)) or read(folders, *a))
     again = toolkit.open(*made["folders"])
     assert opened == []  # read from the cache, not from the folders
     assert again.table_names() == first.table_names() and again.texts == first.texts

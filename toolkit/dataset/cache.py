@@ -19,6 +19,7 @@ import polars as pl
 
 from toolkit.core import text as article
 from toolkit.core.descriptor import FILE, Descriptor
+from toolkit.dataset import scan
 from toolkit.dataset.value import TEXTS, Dataset
 
 KEEP = 64  # checked folders kept on disk, the most recently used
@@ -90,43 +91,21 @@ def key(folder: Path, desc: Descriptor) -> str | None:
 CORPUS_LARGEST = 50_000_000  # rows: a corpus is kept up to this size (its cold open costs 10-20 s)
 
 
-def corpus_stamp(folders: list[Path]) -> str:
-    """A digest of the size, modification and change times and inode of every file in the folders and their
-    ``texts/`` (and of the folders themselves: a file added or removed moves their times): taken before a
-    corpus is read, so an edit made while it is read leaves an entry no later open uses."""
-    from array import array
-
-    nums, names = array("q"), []
-    for f in folders:
-        for d in (str(f), f"{f}/{TEXTS}"):
-            try:
-                entries = os.listdir(d)
-                st = os.stat(d)
-            except OSError:
-                names.append(f"\0absent {d}")
-                continue
-            nums.extend((st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-            for name in sorted(entries):
-                try:
-                    st = os.stat(f"{d}/{name}")
-                except OSError:
-                    continue
-                names.append(name)
-                nums.extend((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    h = hashlib.blake2b(nums.tobytes(), digest_size=20)
-    h.update("\0".join(names).encode("utf-8", "surrogateescape"))
-    for cand in article.shared_candidates():  # a text beside the project, used when its checksum matches
+def _shared() -> str:
+    """The texts beside the project (used when their checksum matches) as they are now."""
+    out = []
+    for cand in article.shared_candidates():
         try:
             st = cand.stat()
-            h.update(f"{cand}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}".encode())
+            out.append(f"{cand}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
         except OSError:
             pass
-    return h.hexdigest()
+    return "\n".join(out)
 
 
 def corpus_key(folders: list[Path]) -> str | None:
     """The key of a corpus's entry: the toolkit's version and code and the folders, in order (what the files
-    hold is checked by :func:`corpus_stamp`); None when the on-disk cache is off."""
+    hold is checked by :func:`load_corpus`); None when the on-disk cache is off."""
     if os.environ.get("TOOLKIT_NO_CACHE"):
         return None
     from toolkit import __version__
@@ -143,14 +122,17 @@ def corpus_key(folders: list[Path]) -> str | None:
     return h.hexdigest()
 
 
-def load_corpus(k: str, folders: list[Path], stamp: str) -> Dataset | None:
-    """A corpus checked earlier with the same key whose files have not changed since (:func:`corpus_stamp`)."""
+def load_corpus(k: str, folders: list[Path]) -> Dataset | None:
+    """A corpus checked earlier with the same key whose files have not changed since they were read: every
+    file it read (and each folder and its ``texts/``) has the size, times and inode it had then."""
     where = _dir() / ("c" + k[:31])
     if not (where / "meta.json").is_file():
         return None
     try:
         meta = json.loads((where / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("key") != k or meta.get("stamp") != stamp:
+        if meta.get("key") != k or meta.get("shared") != _shared():
+            return None
+        if scan.stat_digest(pl.read_ipc(where / "reads.arrow")["path"].to_list()) != meta.get("stamp"):
             return None
         tables = {n: pl.read_ipc(where / f"{i}.arrow") for i, n in enumerate(meta["tables"])}
         texts = pl.read_ipc(where / "texts.arrow")
@@ -163,15 +145,18 @@ def load_corpus(k: str, folders: list[Path], stamp: str) -> Dataset | None:
                    folders=tuple(folders), text_paths={s: Path(p) for s, p in zip(sids, paths)}, notes=meta["notes"])
 
 
-def save_corpus(k: str, stamp: str, ds: Dataset) -> None:
-    """Keep a checked corpus for the next process (Arrow IPC, uncompressed: written and read at disk speed)."""
+def save_corpus(k: str, reads, ds: Dataset) -> None:
+    """Keep a checked corpus for the next process (Arrow IPC, uncompressed: written and read at disk speed)
+    with the files it was read from (:class:`~toolkit.dataset.scan.Reads`)."""
     if sum(df.height for df in ds._tables.values()) >= CORPUS_LARGEST:
         return
     texts = pl.DataFrame({"source_id": list(ds.texts), "text": list(ds.texts.values()),
                           "path": [str(ds.text_paths.get(s, "")) for s in ds.texts]},
                          schema={"source_id": pl.String, "text": pl.String, "path": pl.String})
-    _write(f"c{k[:31]}", {**{str(i): df for i, df in enumerate(ds._tables.values())}, "texts": texts}, {
-        "key": k, "stamp": stamp, "tables": list(ds._tables), "descriptor": ds.descriptor.to_dict(), "notes": ds.notes})
+    frames = {**{str(i): df for i, df in enumerate(ds._tables.values())}, "texts": texts,
+              "reads": pl.DataFrame({"path": reads.paths}, schema={"path": pl.String})}
+    _write(f"c{k[:31]}", frames, {"key": k, "stamp": reads.digest(), "shared": _shared(), "tables": list(ds._tables),
+                                  "descriptor": ds.descriptor.to_dict(), "notes": ds.notes})
 
 
 def _write(name: str, frames: dict, meta: dict) -> None:

@@ -15,6 +15,7 @@ from toolkit.core.problems import DataError, Problem, Report
 from toolkit.dataset import cache
 from toolkit.dataset.corpus import merge
 from toolkit.dataset.reading import data_folder, data_folders, descriptor_of, read_folder
+from toolkit.dataset.scan import Reads
 from toolkit.dataset.value import PARQUET_FORMAT, Dataset
 
 
@@ -60,14 +61,14 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
 
     folders = data_folders(paths)
     k = cache.corpus_key(folders)
-    stamp = cache.corpus_stamp(folders) if k else None  # before reading: an edit meanwhile makes a stale entry unused
-    corpus = cache.load_corpus(k, folders, stamp) if k else None
+    corpus = cache.load_corpus(k, folders) if k else None
     if corpus is not None:
         return corpus
-    corpus = open_many(folders)  # folders of one schema: in one pass
+    reads = Reads() if k else None  # every file's stat as it is opened: an edit later makes the entry unused
+    corpus = open_many(folders, reads)  # folders of one schema: in one pass
     if corpus is not None:
         if k:
-            cache.save_corpus(k, stamp, corpus)
+            cache.save_corpus(k, reads, corpus)
         return corpus
     parts, deferred = [], False
     for p in paths:  # a reference into another folder of the corpus (a dispute across sources) is checked on the whole

@@ -107,9 +107,9 @@ def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str]) -> d
         content = [c for c in df.columns if c not in HIDDEN]
         versions = df.select("__folder", pl.col(key), pl.col("source_id").cast(pl.String),
                              pl.struct(content).hash().alias("__h"))
-        versions = versions.with_columns(__n=pl.col("__h").n_unique().over(key),
-                                         __sources=pl.col("source_id").n_unique().over(key))
-        clash = versions.filter(pl.col("__n") > 1)
+        counts = (versions.group_by(key).agg(__n=pl.col("__h").n_unique(), __sources=pl.col("source_id").n_unique())
+                  .filter(pl.col("__n") > 1))  # a group-by and a join: two windows over the corpus cost twice as much
+        clash = versions.join(counts, on=key, how="inner", maintain_order="left")
         if clash.is_empty():
             continue
         mapping = (clash.join(names, on="__folder", how="left")
@@ -140,7 +140,7 @@ def union(name: str, df: pl.DataFrame, key: list[str], rules: dict, labels: list
     columns = [c for c in df.columns if c not in HIDDEN]
     rules = {c: r for c, r in rules.items() if c in columns and c not in key}
     rest = [c for c in columns if c not in rules]
-    distinct = df.unique(subset=rest, keep="first", maintain_order=True)
+    distinct = df.filter(pl.struct(rest).is_first_distinct())  # unique(keep="first", maintain_order=True), 2x faster
     problems = []
     if key:
         clash = distinct.filter(pl.struct(key).is_duplicated())
