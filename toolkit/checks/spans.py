@@ -127,14 +127,14 @@ def scoped_aliases(texts: pl.DataFrame, aliases: pl.DataFrame) -> pl.DataFrame:
     ids = texts.select("source_id")
     general = al.filter(pl.col("source_id").is_null()).select(*cols).join(ids, how="cross") if "source_id" in al.columns \
         else al.select(*cols).join(ids, how="cross")
-    parts = [general.with_columns(__own=pl.lit(0))]
+    parts = [general]
     if "source_id" in al.columns:
         parts.append(al.filter(pl.col("source_id").is_not_null()).select(pl.col("source_id").cast(pl.String), *cols)
-                     .join(ids, on="source_id").with_columns(__own=pl.lit(1)))
+                     .join(ids, on="source_id"))
+    # Python's dict: a later row spelling the same alias replaces an earlier one; a source's own (after the
+    # general ones) wins
     both = pl.concat(parts, how="diagonal")
-    # Python's dict: a later row spelling the same alias replaces an earlier one; a source's own wins
-    return (both.with_row_index("__order").sort("__own", "__order")
-            .unique(["source_id", "alias"], keep="last", maintain_order=True)
+    return (both.filter(pl.struct("source_id", "alias").is_last_distinct())
             .select("source_id", "alias", "entity_id", "entity_type"))
 
 
