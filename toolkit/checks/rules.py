@@ -138,7 +138,7 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
             at = _link_candidates(df, key, col, link).arg_true().to_list()
             if not at:
                 continue
-            linked = df.filter(pl.col(key).is_in(df[col].drop_nulls().unique().implode()))
+            linked = df.filter(pl.col(key).is_in(df[at][col].drop_nulls().unique().implode()))  # only the candidates' targets
             by_id = {r[key]: r for r in linked.iter_rows(named=True)}
             for i, r in zip(at, df[at].iter_rows(named=True)):
                 i += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
+CHUNK = 4096  # segments cut and searched at a time
 MARK = "\x1e"  # wraps each match; a text holding one is scanned by Python instead (see find_mentions)
 
 
@@ -157,24 +158,30 @@ def find_mentions(texts: pl.DataFrame, aliases: pl.DataFrame, segments: pl.DataF
     lo, hi = pl.col("__lo"), pl.col("__hi")
     seg = (seg.select(pl.col("source_id").cast(pl.String), pl.col("char_start").cast(pl.Int64).alias("__lo"),
                       pl.col("char_end").cast(pl.Int64).alias("__hi"))
-           .join(texts, on="source_id").join(paras.index, on="source_id").join(pattern, on="source_id")
-           .select("source_id", "__lo", "__alts", __piece=cut(pl.col("text"), lo, (hi - lo).clip(0))))
+           .join(texts, on="source_id").join(paras.index, on="source_id").join(pattern, on="source_id"))
     found = []
     for (alts,), part in seg.group_by("__alts"):
         regex = rf"\b{{start-half}}(?:{alts})\b{{end-half}}"
         # each segment cut at its matches: pieces between them at even places, the matches at odd ones
-        pieces = pl.col("__piece").str.replace_all(regex, f"{MARK}${{0}}{MARK}").str.split(MARK)
-        found.append(part.lazy().select("source_id", "__lo", pieces.alias("__p"))
-                     .with_columns(__len=pl.col("__p").list.eval(pl.element().str.len_chars().cast(pl.Int64)))
-                     .select("source_id", "__lo", pl.col("__p").list.gather_every(2, 1),
-                             pl.col("__len").list.eval(pl.element().cum_sum() - pl.element()).list.gather_every(2, 1).alias("__at"),
-                             pl.col("__len").list.gather_every(2, 1))
-                     .explode("__p", "__at", "__len").filter(pl.col("__p").is_not_null()))
-    f = pl.concat(found).select("source_id", pl.col("__p").alias("surface"), (lo + pl.col("__at")).alias("char_start"),
-                                (lo + pl.col("__at") + pl.col("__len")).alias("char_end")).collect()
-    out = f.join(scope.rename({"alias": "surface"}), on=["source_id", "surface"])
-    out = out.with_columns(paragraph=paragraph_of(out, paras))
-    return out.select(*_SCHEMA).cast(_SCHEMA).sort("source_id", "char_start")
+        pieces = (cut(pl.col("text"), lo, (hi - lo).clip(0))
+                  .str.replace_all(regex, f"{MARK}${{0}}{MARK}").str.split(MARK))
+        for chunk in part.iter_slices(CHUNK):  # the cut texts are copies: a few thousand segments at a time
+            found.append(chunk.lazy().select("source_id", "__lo", pieces.alias("__p"))
+                         .with_columns(__len=pl.col("__p").list.eval(pl.element().str.len_chars().cast(pl.Int64)))
+                         .select("source_id", "__lo", pl.col("__p").list.gather_every(2, 1),
+                                 pl.col("__len").list.eval(pl.element().cum_sum() - pl.element()).list.gather_every(2, 1).alias("__at"),
+                                 pl.col("__len").list.gather_every(2, 1))
+                         .explode("__p", "__at", "__len").filter(pl.col("__p").is_not_null())
+                         .select("source_id", pl.col("__p").alias("surface"), (lo + pl.col("__at")).alias("char_start"),
+                                 (lo + pl.col("__at") + pl.col("__len")).alias("char_end")).collect())
+    if not found:  # no counted segment of a text with aliases
+        return pl.DataFrame(schema=_SCHEMA)
+    # one lazy query: polars lets each intermediate go as soon as the next is made
+    out = (pl.concat(found).lazy().join(scope.lazy().rename({"alias": "surface"}), on=["source_id", "surface"])
+           .join(paras.index.lazy(), on="source_id", how="left", maintain_order="left")
+           .with_columns(paragraph=paras.expr(pl.col("char_start").cast(pl.Int64))))
+    del found
+    return out.select(*_SCHEMA).cast(_SCHEMA).sort("source_id", "char_start").collect()
 
 
 def python_needed(texts: pl.DataFrame) -> bool:

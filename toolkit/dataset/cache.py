@@ -24,6 +24,7 @@ from toolkit.dataset.value import TEXTS, Dataset
 
 KEEP = 64  # checked folders kept on disk, the most recently used
 LARGEST = 200_000  # rows: a larger corpus is kept as Parquet by its user (ds.to_parquet)
+LARGEST_BYTES = 40_000_000  # tables this large hold more rows than that (~130 bytes a row in the shipped data)
 _memory: dict = {}
 
 
@@ -61,6 +62,14 @@ def _update(h, label: str, data: bytes) -> None:
 def key(folder: Path, desc: Descriptor) -> str | None:
     """The key of a folder's checked result, or None when the on-disk cache is off."""
     if os.environ.get("TOOLKIT_NO_CACHE"):
+        return None
+    size = 0
+    for n in desc.table_names():
+        try:
+            size += (folder / desc.path(n)).stat().st_size
+        except OSError:
+            pass
+    if size > LARGEST_BYTES:  # its rows would be too many to keep: hashing its files would be for nothing
         return None
     from toolkit import __version__
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -180,7 +181,7 @@ def _read_parquet(folder: Path, desc: Descriptor, check: bool = True) -> tuple[d
             except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - read below, to name the problem
                 have = {}
             if have and all(have.get(c) == t for c, t in want.items()):
-                lazy[name] = lambda p=path, cols=list(want): pl.read_parquet(p, columns=cols)
+                lazy[name] = partial(pl.read_parquet, path, columns=list(want))  # a partial pickles; a lambda not
                 continue
         try:
             df = pl.read_parquet(path)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.checks.fileform import odd_chars
+
 MARK = b"\x1d"  # a control character: a value holding one is a problem anyway, and its file is read alone
 
 
@@ -106,9 +108,6 @@ def read_bytes(paths: list[str | Path], reads: Reads | None = None) -> list[byte
     return [_read(p, reads) for p in paths]
 
 
-# every byte but the plain ASCII ones (printable, tab, new lines): what is left of a file once these are deleted
-# is its control characters and every non-ASCII character, whole (their bytes are all >= 0x80)
-_PLAIN = bytes(b for b in range(256) if b in (9, 10, 13) or 0x20 <= b < 0x7F)
 BOM = b"\xef\xbb\xbf"
 
 
@@ -152,7 +151,7 @@ def prepare(raws: list[bytes | None], header: list[str]) -> tuple:
     joined = b"".join(parts) if fast else b""
     del parts
     # one pass over the joined bytes: what is left once plain ASCII is deleted (the markers taken out)
-    odd = joined.translate(None, _PLAIN).replace(MARK, b"").decode("utf-8") if fast else ""
+    odd = odd_chars(joined.replace(MARK, b"")) if fast else ""
     return joined, header, alone, fast, odd
 
 

@@ -95,9 +95,10 @@ def _rename(df: pl.DataFrame, col: str, mapping: pl.DataFrame, is_list: bool, wh
     return replaced.with_columns(new.cast(df.schema[col]).alias(col)).drop("__new")
 
 
-def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str]) -> dict[str, pl.DataFrame]:
-    """Fact ids that differ between folders qualified by their row's source (or folder), references following."""
-    tables = dict(tables)
+def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], consume: bool = False) -> dict[str, pl.DataFrame]:
+    """Fact ids that differ between folders qualified by their row's source (or folder), references following.
+    ``consume``: replace the frames in ``tables`` itself (the old ones freed at once)."""
+    tables = tables if consume else dict(tables)
     names = pl.DataFrame({"__folder": list(range(len(labels))), "__label": [Path(x).name for x in labels]},
                          schema={"__folder": pl.Int32, "__label": pl.String})
     for name in plan.facts:
@@ -162,17 +163,21 @@ def union(name: str, df: pl.DataFrame, key: list[str], rules: dict, labels: list
     return distinct.select(df.columns), problems
 
 
-def merge_frames(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], problem) -> tuple[dict, list]:
+def merge_frames(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], problem,
+                 consume: bool = False) -> tuple[dict, list]:
     """The corpus of many folders' tables (each one frame with ``__folder``): (merged tables, problems).
 
-    ``labels``: each folder's name in messages, by index; ``problem``: the Problem class to report with."""
-    tables = qualify(tables, plan, labels)
+    ``labels``: each folder's name in messages, by index; ``problem``: the Problem class to report with;
+    ``consume``: empty ``tables`` as it goes (a corpus of 10,000 folders then holds one copy of a table, not two)."""
+    tables = qualify(tables, plan, labels, consume)
     if "aliases" in tables and "sources" in tables:
         tables["aliases"] = scope_aliases(tables["aliases"], tables["sources"])
     out, problems = {}, []
-    for name, df in tables.items():
+    for name in list(tables):
+        df = tables.pop(name) if consume else tables[name]
         merged, probs = union(name, df, plan.key(name) if name in plan.resources else [], plan.merge_rules(name)
                               if name in plan.resources else {}, labels, problem)
         out[name] = merged
+        del df
         problems += probs
     return out, problems
