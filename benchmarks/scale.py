@@ -11,7 +11,8 @@ row in one folder of 50. The smaller corpus is the first folders of the larger o
 its own filler paragraph at the end.
 
 Every step runs in a fresh interpreter (a cold start: no cache from an earlier run, a new cache folder per
-step) and reports its wall time (interpreter start and imports included) and peak memory (max RSS). The
+step) and reports its wall time (interpreter start and imports included), its CPU time (every thread: on a
+shared machine the wall time grows with the others' load) and peak memory (max RSS). The
 problems each side finds are compared as (folder, file, row, column): equal sets, or the difference printed.
 Everything is written under a temporary folder (``--tmp``) and deleted at the end.
 """
@@ -69,8 +70,11 @@ problems = reference_polars.check([Path(f) for f in FOLDERS])
 """,
     "to_parquet": """
 import toolkit
-toolkit.open(*FOLDERS).to_parquet(OUT + ".parquet")
+ds = toolkit.open(*FOLDERS)
+t = time.perf_counter()
+ds.to_parquet(OUT + ".parquet")
 problems = []
+extra = {"write_s": time.perf_counter() - t}
 """,
     "open parquet": """
 import toolkit
@@ -98,17 +102,26 @@ def run_step(name: str, folders: list[Path], work: Path, *, cache: Path, timeout
         script = work / f"{name.replace(' ', '_')}.py"
         script.write_text(code)
         cmd = [sys.executable, "-m", "pyinstrument", "-o", str(profile / f"{work.name}-{script.stem}.txt"), str(script)]
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _children_cpu()
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"step": name, "seconds": None, "peak_mb": None, "problems": None, "note": f"stopped after {timeout:.0f} s"}
-    took = time.perf_counter() - t
+    took, cpu = time.perf_counter() - t, _children_cpu() - cpu
     if res.returncode:
         return {"step": name, "seconds": took, "peak_mb": None, "problems": None, "note": "failed: " + res.stderr.strip()[-1500:]}
     got = json.loads(out.read_text())
-    return {"step": name, "seconds": took, "peak_mb": got["peak_mb"],
+    return {"step": name, "seconds": took, "cpu": cpu, "peak_mb": got["peak_mb"],
             "problems": sorted({tuple(p) for p in got["problems"]}, key=str), "extra": got.get("extra", {})}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system, every thread) of the finished child processes: on a machine shared with
+    other work the wall time grows with their load, the CPU time much less."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def copies(folder: Path, n: int) -> Path:
@@ -193,7 +206,8 @@ def main(argv=None) -> int:
                 r = run_step(side if side != "toolkit" else "toolkit", folders, tmp / "work" / label.replace(" ", "_"),
                              cache=cache, timeout=args.timeout, profile=args.profile if side == "toolkit" else None)
                 results[side] = r
-                print(f"  {side:<10} {fmt(r['seconds'], '7.1f', ' s')}  {fmt(r['peak_mb'], '6.0f', ' MB')}  "
+                print(f"  {side:<10} {fmt(r['seconds'], '7.1f', ' s')}  {fmt(r.get('cpu'), '7.1f', ' CPU s')}  "
+                      f"{fmt(r['peak_mb'], '6.0f', ' MB')}  "
                       f"{'' if r['problems'] is None else len(r['problems'])} problem(s) {r.get('note', '')}", flush=True)
                 if side == "toolkit" and r["problems"] is not None:
                     shutil.rmtree(cache, ignore_errors=True)
@@ -202,7 +216,8 @@ def main(argv=None) -> int:
             for other in ("duckdb", "polars"):
                 o = ok.get(other, {}).get("seconds")
                 if base and o:
-                    print(f"  toolkit / {other}: {base / o:.2f}× the time"
+                    print(f"  toolkit / {other}: {base / o:.2f}× the time, "
+                          f"{ok['toolkit']['cpu'] / ok[other]['cpu']:.2f}× the CPU time"
                           + (f", {results['toolkit']['peak_mb'] / results[other]['peak_mb']:.2f}× the memory"
                              if results['toolkit'].get('peak_mb') and results[other].get('peak_mb') else ""))
             print("  problems:")
@@ -220,8 +235,11 @@ def main(argv=None) -> int:
                     r = run_step(step, clean, work, cache=cache, timeout=args.timeout,
                                  profile=args.profile)
                     extra[step] = r
+                    write = r.get("extra", {}).get("write_s")
                     print(f"  {step:<24} ({len(clean):,} clean folders) {fmt(r['seconds'], '6.1f', ' s')}  "
-                          f"{fmt(r['peak_mb'], '6.0f', ' MB')} {r.get('note', '')}", flush=True)
+                          f"{fmt(r.get('cpu'), '6.1f', ' CPU s')}  {fmt(r['peak_mb'], '6.0f', ' MB')}"
+                          + (f"  (the write alone: {write:.1f} s)" if write is not None else "")
+                          + f" {r.get('note', '')}", flush=True)
                 entry["parquet"] = extra
             report["corpora"].append(entry)
     finally:

@@ -115,3 +115,35 @@ def test_the_sql_checks_on_spark_find_what_polars_finds(broken, tmp_path):
     finally:
         spark.stop()
     assert expected and found == expected
+
+
+def test_a_corpus_is_reopened_from_the_cache_only_while_no_file_changed(tmp_path, monkeypatch):
+    from toolkit.dataset import many
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    made = corpusgen.generate(tmp_path / "articles", 4, broken_every=0)
+    first = toolkit.open(*made["folders"])
+    opened = []
+    read = many.open_many
+    monkeypatch.setattr(many, "open_many", lambda folders, *a: opened.append(len(folders)) or read(folders, *a))
+    again = toolkit.open(*made["folders"])
+    assert opened == []  # read from the cache, not from the folders
+    assert again.table_names() == first.table_names() and again.texts == first.texts
+    for name in first.table_names():
+        assert again[name].equals(first[name]), name
+    est = made["folders"][2] / "estimates.csv"
+    est.write_text(est.read_text(encoding="utf-8").replace(",stated,", ",rumoured,", 1), encoding="utf-8")
+    with pytest.raises(toolkit.DataError, match="rumoured"):  # the changed folder is read and checked again
+        toolkit.open(*made["folders"])
+    assert opened == [4]
+
+
+def test_a_corpus_reopened_from_parquet_reads_a_table_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLKIT_NO_CACHE", "1")
+    made = corpusgen.generate(tmp_path / "articles", 3, broken_every=0)
+    ds = toolkit.open(*made["folders"])
+    back = toolkit.open(ds.to_parquet(tmp_path / "corpus"))
+    assert not back._tables.loaded("estimates")
+    assert isinstance(back["estimates"], pl.DataFrame) and back._tables.loaded("estimates")
+    for name in ds.table_names():
+        assert back[name].equals(ds[name]), name

@@ -3,6 +3,8 @@ paragraphs holding their offsets, and mentions equal to the alias occurrences in
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -81,11 +83,17 @@ def check_mentions(desc: Descriptor, tables: dict, texts: dict[str, str], flawed
     return problems
 
 
+@lru_cache(maxsize=64)
+def _real(path: str) -> str:
+    """A folder's real path, found once for the 10,000 texts of a corpus (only a message's file name depends on it)."""
+    return os.path.realpath(path)
+
+
 def read_text(path: Path, folder: Path, unused: str = " (quotes, offsets and mentions were not checked against it)"
               ) -> tuple[str | None, list[Problem]]:
     """The article text at ``path`` (exactly as the offsets count it), or a problem naming the file
     (``unused`` ends its message)."""
-    shown = path.name if path.parent.resolve() == Path(folder).resolve() else str(path)
+    shown = path.name if _real(str(path.parent)) == _real(str(folder)) else str(path)
     try:
         raw = path.read_bytes()
     except OSError as e:

@@ -89,6 +89,21 @@ ROUGH_ID = rf"(?:^|\x1f)\s|\s(?:\x1f|$)|[[\p{{Cc}}--\x1f]\p{{Cf}}\p{{Zl}}\p{{Zp}
 TEXT_ODD_CHARS = frozenset("\u2028\u2029\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# every byte but the plain ASCII ones (printable, tab, new lines): what is left of a file once these are deleted
+# is its control characters and every non-ASCII character, whole (their bytes are all >= 0x80)
+PLAIN = bytes(b for b in range(256) if b in (9, 10, 13) or 0x20 <= b < 0x7F)
+
+
+def odd_chars(raw: bytes) -> str:
+    r"""The characters of a UTF-8 file a value check may flag (``ANY_ODD``, U+001F), in order, and its other
+    non-ASCII ones: what the checks scan instead of the whole text (one ``bytes.translate``, ~1 GB/s).
+
+    >>> odd_chars("a,b\u00a0c\n\x07".encode())
+    '\xa0\x07'
+    """
+    return raw.translate(None, PLAIN).decode("utf-8")
+
+
 def odd_char(value: str, strict: bool) -> str:
     """Where and which the first invisible or control character of a value is."""
     import unicodedata  # only for a value found wanting

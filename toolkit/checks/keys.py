@@ -23,18 +23,31 @@ def _ids(desc: Descriptor, tables: dict, res: str) -> set:
     return set() if df is None else set(df[desc.primary_key(res)[0]].drop_nulls().to_list())
 
 
+def _id_series(desc: Descriptor, tables: dict, res: str) -> pl.Series:
+    """A table's ids as a polars Series (a corpus holds 100,000s: no Python set unless a reference misses)."""
+    df = tables.get(res)
+    if df is None:
+        return pl.Series([], dtype=pl.String)
+    return df.get_column(desc.primary_key(res)[0]).drop_nulls().cast(pl.String).unique()
+
+
 def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> list[Problem]:
     """References to other tables' ids: each check is a polars mask first; rows are looked at only on a hit."""
-    res, problems, ids = desc.resource(name), [], {}
+    res, problems, ids, sets = desc.resource(name), [], {}, {}
     fname = res["path"]
 
-    def known_in(target: str) -> set:  # each table's ids once, not once per row
+    def known_in(target: str) -> pl.Series:  # each table's ids once, not once per row
         if target not in ids:
-            ids[target] = _ids(desc, tables, target)
+            ids[target] = _id_series(desc, tables, target)
         return ids[target]
 
-    def unknown(col: str, known: set) -> pl.Series:
-        c, values = pl.col(col), pl.Series(list(known), dtype=pl.String).implode()
+    def as_set(target: str) -> set:  # only where a reference misses: for the message and its suggestion
+        if target not in sets:
+            sets[target] = set(known_in(target).to_list())
+        return sets[target]
+
+    def unknown(col: str, known: pl.Series) -> pl.Series:
+        c, values = pl.col(col), known.implode()
         if isinstance(df.schema[col], pl.List):
             return df.select(c.list.eval(pl.element().is_not_null() & ~pl.element().is_in(values)).list.any()
                              .fill_null(False)).to_series()
@@ -47,8 +60,8 @@ def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
         col, target = fk["fields"], fk["reference"]["resource"]
         if tables.get(target) is None or col not in df.columns:
             continue
-        known = known_in(target)
-        for i in hits(unknown(col, known)):
+        for i in hits(unknown(col, known_in(target))):
+            known = as_set(target)
             v = df[col][i - 1]
             v = v.to_list() if isinstance(v, pl.Series) else v
             for item in (v if isinstance(v, list) else [v]):
@@ -64,11 +77,13 @@ def check_keys(desc: Descriptor, name: str, df: pl.DataFrame, tables: dict) -> l
         for i in hits(mask):
             value, kind = df.row(i - 1, named=True)[field], df.row(i - 1, named=True)[type_field]
             target = pk["references"].get(str(kind))
-            known = known_in(target)
+            known = as_set(target)
             problems.append(Problem(fname, i, field, f"{show(value)} is not {_a(str(kind))} id in {target}.csv" + _suggest(value, known), kind="reference"))
     for mk in res.get("x-multiKeys", []):
-        known = set().union(*(known_in(t) for t in mk["references"] if tables.get(t) is not None))
-        for i in hits(unknown(mk["field"], known)):
+        targets = [t for t in mk["references"] if tables.get(t) is not None]
+        union = pl.concat([known_in(t) for t in targets]).unique() if targets else pl.Series([], dtype=pl.String)
+        for i in hits(unknown(mk["field"], union)):
+            known = set().union(*(as_set(t) for t in targets))
             items = df[mk["field"]][i - 1]
             for item in (items.to_list() if isinstance(items, pl.Series) else items) or []:
                 if item not in known:

@@ -63,6 +63,25 @@ def check_pairs(desc: Descriptor, tables: dict) -> list[Problem]:
     return problems
 
 
+def _link_candidates(df: pl.DataFrame, key: str, col: str, link: dict) -> pl.Series:
+    """Rows an ``x-links`` rule may flag (each row joined to the row it links to): a link to itself, a
+    ``sameFields`` value unlike the linked row's, a low value above the linked row's high one."""
+    bounds = link.get("notGreater") or {}
+    same, highs = list(link.get("sameFields", [])), list(bounds.get("high", []))
+    target = (df.select(pl.col(key).cast(pl.String).alias("__tk"), *(pl.col(c).alias(f"__t_{c}") for c in dict.fromkeys(same + highs)))
+              .filter(pl.col("__tk").is_not_null()).unique("__tk", keep="last"))
+    rows = df.select(pl.col(col).cast(pl.String).alias("__link"), pl.col(key).cast(pl.String).alias("__key"),
+                     *(pl.col(c) for c in dict.fromkeys(same + list(bounds.get("low", [])))))
+    joined = rows.join(target, left_on="__link", right_on="__tk", how="left", maintain_order="left")
+    mask = pl.col("__link") == pl.col("__key")
+    for c in same:
+        mask = mask | (pl.col(c).is_not_null() & pl.col(f"__t_{c}").is_not_null()
+                       & (pl.col(c).cast(pl.String) != pl.col(f"__t_{c}").cast(pl.String)))
+    if bounds.get("low") and highs:
+        mask = mask | (pl.coalesce(*bounds["low"]) > pl.coalesce(*(f"__t_{c}" for c in highs)))
+    return joined.select((pl.col("__link").is_not_null() & mask).fill_null(False)).to_series()
+
+
 def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
     """Cross-row rules declared in the descriptor (``x-dates``, ``x-links``, ``x-eventOrder``).
 
@@ -117,10 +136,10 @@ def check_declared(desc: Descriptor, tables: dict) -> list[Problem]:
                     problems.append(Problem(fname, i, a if s is not None else b, f"{first} is after {other} {r[other]}"))
         for link in res.get("x-links", []):
             key, col = desc.primary_key(name)[0], link["field"]
-            at = df.select(pl.col(col).is_not_null()).to_series().arg_true().to_list()
+            at = _link_candidates(df, key, col, link).arg_true().to_list()
             if not at:
                 continue
-            linked = df.filter(pl.col(key).is_in(df[col].drop_nulls().unique().implode()))
+            linked = df.filter(pl.col(key).is_in(df[at][col].drop_nulls().unique().implode()))  # only the candidates' targets
             by_id = {r[key]: r for r in linked.iter_rows(named=True)}
             for i, r in zip(at, df[at].iter_rows(named=True)):
                 i += 1

@@ -45,6 +45,11 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _inside_str(path: str, folder: str) -> bool:
+    """:func:`_inside` of two absolute, normalised paths as strings."""
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
+
+
 def _kind(st: os.stat_result) -> str:
     mode = st.st_mode
     return ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
@@ -60,13 +65,21 @@ def check_target(out: str | Path, *, inputs=(), folder: bool = False) -> Path:
     out = Path(out).expanduser()
     where = Path(os.path.abspath(out))
     real = where.resolve()
-    for src in inputs:
+    targets = {str(where), str(real)}
+    parents: dict[str, str] = {}
+    for src in inputs:  # as strings: a corpus has 10,000 inputs (Path.parents costs 0.5 ms each)
         if src is None:
             continue
-        src_abs, src_real = Path(os.path.abspath(src)), Path(src).resolve()
-        if any(_inside(p, s) for p in (where, real) for s in (src_abs, src_real)):
+        src_abs = os.path.abspath(src)
+        head, name = os.path.split(src_abs)
+        if head not in parents:
+            parents[head] = os.path.realpath(head)
+        src_real = os.path.join(parents[head], name)
+        if os.path.islink(src_abs):
+            src_real = os.path.realpath(src_abs)
+        if any(_inside_str(p, s) for p in targets for s in (src_abs, src_real)):
             raise OutputError(f"{out}: is inside the data folder {src} being read; choose an output outside it")
-        if folder and any(_inside(s, p) for p in (where, real) for s in (src_abs, src_real)):
+        if folder and any(_inside_str(s, p) for p in targets for s in (src_abs, src_real)):
             raise OutputError(f"{out}: holds the data folder {src} being read; choose a new folder")
     try:
         st = os.stat(out)  # follows a link: what a write would reach

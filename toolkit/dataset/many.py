@@ -54,11 +54,10 @@ def corpus_label(folders: list[Path]) -> str:
     return f"corpus of {len(folders)} folders" + (f" in {parent}" if parent else "")
 
 
-def descriptors(folders: list[Path]) -> tuple[list[Descriptor | None], list[list[Problem]]]:
+def descriptors(folders: list[Path], reads: scan.Reads | None = None) -> tuple[list[Descriptor | None], list[list[Problem]]]:
     """Each folder's descriptor (each distinct file parsed once) and its problems."""
-    raws = scan.read_bytes([f"{f}/{FILE}" for f in folders])  # strings: 10,000 Paths cost 0.1 s
     parse = scan.Descriptors(lambda raw, folder: descriptor_of(folder))
-    per = [parse(raw, f) for raw, f in zip(raws, folders)]
+    per = [parse(scan.read_bytes([f"{f}/{FILE}"], reads)[0], f) for f in folders]  # one at a time: 60 kB each
     return [d for d, _ in per], [list(p) for _, p in per]
 
 
@@ -98,46 +97,62 @@ def _hidden(df: pl.DataFrame, i: int) -> pl.DataFrame:
     return df.with_columns(__folder=pl.lit(i, pl.Int32), __row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
 
 
-def read_tables(desc: Descriptor, folders: list[Path], labels: list[str]) -> tuple[dict, list[Problem], set, list[str]]:
+def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads: scan.Reads | None = None
+                ) -> tuple[dict, list[Problem], set, list[str]]:
     """Every table of every folder as one typed frame (``__folder``, ``__row``): (tables, problems, the
     (folder, file) pairs with problems of their own, notes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     tables, problems, flawed, notes = {}, [], set(), []
-    for name in desc.table_names():
-        path, absent = desc.path(name), desc.resource(name).get("x-absent")
-        raws = scan.read_bytes([f"{f}/{path}" for f in folders])
-        df, alone = scan.concat(raws, desc.columns(name))
-        parts = []
-        if df is not None:
-            text = None if df.is_empty() else "".join(r.decode("utf-8") for r in raws if r is not None)
-            typed, found = columns.check_frame(desc, name, df, text or "", group="__folder")
-            if found:  # read those folders alone: their messages and row numbers are the one-folder reader's
-                hit = set(typed["__folder"].gather([p.row - 1 for p in found if p.row]).to_list())
-                typed = typed.filter(~pl.col("__folder").is_in(sorted(hit)))
-                alone = sorted(set(alone) | hit)
-            parts.append(typed)
-        for i in alone:
-            t, found = columns.read(desc, name, folders[i])
-            if t is None and absent and not (folders[i] / path).exists():
-                t, found = pl.DataFrame(schema=desc.polars_schema(name)), []
-                notes.append(f"{labels[i]}: {path}: not declared by the folder's datapackage.json; read as an empty table")
-            if found:
-                flawed.add((i, path))
-                problems += [_relocate(p, labels[i]) for p in found]
-            if t is not None:
-                parts.append(_hidden(t, i))
-        tables[name] = (pl.concat(parts, how="diagonal_relaxed") if parts else
-                        _hidden(pl.DataFrame(schema=desc.polars_schema(name)), 0))
+    names = desc.table_names()
+
+    def prepare(name: str) -> tuple:  # reading files releases the GIL; polars' parse and checks too
+        return scan.prepare(scan.read_bytes([f"{f}/{desc.path(name)}" for f in folders], reads), desc.columns(name))
+
+    with ThreadPoolExecutor(1) as pool:  # the next table's files read while polars checks this one's
+        ahead = pool.submit(prepare, names[0]) if names else None
+        for k, name in enumerate(names):
+            prepared = ahead.result()
+            ahead = pool.submit(prepare, names[k + 1]) if k + 1 < len(names) else None
+            _read_table(desc, name, folders, labels, scan.parse(prepared), tables, problems, flawed, notes)
     return tables, problems, flawed, notes
 
 
-def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str]
+def _read_table(desc: Descriptor, name: str, folders: list[Path], labels: list[str], parsed: tuple,
+                tables: dict, problems: list, flawed: set, notes: list) -> None:
+    """One table of every folder: the parsed frame typed and checked, the folders not in it read alone."""
+    path, absent = desc.path(name), desc.resource(name).get("x-absent")
+    df, alone, odd = parsed
+    parts = []
+    if df is not None:
+        typed, found = columns.check_frame(desc, name, df, odd, group="__folder")
+        if found:  # read those folders alone: their messages and row numbers are the one-folder reader's
+            hit = set(typed["__folder"].gather([p.row - 1 for p in found if p.row]).to_list())
+            typed = typed.filter(~pl.col("__folder").is_in(sorted(hit)))
+            alone = sorted(set(alone) | hit)
+        parts.append(typed)
+    for i in alone:
+        t, found = columns.read(desc, name, folders[i])
+        if t is None and absent and not (folders[i] / path).exists():
+            t, found = pl.DataFrame(schema=desc.polars_schema(name)), []
+            notes.append(f"{labels[i]}: {path}: not declared by the folder's datapackage.json; read as an empty table")
+        if found:
+            flawed.add((i, path))
+            problems += [_relocate(p, labels[i]) for p in found]
+        if t is not None:
+            parts.append(_hidden(t, i))
+    tables[name] = (pl.concat(parts, how="diagonal_relaxed") if parts else
+                    _hidden(pl.DataFrame(schema=desc.polars_schema(name)), 0))
+
+
+def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str], reads: scan.Reads | None = None
                ) -> tuple[dict[str, str], dict[str, Path], dict[str, int], list[str], list[Problem]]:
     """The text of every source in its folder's ``texts/<source_id>.txt``: (texts, paths, the folder of each
     text, notes, problems). A folder where one is missing or unusable is looked at by ``find_texts``."""
     rows = sources.select("__folder", pl.col("source_id").cast(pl.String), pl.col("kind").cast(pl.String),
                           (pl.col("text_sha256") if "text_sha256" in sources.columns else pl.lit(None, pl.String)).alias("want"))
     rows = rows.filter(pl.col("source_id").is_not_null()).rows()
-    raws = scan.read_bytes([f"{folders[i]}/{TEXTS}/{sid}.txt" for i, sid, _, _ in rows])
+    raws = scan.read_bytes([f"{folders[i]}/{TEXTS}/{sid}.txt" for i, sid, _, _ in rows], reads)
     texts, where, of, notes, problems, slow = {}, {}, {}, [], [], set()
     fast = []
     for (i, sid, kind, want), raw in zip(rows, raws):
@@ -193,33 +208,41 @@ class Corpus:
                 for n, df in (self.rows or self.tables).items()}
 
 
-def read_corpus(folders: list[Path], keep_rows: bool = False) -> Corpus | None:
+def read_corpus(folders: list[Path], keep_rows: bool = False, reads: scan.Reads | None = None) -> Corpus | None:
     """Read, merge and check ``folders`` (resolved data folders); None when their descriptors differ.
-    ``keep_rows``: keep every folder's rows as read too (for :meth:`Corpus.provenance`)."""
-    descs, dproblems = descriptors(folders)
+    ``keep_rows``: keep every folder's rows as read too (for :meth:`Corpus.provenance`); ``reads``: where to
+    record every file read and its stat (for the cache)."""
+    if reads is not None:
+        reads.folders(folders)
+    descs, dproblems = descriptors(folders, reads)
     desc = one_schema(descs)
     if desc is None:
         return None
     labels = [str(f) for f in folders]
-    tables, problems, flawed, notes = read_tables(desc, folders, labels)
-    texts, text_paths, text_folder, tnotes, tproblems = read_texts(tables["sources"], folders, labels)
+    tables, problems, flawed, notes = read_tables(desc, folders, labels, reads)
+    texts, text_paths, text_folder, tnotes, tproblems = read_texts(tables["sources"], folders, labels, reads)
     notes, problems = notes + tnotes, problems + tproblems
     names = [d.get("name") or f.name for d, f in zip(descs, folders)]
-    merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem, [{"name": n} for n in names])
+    rows = dict(tables) if keep_rows else None
+    corpus_members = members(labels, names, tables["sources"])
+    # the rows as read are let go table by table as they are merged
+    merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem, [{"name": n} for n in names],
+                                     consume=True)
     problems += conflicts
+    del tables
     titles = [d.get("title") or d.get("name") or "Untitled dataset" for d in descs]
-    cdesc = desc.replace(**{"x-view": {}, "x-cites": None, "x-corpus": members(labels, names, tables["sources"])}, name="corpus",
+    cdesc = desc.replace(**{"x-view": {}, "x-cites": None, "x-corpus": corpus_members}, name="corpus",
                          title="Corpus: " + "; ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else ""),
                          description=f"A corpus of {len(folders)} datasets, opened together: "
                          + "; ".join(titles[:6]) + (" ..." if len(titles) > 6 else "") + ".")
     problems += check_corpus(cdesc, merged, texts, text_folder, flawed, labels)
-    return Corpus(merged, cdesc, texts, text_paths, notes, problems, list(folders), tables if keep_rows else None)
+    return Corpus(merged, cdesc, texts, text_paths, notes, problems, list(folders), rows)
 
 
-def open_many(folders: list[Path]) -> Dataset | None:
+def open_many(folders: list[Path], reads: scan.Reads | None = None) -> Dataset | None:
     """The corpus of ``folders`` as a checked Dataset; None when their descriptors differ (the caller merges
     them one by one). Raises :class:`~toolkit.DataError` naming every problem of every folder."""
-    c = read_corpus(folders)
+    c = read_corpus(folders, reads=reads)
     if c is None:
         return None
     if c.problems:
@@ -234,7 +257,7 @@ def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[
     ``__folder``/``__row``): ``toolkit.checks.check_tables`` for many folders at once."""
     problems: list[Problem] = []
     tf = spans.texts_frame(texts)
-    paras = spans.paragraphs(tf) if texts else None
+    paras = spans.Paragraphs(tf) if texts else None
     for name, df in tables.items():
         if not desc.has_table(name):
             continue
@@ -249,7 +272,7 @@ def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[
         if spans.python_needed(ok):
             expected = article.find_all_mentions(dict(ok.iter_rows()), tables["aliases"], tables["segments"])
         else:
-            expected = spans.find_mentions(ok, tables["aliases"], tables["segments"])
+            expected = spans.find_mentions(ok, tables["aliases"], tables["segments"], paras)
         have = tables["mentions"].filter(pl.col("source_id").cast(pl.String).is_in(ok["source_id"].implode()))
         file_of = {sid: str(Path(labels[text_folder[sid]]) / desc.path("mentions")) for sid in ok["source_id"]}
         found = spans.mention_problems(have, expected, file_of)

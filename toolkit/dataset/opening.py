@@ -14,7 +14,8 @@ from toolkit.checks import check_tables
 from toolkit.core.problems import DataError, Problem, Report
 from toolkit.dataset import cache
 from toolkit.dataset.corpus import merge
-from toolkit.dataset.reading import data_folder, descriptor_of, read_folder
+from toolkit.dataset.reading import data_folder, data_folders, descriptor_of, read_folder
+from toolkit.dataset.scan import Reads
 from toolkit.dataset.value import PARQUET_FORMAT, Dataset
 
 
@@ -58,9 +59,16 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
         return _open_one(paths[0])
     from toolkit.dataset.many import open_many
 
-    folders = sorted((data_folder(p).resolve() for p in paths), key=str)  # the same corpus whatever the order
-    corpus = open_many(folders)  # folders of one schema: in one pass
+    folders = sorted(data_folders(paths), key=str)  # the same corpus whatever the order
+    k = cache.corpus_key(folders)
+    corpus = cache.load_corpus(k, folders) if k else None
     if corpus is not None:
+        return corpus
+    reads = Reads() if k else None  # every file's stat as it is opened: an edit later makes the entry unused
+    corpus = open_many(folders, reads)  # folders of one schema: in one pass
+    if corpus is not None:
+        if k:
+            cache.save_corpus(k, reads, corpus)
         return corpus
     parts, deferred = [], False
     for p in folders:  # a reference into another folder of the corpus (a dispute across sources) is checked on the whole

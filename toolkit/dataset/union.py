@@ -434,13 +434,17 @@ def union(name: str, df: pl.DataFrame, key: list[str], rules: dict, labels: list
 
 
 def merge_frames(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], problem, meta: list[dict] | None = None,
-                 renamed: dict | None = None) -> tuple[dict, list]:
+                 renamed: dict | None = None, consume: bool = False) -> tuple[dict, list]:
     """The corpus of many folders' tables (each one frame with ``__folder``): (merged tables, problems).
 
     ``labels``: each folder's name in messages, by index; ``problem``: the Problem class to report with; ``meta``:
     each folder's dataset ``name`` and the folders it ``cites`` (``x-cites``); ``renamed``: filled with every id
-    renamed (table -> __folder, __old, __new)."""
+    renamed (table -> __folder, __old, __new); ``consume``: let each table's rows go as it is merged (a corpus of
+    10,000 folders then holds one copy of a table, not two)."""
     renamed = {} if renamed is None else renamed
+    if consume:  # the caller's dict handed over: its frames are dropped here as they are merged
+        tables, given = dict(tables), tables
+        given.clear()
     explicit, problems = cross_references(tables, plan, labels, meta, problem)
     held: dict = {}
     tables = shared_context(tables, plan, renamed, held)
@@ -449,10 +453,12 @@ def merge_frames(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str],
     if "aliases" in tables and "sources" in tables:
         tables["aliases"] = scope_aliases(tables["aliases"], tables["sources"])
     out, first = {}, earliest(tables.get("sources"))
-    for name, df in tables.items():
+    for name in list(tables):
+        df = tables.pop(name) if consume else tables[name]
         known = name in plan.resources
         merged, probs = union(name, df, plan.key(name) if known else [], plan.merge_rules(name) if known else {}, labels,
                               problem, IDENTITY if _entity(plan, name, df.columns) else None, first)
         out[name] = merged
+        del df
         problems += probs
     return out, problems

@@ -13,8 +13,6 @@ True
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,6 +28,42 @@ TEXTS = "texts"  # texts/<source_id>.txt inside a data folder
 PARQUET_FORMAT = "toolkit-parquet"
 
 
+class Tables(Mapping):
+    """Tables by name, each read when first asked for (a corpus reopened from Parquet reads only the tables a
+    view needs); ``loaders`` maps a name to a function returning its frame.
+
+    >>> t = Tables({"a": lambda: pl.DataFrame({"x": [1]})})
+    >>> t.loaded("a"), t["a"].height, t.loaded("a")
+    (False, 1, True)
+    """
+
+    def __init__(self, loaders: Mapping | None = None, frames: Mapping | None = None, order=()):
+        self._names = list(dict.fromkeys([*order, *(frames or {}), *(loaders or {})]))
+        self._frames, self._loaders = dict(frames or {}), {k: v for k, v in (loaders or {}).items() if k not in (frames or {})}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = self._loaders.pop(name)()  # a KeyError for a name it does not hold
+        return self._frames[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name) -> bool:
+        return name in self._frames or name in self._loaders
+
+    def loaded(self, name: str) -> bool:
+        return name in self._frames
+
+    def __or__(self, other: Mapping) -> Tables:
+        out = Tables({k: f for k, f in self._loaders.items() if k not in other}, {**self._frames, **other})
+        out._names = list(dict.fromkeys([*self._names, *other]))
+        return out
+
+
 class Dataset:
     """Checked tables of one or more sources, their descriptor, texts and metadata.
 
@@ -39,7 +73,7 @@ class Dataset:
 
     def __init__(self, tables: dict[str, pl.DataFrame], descriptor: Descriptor | Mapping, texts: dict[str, str] | None = None,
                  *, folders: tuple = (), text_paths: dict | None = None, notes: list | None = None):
-        self._tables = dict(tables)
+        self._tables = tables if isinstance(tables, Tables) else dict(tables)
         self._descriptor = descriptor if isinstance(descriptor, Descriptor) else Descriptor(descriptor)
         self.texts = dict(texts or {})
         self.folders = tuple(folders)
