@@ -42,12 +42,17 @@ report: setup
 	$(BIN)/python -m toolkit exercises
 	$(BIN)/python -m toolkit report
 
-test: setup chromium bubblewrap
-	$(BIN)/python -m pytest
+# pytest-xdist runs the tests on every core (-n auto); --dist loadgroup keeps together the tests of a module that
+# share one expensive module fixture (tests/conftest.py names them). The report site and the built exercises are
+# made once per run and shared by the workers (conftest.built_once).
+PYTEST_PARALLEL := -n auto --dist loadgroup
 
-# The quick tier while working: the library's unit tests (no Chromium, no report or notebook runs), well under 90 s.
+test: setup chromium bubblewrap
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+# The quick tier while working: the library's unit tests (no Chromium, no report or notebook runs), under 90 s.
 check: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not browser and not tools"
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not slow and not browser and not tools"
 
 # CurveZMQ-encrypted kernel sockets (no "running over TCP without encryption" warning); --allow-root in containers
 lab: $(STAMP)
