@@ -42,10 +42,10 @@ report: setup
 	$(BIN)/python -m toolkit exercises
 	$(BIN)/python -m toolkit report
 
-# pytest-xdist runs the tests on every core (-n auto); --dist loadgroup keeps together the tests of a module that
-# share one expensive module fixture (tests/conftest.py names them). The report site and the built exercises are
-# made once per run and shared by the workers (conftest.built_once).
-PYTEST_PARALLEL := -n auto --dist loadgroup
+# pytest-xdist runs the tests on every core (-n auto); --dist loadscope keeps the tests of a module on one worker, so
+# a module fixture is made once. The report site and the built exercises are made once per run and shared by the
+# workers (tests/conftest.py: built_once). (--dist loadgroup does not group under pytest 9 with pytest-xdist 3.8.)
+PYTEST_PARALLEL := -n auto --dist loadscope
 
 test: setup chromium bubblewrap
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL)

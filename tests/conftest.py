@@ -31,22 +31,12 @@ TOOL_TESTS = {"test_report.py", "test_exercises.py", "test_autograder.py", "test
               "test_travel.py", "test_faults_report.py"}
 
 
-# Under pytest-xdist (`make test`, `make check`: -n auto --dist loadgroup) the tests of one module run on one worker,
-# so a module fixture (a built chart, a graded notebook, a data folder) is made once; these modules' tests are spread
-# over the workers instead: each does its own heavy work (a build, a grading) and they share only session
-# fixtures made once per run (built_once) or a cheap module one.
-SPREAD = {"test_exercises.py", "test_faults_report.py", "test_autograder.py", "test_report.py"}
-
-
 def pytest_collection_modifyitems(config, items):
-    grouped = config.pluginmanager.hasplugin("xdist")
     for item in items:
         if item.path.name in TOOL_TESTS:
             item.add_marker(pytest.mark.tools)
         if "browser" in getattr(item, "fixturenames", ()):  # a test that starts Chromium is a browser test
             item.add_marker(pytest.mark.browser)
-        if grouped and item.path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
 
 
 @pytest.fixture(scope="session")
