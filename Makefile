@@ -42,12 +42,17 @@ report: setup
 	$(BIN)/python -m toolkit exercises
 	$(BIN)/python -m toolkit report
 
-test: setup chromium bubblewrap
-	$(BIN)/python -m pytest
+# pytest-xdist runs the tests on every core (-n auto); --dist loadscope keeps the tests of a module on one worker, so
+# a module fixture is made once. The report site and the built exercises are made once per run and shared by the
+# workers (tests/conftest.py: built_once). (--dist loadgroup does not group under pytest 9 with pytest-xdist 3.8.)
+PYTEST_PARALLEL := -n auto --dist loadscope
 
-# The quick tier while working: the library's unit tests (no Chromium, no report or notebook runs), well under 90 s.
+test: setup chromium bubblewrap
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+# The quick tier while working: the library's unit tests (no Chromium, no report or notebook runs), under 90 s.
 check: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not browser and not tools"
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not slow and not browser and not tools"
 
 # CurveZMQ-encrypted kernel sockets (no "running over TCP without encryption" warning); --allow-root in containers
 lab: $(STAMP)

@@ -1,7 +1,10 @@
 """Shared fixtures: the article text (skipped clearly when absent) and scratch copies of the data."""
 
+import fcntl
 import os
+import pickle
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in TOOL_TESTS:
             item.add_marker(pytest.mark.tools)
+        if "browser" in getattr(item, "fixturenames", ()):  # a test that starts Chromium is a browser test
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
@@ -68,14 +73,34 @@ def browser():
         b.close()
 
 
+def built_once(tmp_path_factory, name: str, make):
+    """``make(folder)``'s value, computed once per test run: the first process to ask builds it in a new folder
+    while holding a lock, and later askers get its value (pickled) and share the folder. Under pytest-xdist
+    the workers of one run share a parent of their temporary folders, so two workers never build the same
+    site or exercises twice; without xdist this is one build per session, as before."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return make(tmp_path_factory.mktemp(name))
+    root = tmp_path_factory.getbasetemp().parent
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the build fails
+        done = root / f"{name}.pickle"
+        if done.is_file():
+            return pickle.loads(done.read_bytes())
+        value = make(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root)))
+        done.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The report site, built once per test session from the real notebooks."""
+    """The report site, built once per test run from the real notebooks (tests only read it)."""
     from toolkit.tools.site import report
 
-    out = tmp_path_factory.mktemp("site") / "reports"
-    report.build(out=out, jobs=2)
-    return out
+    def make(folder: Path) -> Path:
+        report.build(out=folder / "reports", jobs=2)
+        return folder / "reports"
+
+    return built_once(tmp_path_factory, "site", make)
 
 
 def open_offline(browser, url: str):
@@ -110,13 +135,16 @@ def open_offline(browser, url: str):
 
 @pytest.fixture(scope="session")
 def built_exercises(tmp_path_factory):
-    """Every exercise assigned once per session (otter runs the solutions against all tests while
-    assigning): (output folder, outcomes). Shared by tests/test_exercises.py and test_autograder.py."""
+    """Every exercise assigned once per test run (otter runs the solutions against all tests while
+    assigning): (output folder, outcomes). Shared by tests/test_exercises.py, test_autograder.py and
+    test_sandbox.py, which only read it (a test that builds again works on a copy)."""
     from toolkit.tools.classroom import exercises
 
-    out = tmp_path_factory.mktemp("exercises") / "build"
-    outcomes = exercises.build(out, exercises.SOURCE_DIR, echo=lambda s: None)
-    return out, outcomes
+    def make(folder: Path):
+        out = folder / "build"
+        return out, exercises.build(out, exercises.SOURCE_DIR, echo=lambda s: None)
+
+    return built_once(tmp_path_factory, "exercises", make)
 
 
 def finish_build(proc, timeout: float = 600) -> tuple[str, str]:

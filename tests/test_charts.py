@@ -89,6 +89,19 @@ def built():
 
 
 @pytest.fixture(scope="module")
+def rendered(built):
+    """Each view's PNG, rendered when first asked for and then kept for the module (rendering takes seconds)."""
+    done = {}
+
+    def png(name: str) -> Image.Image:
+        if name not in done:
+            done[name] = render(built[name], name)
+        return done[name]
+
+    return png
+
+
+@pytest.fixture(scope="module")
 def specs(built):
     return {name: chart.to_dict(validate=True) for name, chart in built.items()}
 
@@ -96,10 +109,11 @@ def specs(built):
 # --- every view ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", VIEWS)
-def test_view_validates_renders_and_shows_something(built, name):
+@pytest.mark.slow
+def test_view_validates_renders_and_shows_something(built, rendered, name):
     chart = built[name]
     chart.to_dict(validate=True)  # against Altair's Vega-Lite schema
-    img = render(chart, name)
+    img = rendered(name)
     assert img.width > 300 and img.height > 200
     assert dominant_share(img) < 0.97  # not a blank canvas
     assert len(colours(img)) > 20
@@ -139,6 +153,7 @@ def test_tooltips_are_plain_fields(specs):
     assert "html" not in json.dumps(specs["estimates"]["config"]).lower()
 
 
+@pytest.mark.slow
 def test_hostile_text_is_kept_literally():
     est = toolkit.load_estimates().with_columns(
         quote=pl.when(pl.col("estimate_id") == "est01").then(pl.lit(EVIL)).otherwise("quote"),
@@ -349,13 +364,15 @@ def test_dashboard_selection_links_the_views(specs):
     assert param["select"]["fields"] == ["actor_id"]
 
 
-def test_dashboard_preselection_changes_the_picture(built):
-    quiet = render(built["dashboard"], "dashboard")
+@pytest.mark.slow
+def test_dashboard_preselection_changes_the_picture(rendered):
+    quiet = rendered("dashboard")
     picked = render(charts.dashboard(actor="melikov"), "dashboard_melikov")
     assert quiet.size == picked.size
     assert (np.asarray(quiet) != np.asarray(picked)).any()
 
 
+@pytest.mark.slow
 def test_views_are_deterministic():
     """The same data gives the same spec (byte-stable report pages; polars' group_by has no order)."""
     from toolkit.views import charts

@@ -103,6 +103,7 @@ def test_a_dispute_across_sources(tmp_path):
     assert row["claim_ids"].item().to_list() == ["ledger_2016:est01", "est13"]
 
 
+@pytest.mark.slow
 def test_views_work_on_the_corpus(corpus):
     from toolkit.views import charts
     from toolkit.views import maps

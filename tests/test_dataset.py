@@ -111,6 +111,7 @@ def _rename(folder: Path, pairs) -> None:
         p.write_text(s, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_renamed_copy_of_the_shipped_data_draws_nothing_of_the_original(data_copy, text, tmp_path):
     (data_copy / "article.txt").write_text(text, encoding="utf-8")
     pairs = [("rferl_2015", "zzzzz_2015"), ("RFE/RL", "XYZ/QQ"), ("Paraszczuk", "Kowalskiii"),
@@ -133,6 +134,7 @@ def test_a_renamed_copy_of_the_shipped_data_draws_nothing_of_the_original(data_c
     assert "RFE/RL" not in " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
 
 
+@pytest.mark.slow
 def test_the_second_dataset_goes_through_every_view_naming_only_itself():
     from toolkit.views import charts
     from toolkit import geo

@@ -221,6 +221,7 @@ def test_the_cache_key_follows_the_descriptor_and_only_declared_files(own, tmp_p
     assert second.descriptor == first.descriptor and second["weapons"].height == 3
 
 
+@pytest.mark.slow
 def test_importing_the_views_changes_no_global_altair_setting():
     code = ("import altair as alt; before = (alt.theme.active, alt.renderers.active); "
             "from toolkit import charts, maps; import toolkit; c = charts.estimates(toolkit.open()); c.to_dict(); "

@@ -253,6 +253,7 @@ def _originals() -> dict[str, bytes]:
 ORIGINALS = _originals()
 
 
+@pytest.mark.slow
 @settings(max_examples=int(os.environ.get("HARDENING_EXAMPLES", "80")), deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(corruption(ORIGINALS), min_size=1, max_size=3))

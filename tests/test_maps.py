@@ -81,6 +81,7 @@ def static_fig():
 
 # --- regions ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_regions_valid_small_and_not_one_colour(regions_chart):
     spec = regions_chart.to_dict(validate=True)
     assert len(regions_chart.to_json(indent=None)) <= MAX_SPEC
@@ -170,6 +171,7 @@ def test_region_labels_of_small_subjects_go_outside():
 
 # --- flows --------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_flows_valid_small_and_not_one_colour(flows_chart):
     flows_chart.to_dict(validate=True)
     assert len(flows_chart.to_json(indent=None)) <= MAX_SPEC

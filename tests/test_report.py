@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -77,11 +76,18 @@ def test_hovering_an_estimate_shows_its_tooltip(site, browser):
     assert any(q[:30] in seen for q in quotes), f"no tooltip with a quote; last tooltip: {seen[:200]!r}"
 
 
-def _copy_notebooks(tmp_path, names=("01",)):
+def _copy_notebooks(tmp_path):
+    """A folder with one small chapter (it opens the data and shows a table): these tests are about the
+    builder (its cache, its failures), which treats every notebook alike; the real chapters are built by the
+    ``site`` fixture."""
+    import nbformat
+
     src = tmp_path / "nbs"
     src.mkdir()
-    for nb in report.notebooks(only=list(names)):
-        shutil.copy(nb, src / nb.name)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 1. A chapter"), nbformat.v4.new_code_cell("import toolkit\n\nds = toolkit.open()"),
+                nbformat.v4.new_markdown_cell("## The estimates"), nbformat.v4.new_code_cell('ds["estimates"].head(3)')]
+    nbformat.write(nb, src / "01-a-chapter.ipynb")
     return src
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import sys
 import time
 import uuid
@@ -107,13 +108,14 @@ def test_grading_refuses_without_a_sandbox(monkeypatch, tmp_path):
 # ----------------------------------------------------------------------------- slow: real notebooks
 
 @pytest.fixture(scope="module")
-def bounds(tmp_path_factory):
-    """Exercise 01 built once: (built folder, its archive)."""
+def bounds(built_exercises, tmp_path_factory):
+    """Exercise 01 as built for the session, in a copy of its own (attacks may target it): (built folder, its archive)."""
     from toolkit.tools.classroom import exercises as ex
 
-    out = tmp_path_factory.mktemp("sandbox") / "build"
-    outcomes = ex.build(out, ex.SOURCE_DIR, only=["01"], echo=lambda s: None)
+    built, outcomes = built_exercises
     assert all(o.ok for o in outcomes), [str(o) for o in outcomes]
+    out = tmp_path_factory.mktemp("sandbox") / "build"
+    shutil.copytree(built, out)
     entry = json.loads((out / ex.MANIFEST).read_text())["01-bounds"]
     return out, out / entry["autograder"]
 

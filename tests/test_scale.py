@@ -40,6 +40,7 @@ def test_every_broken_row_of_every_folder_is_named(broken, found):
     assert all(s.startswith(str(broken["folders"][0].parent)) for s in shown)  # the folder's file, then row and column
 
 
+@pytest.mark.slow
 def test_the_same_problems_as_each_folder_alone(broken, found):
     alone = {(f.name, p.file, p.row, p.column, p.message) for f in broken["folders"] for p in toolkit.validate(f).problems}
     assert {(*_where(p), p.message) for p in found} == alone
@@ -49,6 +50,7 @@ def test_the_same_problems_as_plain_polars(broken, found):
     assert set(reference_polars.check(broken["folders"])) == {_where(p) for p in found}
 
 
+@pytest.mark.slow
 def test_a_clean_corpus_is_the_corpus_of_its_folders_merged_one_by_one(tmp_path):
     from toolkit.dataset.corpus import merge
 
@@ -78,6 +80,7 @@ def _engine_corpus(broken, tmp_path):
     return corpus, out, expected
 
 
+@pytest.mark.slow
 def test_the_sql_checks_on_duckdb_find_what_polars_finds(broken, tmp_path):
     duckdb = pytest.importorskip("duckdb")
     from toolkit.checks import sql

@@ -118,6 +118,7 @@ def corpus():
     return toolkit.open(toolkit.SHIPPED, LEDGER)
 
 
+@pytest.mark.slow
 def test_titles_are_grammatical_for_several_articles(corpus):
     from toolkit import charts, maps
 
@@ -130,6 +131,7 @@ def test_titles_are_grammatical_for_several_articles(corpus):
     assert toolkit.open().noun == "the article"
 
 
+@pytest.mark.slow
 def test_every_article_with_estimates_has_its_panel(corpus):
     from toolkit import charts
 
@@ -144,6 +146,7 @@ def test_every_article_with_estimates_has_its_panel(corpus):
         assert any(t and t.startswith("In " + name) for t in titles), (name, titles)
 
 
+@pytest.mark.slow
 def test_certainty_is_drawn_and_an_older_folder_without_it_still_draws():
     from toolkit import charts
 
@@ -172,6 +175,7 @@ def test_dates_known_only_as_before_are_drawn_not_listed_as_undated():
             assert r["dates"].startswith("before ") and r["start"] < r["known"] <= r["end"]
 
 
+@pytest.mark.slow
 def test_compiled_charts_are_vega_5_and_fit_their_container():
     from toolkit import charts
 
@@ -183,6 +187,7 @@ def test_compiled_charts_are_vega_5_and_fit_their_container():
     assert width["init"] == embed.ROOM
 
 
+@pytest.mark.slow
 def test_without_a_container_a_chart_is_drawn_at_its_natural_width(tmp_path):
     from PIL import Image
 
