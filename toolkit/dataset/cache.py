@@ -75,10 +75,7 @@ def key(folder: Path, desc: Descriptor) -> str | None:
 
     h = hashlib.sha256()
     _update(h, "version", __version__.encode())
-    code = Path(__file__).resolve().parents[1]
-    for p in sorted(code.rglob("*.py")):
-        st = p.stat()
-        _update(h, "code", f"{p.relative_to(code)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    _code(h)
     _update(h, "descriptor", desc.fingerprint.encode())
     _update(h, "shipped", Descriptor.shipped().fingerprint.encode())
     files = [folder / FILE, *(folder / desc.path(n) for n in desc.table_names())]
@@ -93,6 +90,14 @@ def key(folder: Path, desc: Descriptor) -> str | None:
         else:
             _update(h, f"absent {p}", b"")
     return h.hexdigest()
+
+
+def _code(h) -> None:
+    """Add the toolkit's own code (each module's path, size and mtime) to the key ``h``: a changed check is a new key."""
+    code = Path(__file__).resolve().parents[1]
+    for p in sorted(code.rglob("*.py")):
+        st = p.stat()
+        _update(h, "code", f"{p.relative_to(code)}:{st.st_size}:{st.st_mtime_ns}".encode())
 
 
 # --- a corpus of many folders -------------------------------------------------------------------------
@@ -121,10 +126,7 @@ def corpus_key(folders: list[Path]) -> str | None:
 
     h = hashlib.sha256()
     _update(h, "corpus", __version__.encode())
-    code = Path(__file__).resolve().parents[1]
-    for p in sorted(code.rglob("*.py")):
-        st = p.stat()
-        _update(h, "code", f"{p.relative_to(code)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    _code(h)
     _update(h, "shipped", Descriptor.shipped().fingerprint.encode())
     _update(h, "article", os.environ.get("TOOLKIT_ARTICLE", "").encode())
     _update(h, "folders", "\n".join(map(str, folders)).encode("utf-8", "surrogateescape"))
