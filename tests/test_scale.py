@@ -150,3 +150,27 @@ def test_a_corpus_reopened_from_parquet_reads_a_table_when_asked(tmp_path, monke
     assert isinstance(back["estimates"], pl.DataFrame) and back._tables.loaded("estimates")
     for name in ds.table_names():
         assert back[name].equals(ds[name]), name
+
+
+def test_a_broken_context_row_two_folders_share_is_reported_in_each(tmp_path, monkeypatch):
+    """The merge keeps one copy of a context row that folders share (notes aside); a problem on it is still
+    reported for every folder's file that holds it, since fixing one copy leaves the others broken."""
+    monkeypatch.setenv("TOOLKIT_NO_CACHE", "1")
+    made = corpusgen.generate(tmp_path / "articles", 3, broken_every=0)
+    broken = []
+    for i, folder in enumerate(made["folders"][:2]):
+        p = folder / "estimates.csv"
+        df = pl.read_csv(p, infer_schema=False)
+        row = df.row(0, named=True) | {"estimate_id": "est99", "source_id": "ledger_context", "paragraph": None,
+                                       "char_start": None, "char_end": None, "quote": None, "value_low": "20",
+                                       "value_best": "10", "value_high": None, "bound": "approximate",
+                                       "note": f"coded in folder {i}"}
+        for col in ("statement_id", "same_claim_as", "subset_of"):
+            if col in row:
+                row[col] = None
+        pl.concat([df, pl.DataFrame([row], schema=df.schema)]).write_csv(p)
+        broken.append((str(p), df.height + 1))
+    with pytest.raises(toolkit.DataError) as err:
+        toolkit.open(*made["folders"])
+    where = {(p.file, p.row) for p in err.value.problems if "greater than value_best" in p.message}
+    assert where == set(broken), [str(p) for p in err.value.problems]

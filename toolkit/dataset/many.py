@@ -93,6 +93,23 @@ def _located(problems: list[Problem], frame: pl.DataFrame, labels: list[str]) ->
     return out
 
 
+def for_every_copy(problems: list[Problem], copies: dict, desc: Descriptor, labels: list[str]) -> list[Problem]:
+    """A problem on a context row that several folders hold (kept once by the merge) is reported for each folder's
+    file that holds it: fixing one copy leaves the others broken."""
+    if not copies or not problems:
+        return problems
+    others: dict = {}
+    for name, df in copies.items():
+        path = desc.path(name)
+        for f, r, gf, gr in df.iter_rows():
+            others.setdefault((str(Path(labels[f]) / path), r), []).append((str(Path(labels[gf]) / path), gr))
+    out = []
+    for p in problems:
+        out.append(p)
+        out += [Problem(file, row, p.column, p.message, kind=p.kind) for file, row in others.get((p.file, p.row), [])]
+    return out
+
+
 def _hidden(df: pl.DataFrame, i: int) -> pl.DataFrame:
     return df.with_columns(__folder=pl.lit(i, pl.Int32), __row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
 
@@ -226,8 +243,9 @@ def read_corpus(folders: list[Path], keep_rows: bool = False, reads: scan.Reads 
     rows = dict(tables) if keep_rows else None
     corpus_members = members(labels, names, tables["sources"])
     # the rows as read are let go table by table as they are merged
+    copies: dict = {}
     merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem, [{"name": n} for n in names],
-                                     consume=True)
+                                     consume=True, copies=copies)
     problems += conflicts
     del tables
     titles = [d.get("title") or d.get("name") or "Untitled dataset" for d in descs]
@@ -235,7 +253,7 @@ def read_corpus(folders: list[Path], keep_rows: bool = False, reads: scan.Reads 
                          title="Corpus: " + "; ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else ""),
                          description=f"A corpus of {len(folders)} datasets, opened together: "
                          + "; ".join(titles[:6]) + (" ..." if len(titles) > 6 else "") + ".")
-    problems += check_corpus(cdesc, merged, texts, text_folder, flawed, labels)
+    problems += for_every_copy(check_corpus(cdesc, merged, texts, text_folder, flawed, labels), copies, cdesc, labels)
     return Corpus(merged, cdesc, texts, text_paths, notes, problems, list(folders), rows)
 
 

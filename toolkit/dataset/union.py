@@ -179,12 +179,14 @@ def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], rena
 
 
 def shared_context(tables: dict[str, pl.DataFrame], plan: Plan, renamed: dict | None = None,
-                   held: dict | None = None) -> dict[str, pl.DataFrame]:
+                   held: dict | None = None, copies: dict | None = None) -> dict[str, pl.DataFrame]:
     """A context row (a fact of a source that is not an article: a ministry's report, another outlet) that two
     folders both carry, alike in every column but its id, note, draft and confidence, is one row: the first folder's
     copy, with the smallest of their ids and every copy's note; every reference follows. ``held``: filled with table
     -> (__folder, __old, __holder): the folders whose copy went, the id, and the folder whose copy stayed, so that
-    their references follow that copy if it is qualified later."""
+    their references follow that copy if it is qualified later. ``copies``: filled with table -> (__folder, __row of the
+    copy kept, __gone_folder, __gone_row of each copy that went), so a problem found on the kept row is reported for
+    every folder's file that holds it."""
     if "sources" not in tables or "kind" not in tables["sources"].columns:
         return tables
     tables = dict(tables)
@@ -207,6 +209,11 @@ def shared_context(tables: dict[str, pl.DataFrame], plan: Plan, renamed: dict | 
         # one copy stays (the first folder's), with every copy's note; the others go (their references follow below)
         first = rows.group_by("__sig").agg(pl.col("__i").min()).join(groups.select("__sig", "__note"), on="__sig")
         gone = rows.join(first, on="__i", how="anti").select("__i")
+        if copies is not None:
+            kept = first.join(rows.select("__i", "__folder", "__row"), on="__i").select("__sig", "__folder", "__row")
+            went = rows.join(gone, on="__i", how="semi").select(
+                "__sig", pl.col("__folder").alias("__gone_folder"), pl.col("__row").alias("__gone_row"))
+            copies[name] = kept.join(went, on="__sig").drop("__sig")
         if held is not None:
             holder = first.join(rows.select("__i", pl.col("__folder").alias("__holder")), on="__i").select("__sig", "__holder")
             held[name] = (rows.join(gone, on="__i", how="semi").join(holder, on="__sig")
@@ -434,20 +441,20 @@ def union(name: str, df: pl.DataFrame, key: list[str], rules: dict, labels: list
 
 
 def merge_frames(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], problem, meta: list[dict] | None = None,
-                 renamed: dict | None = None, consume: bool = False) -> tuple[dict, list]:
+                 renamed: dict | None = None, consume: bool = False, copies: dict | None = None) -> tuple[dict, list]:
     """The corpus of many folders' tables (each one frame with ``__folder``): (merged tables, problems).
 
     ``labels``: each folder's name in messages, by index; ``problem``: the Problem class to report with; ``meta``:
     each folder's dataset ``name`` and the folders it ``cites`` (``x-cites``); ``renamed``: filled with every id
     renamed (table -> __folder, __old, __new); ``consume``: let each table's rows go as it is merged (a corpus of
-    10,000 folders then holds one copy of a table, not two)."""
+    10,000 folders then holds one copy of a table, not two); ``copies``: see :func:`shared_context`."""
     renamed = {} if renamed is None else renamed
     if consume:  # the caller's dict handed over: its frames are dropped here as they are merged
         tables, given = dict(tables), tables
         given.clear()
     explicit, problems = cross_references(tables, plan, labels, meta, problem)
     held: dict = {}
-    tables = shared_context(tables, plan, renamed, held)
+    tables = shared_context(tables, plan, renamed, held, copies)
     tables = qualify(tables, plan, labels, renamed, held)
     tables = resolve(tables, plan, explicit, renamed)
     if "aliases" in tables and "sources" in tables:
