@@ -9,7 +9,7 @@
 >>> [(v["kind"], v["sub_kind"], str(v["date_start"]), v["place_id"]) for v in dr.tables["events"]]
 [('strategic_developments', 'arrest', '2016-05-13', 'gimry')]
 
-The stages, one module each: :mod:`~toolkit.draft.text` (page parts, sentences), :mod:`~toolkit.draft.dates`,
+The stages, one module each: :mod:`~toolkit.draft.text` (page parts, sentences), :mod:`~toolkit.draft.dates`, :mod:`~toolkit.draft.speakers`,
 :mod:`~toolkit.draft.counts`, :mod:`~toolkit.draft.names`, :mod:`~toolkit.draft.places`,
 :mod:`~toolkit.draft.claims` (speakers, counts, disputes), :mod:`~toolkit.draft.certainty` (the text's hedges),
 :mod:`~toolkit.draft.events`, :mod:`~toolkit.draft.folder` (the data
