@@ -11,7 +11,7 @@
 
 The stages, one module each: :mod:`~toolkit.draft.text` (page parts, sentences), :mod:`~toolkit.draft.dates`, :mod:`~toolkit.draft.speakers`,
 :mod:`~toolkit.draft.counts`, :mod:`~toolkit.draft.names`, :mod:`~toolkit.draft.places`,
-:mod:`~toolkit.draft.claims` (speakers, counts, disputes), :mod:`~toolkit.draft.certainty` (the text's hedges),
+:mod:`~toolkit.draft.claims` (counts, statements, estimates), :mod:`~toolkit.draft.certainty` (the text's hedges),
 :mod:`~toolkit.draft.events`, :mod:`~toolkit.draft.folder` (the data
 folder) and :mod:`~toolkit.draft.review` (the review page).
 """
