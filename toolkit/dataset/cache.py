@@ -219,21 +219,5 @@ def save(k: str, ds: Dataset) -> None:
     """Keep a checked dataset for the next process; a cache that cannot be written only costs time."""
     if sum(df.height for df in ds._tables.values()) >= LARGEST:
         return
-    root, tmp = _dir(), None
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
-        for n, df in ds._tables.items():
-            df.write_ipc(tmp / f"{n}.arrow")
-        (tmp / "meta.json").write_text(json.dumps({
-            "key": k, "tables": list(ds._tables), "descriptor": ds.descriptor.to_dict(), "notes": ds.notes,
-            "text_paths": {s: str(p) for s, p in ds.text_paths.items()}}), encoding="utf-8")
-        target = root / k[:32]
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
-        kept = sorted((d for d in root.iterdir() if not d.name.startswith(".")), key=lambda d: d.stat().st_mtime)
-        for old in kept[:-KEEP]:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    _write(k[:32], ds._tables, {"key": k, "tables": list(ds._tables), "descriptor": ds.descriptor.to_dict(),
+                                "notes": ds.notes, "text_paths": {s: str(p) for s, p in ds.text_paths.items()}})
