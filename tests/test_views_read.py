@@ -51,38 +51,25 @@ def _text(spec) -> str:
     return json.dumps(spec, ensure_ascii=False)
 
 
+def _nodes(spec):
+    """Every mapping of a spec, depth first."""
+    if isinstance(spec, dict):
+        yield spec
+        for v in spec.values():
+            yield from _nodes(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            yield from _nodes(v)
+
+
 def _rows(spec) -> list[dict]:
     """Every inline data row (Altair moves them to ``datasets``)."""
     found = [r for rs in spec.get("datasets", {}).values() for r in rs]
-
-    def visit(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("values"), list):
-                found.extend(r for r in node["values"] if isinstance(r, dict))
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-    visit(spec)
-    return found
+    return found + [r for n in _nodes(spec) if isinstance(n.get("values"), list) for r in n["values"] if isinstance(r, dict)]
 
 
 def _axis_titles(spec) -> list[str]:
-    found = []
-
-    def visit(node):
-        if isinstance(node, dict):
-            axis = node.get("axis")
-            if isinstance(axis, dict) and isinstance(axis.get("title"), str):
-                found.append(axis["title"])
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-    visit(spec)
-    return found
+    return [n["axis"]["title"] for n in _nodes(spec) if isinstance(n.get("axis"), dict) and isinstance(n["axis"].get("title"), str)]
 
 
 def test_a_deaths_only_dataset_never_says_fighters():
