@@ -101,7 +101,7 @@ def find_texts(folder: Path, sources: pl.DataFrame | None, text_path: str | Path
     if sources is None:
         return texts, paths, notes, problems
     rows = sources.select("source_id", "kind", *(["text_sha256"] if "text_sha256" in sources.columns else [])).to_dicts()
-    articles = [r["source_id"] for r in rows if str(r["kind"]) == "article" or r.get("text_sha256")]  # see own_text
+    articles = sources.filter(article.own_text(sources.columns))["source_id"].to_list()
     given = Path(text_path).expanduser() if text_path else None
     if given is not None and not given.is_file():
         problems.append(Problem(str(given), None, None, "the text given with --text does not exist"))
