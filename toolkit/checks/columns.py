@@ -233,19 +233,32 @@ def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group:
     declared = desc.fields(name)
     keys, strict = _key_columns(desc, name)
     odd_in_file = text is None or _any_odd(text)
-    # every column's typed values and every check's mask in one polars query; checks of the form of the values
-    # (spaces, invisible characters, blank strings) first run as one cheap mask over several columns
-    typed_cols, checks, typed_of, ids, blanks = [], [], {}, [], []
-    for f in declared:
-        col, c, fname_ = pl.col(f["name"]), f.get("constraints", {}), f["name"]
-        col = col.str.strip_chars().replace("", None) if f["type"] != "string" else col
-        typed = _cast(col, f)
+    # two polars queries: first every column's normalised text and typed values (each computed once), then every
+    # check's mask over them; checks of the form of the values (spaces, invisible characters, blank strings) first
+    # run as one cheap mask over several columns
+    norms, stage, typed_cols, checks, typed_of, ids, blanks = [], [], [], [], {}, [], []
+    for i, f in enumerate(declared):
+        c, fname_ = f.get("constraints", {}), f["name"]
+        raw = pl.col(fname_)
+        if f["type"] != "string":
+            norms.append(raw.str.strip_chars().replace("", None).alias(f"\x00n{i}"))
+            col = pl.col(f"\x00n{i}")
+        else:
+            col = raw
+        typed = raw
+        if f["type"] != "string":
+            stage.append(_cast(col, f).alias(f"\x00t{i}"))
+            typed = pl.col(f"\x00t{i}")
         bad = col.is_not_null() & typed.is_null()
         checks.append((f, "type", bad))
         if f["type"] == "date":
             checks.append((f, "year", ~typed.is_between(_FIRST_DAY, _LAST_DAY).fill_null(True)))
         if c.get("required"):
             checks.append((f, "required", (col.is_null() | (typed.list.len() == 0)) if f["type"] == "list" else col.is_null() & ~bad))
+        if "enum" in c:  # the checks below see the allowed values only
+            base = _cast(col, f) if f["type"] != "string" else raw
+            stage.append(base.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(list(c["enum"]))).alias(f"\x00e{i}"))
+            typed = pl.col(f"\x00e{i}")
             if f["type"] == "string":
                 blanks.append(f)
         if is_open(f) and f["type"] == "string":  # an open vocabulary: any lower-case slug
@@ -254,7 +267,6 @@ def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group:
             checks.append((f, "pattern", col.is_not_null() & ~col.str.contains(_anchored(c["pattern"])).fill_null(False)))
         if "enum" in c:
             checks.append((f, "enum", col.is_not_null() & ~col.is_in(list(c["enum"]))))
-            typed = typed.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(list(c["enum"])))
         elif fname_ in keys and f["type"] in ("string", "list"):
             ids.append(f)
         if f["type"] in ("string", "list") and fname_ not in strict and "enum" not in c and odd_in_file:
@@ -279,10 +291,12 @@ def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group:
         # an optional key column (aliases' source_id scope) may be empty; two empty ones are the same key
         checks.append((None, "primary key", dup(key) & pl.all_horizontal(typed_of[k].is_not_null() for k in needed)))
     extra = [c for c in df.columns if c not in {f["name"] for f in declared}]
+    staged = df.with_columns(norms).with_columns(stage) if stage else df
     # Series for extra columns: a name like "*" is no pattern
     marks = [f"\x00check{i}" for i in range(len(checks) + len(coarse))]
-    out = df.select(*typed_cols, *(df.get_column(c) for c in extra),
-                    *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
+    out = staged.select(*typed_cols, *(df.get_column(c) for c in extra),
+                        *(m.alias(k) for (*_, m), k in zip(checks + coarse, marks)))
+    del staged
     masks = [out.get_column(k) for k in marks]
     typed_df = out.drop(marks)
     fine = [check for (group, _), mask in zip(coarse, masks[len(checks):]) if mask.any() or text is None or "\x1f" in text
