@@ -50,6 +50,19 @@ def test_the_same_problems_as_plain_polars(broken, found):
     assert set(reference_polars.check(broken["folders"])) == {_where(p) for p in found}
 
 
+def test_mentions_checked_a_few_texts_at_a_time_find_the_same_problems(broken, found, monkeypatch):
+    """The mentions are rebuilt a batch of texts at a time (memory): batches of one text name what one batch does."""
+    from toolkit.dataset import many
+
+    monkeypatch.setattr(many, "MENTION_BATCH", 1)
+    with pytest.raises(toolkit.DataError) as err:
+        toolkit.open(*broken["folders"])
+    mention = [(p.file, p.row, p.column, p.message) for p in found if p.kind == "mention"]
+    assert mention  # the generator broke some folders' mentions
+    assert sorted((p.file, p.row, p.column, p.message) for p in err.value.problems) == sorted(
+        (p.file, p.row, p.column, p.message) for p in found)
+
+
 @pytest.mark.slow
 def test_a_clean_corpus_is_the_corpus_of_its_folders_merged_one_by_one(tmp_path):
     from toolkit.dataset.corpus import merge

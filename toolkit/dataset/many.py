@@ -95,19 +95,33 @@ def _located(problems: list[Problem], frame: pl.DataFrame, labels: list[str]) ->
 
 def for_every_copy(problems: list[Problem], copies: dict, desc: Descriptor, labels: list[str]) -> list[Problem]:
     """A problem on a context row that several folders hold (kept once by the merge) is reported for each folder's
-    file that holds it: fixing one copy leaves the others broken."""
+    file that holds it: fixing one copy leaves the others broken. Only the copies of rows with a problem are looked
+    at (a corpus of 10,000 folders shares tens of thousands of rows)."""
     if not copies or not problems:
         return problems
+    index = {label: i for i, label in enumerate(labels)}
+    hits: dict = {}  # table -> (folder, row) of the kept rows that have problems
+    for p in problems:
+        if p.row is None:
+            continue
+        for name in copies:
+            tail = "/" + desc.path(name)
+            if p.file.endswith(tail) and p.file[:-len(tail)] in index:
+                hits.setdefault(name, set()).add((index[p.file[:-len(tail)]], p.row))
     others: dict = {}
-    for name, df in copies.items():
-        path = desc.path(name)
-        for f, r, gf, gr in df.iter_rows():
+    for name, pairs in hits.items():
+        path, df = desc.path(name), copies[name]
+        keep = pl.DataFrame(sorted(pairs), schema=[(c, df.schema[c]) for c in df.columns[:2]], orient="row")
+        for f, r, gf, gr in df.join(keep, on=df.columns[:2], how="semi").iter_rows():
             others.setdefault((str(Path(labels[f]) / path), r), []).append((str(Path(labels[gf]) / path), gr))
     out = []
     for p in problems:
         out.append(p)
         out += [Problem(file, row, p.column, p.message, kind=p.kind) for file, row in others.get((p.file, p.row), [])]
     return out
+
+
+MENTION_BATCH = 8_000_000  # bytes of text whose mentions are rebuilt and compared at a time
 
 
 def _hidden(df: pl.DataFrame, i: int) -> pl.DataFrame:
@@ -236,17 +250,21 @@ def read_corpus(folders: list[Path], keep_rows: bool = False, reads: scan.Reads 
     if desc is None:
         return None
     labels = [str(f) for f in folders]
+    from concurrent.futures import ThreadPoolExecutor
+
     tables, problems, flawed, notes = read_tables(desc, folders, labels, reads)
-    texts, text_paths, text_folder, tnotes, tproblems = read_texts(tables["sources"], folders, labels, reads)
-    notes, problems = notes + tnotes, problems + tproblems
     names = [d.get("name") or f.name for d, f in zip(descs, folders)]
     rows = dict(tables) if keep_rows else None
     corpus_members = members(labels, names, tables["sources"])
-    # the rows as read are let go table by table as they are merged
+    # the rows as read are let go table by table as they are merged; the texts are read meanwhile (reading files is
+    # Python's work, merging polars')
     copies: dict = {}
-    merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem, [{"name": n} for n in names],
-                                     consume=True, copies=copies)
-    problems += conflicts
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(read_texts, tables["sources"], folders, labels, reads)
+        merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem, [{"name": n} for n in names],
+                                         consume=True, copies=copies)
+        texts, text_paths, text_folder, tnotes, tproblems = reading.result()
+    notes, problems = notes + tnotes, problems + tproblems + conflicts
     del tables
     titles = [d.get("title") or d.get("name") or "Untitled dataset" for d in descs]
     cdesc = desc.replace(**{"x-view": {}, "x-cites": None, "x-corpus": corpus_members}, name="corpus",
@@ -269,32 +287,56 @@ def open_many(folders: list[Path], reads: scan.Reads | None = None) -> Dataset |
                    text_paths=c.text_paths, notes=c.notes)
 
 
+def _mention_problems(desc: Descriptor, tables: dict[str, pl.DataFrame], tf: pl.DataFrame, paras, text_folder: dict[str, int],
+                      flawed: set, labels: list[str]) -> list[Problem]:
+    """Every folder's mentions against the alias occurrences in its texts (folders whose aliases, segments or
+    mentions file had problems of their own left out)."""
+    need = {desc.path(t) for t in ("aliases", "segments", "mentions") if desc.has_table(t)}
+    skip = {i for i, path in flawed if path in need}
+    if not {"aliases", "segments", "mentions"} <= set(tables):
+        return []
+    ok = tf.filter(~pl.col("source_id").replace_strict(text_folder, default=-1).is_in(sorted(skip)))
+    # a batch of texts at a time: the occurrences of a whole corpus's aliases would be held at once otherwise
+    batch = ok.select("source_id", __b=(pl.col("text").str.len_bytes().cum_sum() // MENTION_BATCH).cast(pl.Int32))
+    mentions = (tables["mentions"].with_columns(__b=pl.col("source_id").cast(pl.String)
+                                                .replace_strict(batch["source_id"], batch["__b"], default=None))
+                .filter(pl.col("__b").is_not_null()))
+    have_of = mentions.partition_by("__b", as_dict=True, include_key=False)
+    del mentions
+    out = []
+    for (b,), texts in ok.with_columns(batch["__b"]).partition_by("__b", as_dict=True, include_key=False).items():
+        if spans.python_needed(texts):
+            expected = article.find_all_mentions(dict(texts.iter_rows()), tables["aliases"], tables["segments"])
+        else:
+            expected = spans.find_mentions(texts, tables["aliases"], tables["segments"], paras)
+        have = have_of.pop((b,), None)
+        if have is None:
+            have = tables["mentions"].clear()
+        file_of = {sid: str(Path(labels[text_folder[sid]]) / desc.path("mentions")) for sid in texts["source_id"]}
+        found = spans.mention_problems(have, expected, file_of)
+        out += [p for p in found if p.row is None] + _located([p for p in found if p.row is not None], have, labels)
+    return out
+
+
 def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[str, str], text_folder: dict[str, int],
                  flawed: set, labels: list[str]) -> list[Problem]:
     """Keys, rules, quotes, paragraphs, mentions and the declared rules of a merged corpus (frames with
     ``__folder``/``__row``): ``toolkit.checks.check_tables`` for many folders at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
     problems: list[Problem] = []
     tf = spans.texts_frame(texts)
     paras = spans.Paragraphs(tf) if texts else None
-    for name, df in tables.items():
-        if not desc.has_table(name):
-            continue
-        found = check_keys(desc, name, df, tables) + check_rows(desc, name, df, tables)
-        if texts:
-            found += spans.text_problems(desc.path(name), df, tf, paras)
-        problems += _located(found, df, labels)
-    need = {desc.path(t) for t in ("aliases", "segments", "mentions") if desc.has_table(t)}
-    skip = {i for i, path in flawed if path in need}
-    if texts and {"aliases", "segments", "mentions"} <= set(tables):
-        ok = tf.filter(~pl.col("source_id").replace_strict(text_folder, default=-1).is_in(sorted(skip)))
-        if spans.python_needed(ok):
-            expected = article.find_all_mentions(dict(ok.iter_rows()), tables["aliases"], tables["segments"])
-        else:
-            expected = spans.find_mentions(ok, tables["aliases"], tables["segments"], paras)
-        have = tables["mentions"].filter(pl.col("source_id").cast(pl.String).is_in(ok["source_id"].implode()))
-        file_of = {sid: str(Path(labels[text_folder[sid]]) / desc.path("mentions")) for sid in ok["source_id"]}
-        found = spans.mention_problems(have, expected, file_of)
-        problems += [p for p in found if p.row is None] + _located([p for p in found if p.row is not None], have, labels)
+    with ThreadPoolExecutor(1) as pool:  # the mentions rebuilt from the aliases while the tables are checked
+        mentions = pool.submit(_mention_problems, desc, tables, tf, paras, text_folder, flawed, labels) if texts else None
+        for name, df in tables.items():
+            if not desc.has_table(name):
+                continue
+            found = check_keys(desc, name, df, tables) + check_rows(desc, name, df, tables)
+            if texts:
+                found += spans.text_problems(desc.path(name), df, tf, paras)
+            problems += _located(found, df, labels)
+        problems += mentions.result() if mentions else []
     bad = {}
     for i, path in flawed:
         bad.setdefault(path, []).append(i)

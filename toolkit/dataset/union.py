@@ -18,6 +18,7 @@ instead of a loop over folders and rows:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -71,6 +72,11 @@ class Plan:
 
     def merge_rules(self, name: str) -> dict[str, str]:
         return {f["name"]: f["x-merge"] for f in self.fields(name) if f.get("x-merge") in ("any", "join", "first")}
+
+
+def _names(labels: list[str]) -> list[str]:
+    """Each folder's name (``Path(label).name`` of 10,000 labels, without making 10,000 paths)."""
+    return [os.path.basename(os.path.normpath(x)) for x in labels]
 
 
 def _row_hash(columns: list[str]) -> pl.Expr:
@@ -138,7 +144,7 @@ def qualify(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[str], rena
     A version held by several folders is qualified by the first of them (one id: kept once). A new id never takes an
     id in use. ``renamed``: filled with table -> (__folder, __old, __new); ``held``: see :func:`shared_context`."""
     tables = dict(tables)
-    names = pl.DataFrame({"__folder": list(range(len(labels))), "__label": [Path(x).name for x in labels]},
+    names = pl.DataFrame({"__folder": list(range(len(labels))), "__label": _names(labels)},
                          schema={"__folder": pl.Int32, "__label": pl.String})
     pending = set(plan.facts)  # tables to look at: all, then those citing a table whose ids were just qualified
     for _ in range(2 * len(plan.facts) + 2):
@@ -256,7 +262,7 @@ def cross_references(tables: dict[str, pl.DataFrame], plan: Plan, labels: list[s
     holds and another folder holds with other content is ambiguous: a problem naming the file, row and column, never
     a silent choice of the folder's own row."""
     meta = meta or [{} for _ in labels]
-    prefixes = [(Path(x).name, i) for i, x in enumerate(labels)] + [(m["name"], i) for i, m in enumerate(meta) if m.get("name")]
+    prefixes = list(zip(_names(labels), range(len(labels)))) + [(m["name"], i) for i, m in enumerate(meta) if m.get("name")]
     prefix = pl.DataFrame(prefixes, schema={"__p": pl.String, "__g": pl.Int32}, orient="row")
     if "sources" in tables:
         prefix = pl.concat([prefix, tables["sources"].select(pl.col("source_id").cast(pl.String).alias("__p"),
@@ -336,7 +342,7 @@ def members(labels: list[str], names: list[str | None], sources: pl.DataFrame | 
         rows = (sources.filter(own_text(sources.columns))
                 .group_by("__folder").agg(pl.col("source_id").cast(pl.String).unique().sort()))
         own = dict(rows.rows())
-    return [{"folder": Path(x).name, "name": n, "sources": list(own.get(i, []))} for i, (x, n) in enumerate(zip(labels, names))]
+    return [{"folder": x, "name": n, "sources": list(own.get(i, []))} for i, (x, n) in enumerate(zip(_names(labels), names))]
 
 
 def scope_aliases(aliases: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
@@ -365,7 +371,7 @@ def _entity(plan: Plan, name: str, columns: list[str]) -> bool:
 
 def _differences(versions: pl.DataFrame, key: list[str], cols: list[str], labels: list[str]) -> pl.DataFrame:
     """(key, __x): for each entity merged from folders that describe it differently, what the later ones say."""
-    label = pl.col("__folder").replace_strict(list(range(len(labels))), [Path(x).name for x in labels], return_dtype=pl.String)
+    label = pl.col("__folder").replace_strict(list(range(len(labels))), _names(labels), return_dtype=pl.String)
     said = [pl.when(pl.col(c).ne_missing(pl.col(c).first().over(key)))
             .then(pl.concat_str(pl.lit(f"{c} "), pl.col(c).cast(pl.String).fill_null("(empty)"), pl.lit(" in "), label))
             for c in cols if not isinstance(versions.schema[c], (pl.List, pl.Array, pl.Struct))]
@@ -393,6 +399,20 @@ def earliest(sources: pl.DataFrame | None) -> pl.DataFrame | None:
             .select("source_id", pl.col("__rank").cast(pl.Int64)))
 
 
+def _distinct(df: pl.DataFrame, key: list[str], rest: list[str]) -> pl.DataFrame:
+    """``df.unique(subset=rest, keep="first", maintain_order=True)``, looking only at the rows whose key is held
+    twice (``key`` is part of ``rest``): in a corpus most keys are held once, and hashing every column of every row
+    was most of a merge's time."""
+    if not key:
+        return df.unique(subset=rest, keep="first", maintain_order=True)
+    k = pl.struct(key) if len(key) > 1 else pl.col(key[0])
+    twice = df.select(k.is_duplicated() | pl.any_horizontal(pl.col(c).is_null() for c in key)).to_series()
+    if not twice.any():
+        return df
+    kept = df.with_row_index("__u").filter(twice).unique(subset=rest, keep="first", maintain_order=True)["__u"]
+    return df.filter(~twice | pl.int_range(pl.len(), dtype=kept.dtype).is_in(kept.implode()))
+
+
 def union(name: str, df: pl.DataFrame, key: list[str], rules: dict, labels: list[str], problem,
           identity: tuple | None = None, earliest: pl.DataFrame | None = None) -> tuple[pl.DataFrame, list]:
     """Rows identical in every column kept once; the same key with different content a problem naming both folders.
@@ -401,7 +421,7 @@ def union(name: str, df: pl.DataFrame, key: list[str], rules: dict, labels: list
     columns = [c for c in df.columns if c not in HIDDEN]
     rules = {c: r for c, r in rules.items() if c in columns and c not in key}
     rest = [c for c in columns if c not in rules]
-    distinct = df.unique(subset=rest, keep="first", maintain_order=True)
+    distinct = _distinct(df, key, rest)
     problems, extra = [], None
     if key:
         clash = distinct.filter(pl.struct(key).is_duplicated())
