@@ -255,12 +255,12 @@ def check_frame(desc: Descriptor, name: str, df: pl.DataFrame, text: str, group:
             checks.append((f, "year", ~typed.is_between(_FIRST_DAY, _LAST_DAY).fill_null(True)))
         if c.get("required"):
             checks.append((f, "required", (col.is_null() | (typed.list.len() == 0)) if f["type"] == "list" else col.is_null() & ~bad))
+            if f["type"] == "string":
+                blanks.append(f)
         if "enum" in c:  # the checks below see the allowed values only
             base = _cast(col, f) if f["type"] != "string" else raw
             stage.append(base.replace_strict({v: v for v in c["enum"]}, default=None).cast(pl.Enum(list(c["enum"]))).alias(f"\x00e{i}"))
             typed = pl.col(f"\x00e{i}")
-            if f["type"] == "string":
-                blanks.append(f)
         if is_open(f) and f["type"] == "string":  # an open vocabulary: any lower-case slug
             checks.append((f, "slug", col.is_not_null() & ~col.str.contains(SLUG)))
         elif c.get("pattern") and f["type"] == "string":  # e.g. a checksum's 64 hex digits

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import polars as pl
 
+from toolkit.core.text import Texts
+
 CHUNK = 4096  # segments cut and searched at a time
 MARK = "\x1e"  # wraps each match; a text holding one is scanned by Python instead (see find_mentions)
 
 
 def texts_frame(texts: dict[str, str]) -> pl.DataFrame:
     """source_id -> text as a frame (source_id, text)."""
+    if isinstance(texts, Texts):  # held as a frame already
+        return texts.frame
     return pl.DataFrame({"source_id": list(texts), "text": list(texts.values())},
                         schema={"source_id": pl.String, "text": pl.String})
 

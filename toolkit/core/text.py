@@ -14,6 +14,7 @@ import functools
 import os
 import re
 from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +22,45 @@ import polars as pl
 from toolkit.core.errors import QuoteError
 
 DEFAULT_RELATIVE = Path("shared") / "article" / "article.txt"
+
+
+class Texts(Mapping):
+    """source_id -> text, held once in a polars frame (``source_id``, ``text``) rather than as 10,000 Python
+    strings beside the frame the checks need: a text becomes a ``str`` when it is asked for.
+
+    >>> t = Texts.of({"s1": "Title", "s2": "Body"})
+    >>> t["s2"], list(t), len(t), t == {"s1": "Title", "s2": "Body"}
+    ('Body', ['s1', 's2'], 2, True)
+    """
+
+    def __init__(self, frame: pl.DataFrame):
+        self.frame = frame.select(pl.col("source_id").cast(pl.String), pl.col("text").cast(pl.String))
+        self._at = {sid: i for i, sid in enumerate(self.frame["source_id"].to_list())}
+        if len(self._at) < self.frame.height:  # a source twice: the last text, as a dict would keep
+            self.frame = self.frame.unique("source_id", keep="last", maintain_order=True)
+            self._at = {sid: i for i, sid in enumerate(self.frame["source_id"].to_list())}
+
+    @classmethod
+    def of(cls, texts: Mapping[str, str]) -> Texts:
+        if isinstance(texts, Texts):
+            return texts
+        return cls(pl.DataFrame({"source_id": list(texts), "text": list(texts.values())},
+                                schema={"source_id": pl.String, "text": pl.String}))
+
+    def __getitem__(self, source_id: str) -> str:
+        return self.frame["text"][self._at[source_id]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __contains__(self, source_id) -> bool:
+        return source_id in self._at
+
+    def __repr__(self) -> str:
+        return f"<Texts of {len(self)} source(s)>"
 
 
 def own_text(columns) -> pl.Expr:

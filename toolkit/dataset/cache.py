@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core import text as article
+from toolkit.core.text import Texts
 from toolkit.core.descriptor import FILE, Descriptor
 from toolkit.dataset import scan
 from toolkit.dataset.value import TEXTS, Dataset
@@ -152,7 +153,7 @@ def load_corpus(k: str, folders: list[Path]) -> Dataset | None:
         shutil.rmtree(where, ignore_errors=True)
         return None
     sids, paths = texts["source_id"].to_list(), texts["path"].to_list()
-    return Dataset(tables, Descriptor(meta["descriptor"]), dict(zip(sids, texts["text"].to_list())),
+    return Dataset(tables, Descriptor(meta["descriptor"]), Texts(texts.select("source_id", "text")),
                    folders=tuple(folders), text_paths={s: Path(p) for s, p in zip(sids, paths)}, notes=meta["notes"])
 
 
@@ -161,9 +162,8 @@ def save_corpus(k: str, reads, ds: Dataset) -> None:
     with the files it was read from (:class:`~toolkit.dataset.scan.Reads`)."""
     if sum(df.height for df in ds._tables.values()) >= CORPUS_LARGEST:
         return
-    texts = pl.DataFrame({"source_id": list(ds.texts), "text": list(ds.texts.values()),
-                          "path": [str(ds.text_paths.get(s, "")) for s in ds.texts]},
-                         schema={"source_id": pl.String, "text": pl.String, "path": pl.String})
+    texts = Texts.of(ds.texts).frame
+    texts = texts.with_columns(path=pl.Series([str(ds.text_paths.get(s, "")) for s in texts["source_id"]], dtype=pl.String))
     frames = {**{str(i): df for i, df in enumerate(ds._tables.values())}, "texts": texts,
               "reads": pl.DataFrame({"path": reads.paths}, schema={"path": pl.String})}
     _write(f"c{k[:31]}", frames, {"key": k, "stamp": reads.digest(), "shared": _shared(), "tables": list(ds._tables),

@@ -29,6 +29,7 @@ from toolkit.checks.keys import check_keys
 from toolkit.checks.rules import check_declared, check_rows
 from toolkit.checks import spans
 from toolkit.core import text as article
+from toolkit.core.text import Texts
 from toolkit.core.descriptor import FILE, Descriptor
 from toolkit.core.problems import DataError, Problem
 from toolkit.dataset import scan
@@ -177,44 +178,63 @@ def _read_table(desc: Descriptor, name: str, folders: list[Path], labels: list[s
 
 
 def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str], reads: scan.Reads | None = None
-               ) -> tuple[dict[str, str], dict[str, Path], dict[str, int], list[str], list[Problem]]:
+               ) -> tuple[Texts, dict[str, Path], dict[str, int], list[str], list[Problem]]:
     """The text of every source in its folder's ``texts/<source_id>.txt``: (texts, paths, the folder of each
-    text, notes, problems). A folder where one is missing or unusable is looked at by ``find_texts``."""
+    text, notes, problems). The texts are held in one frame (:class:`~toolkit.core.text.Texts`), never as Python
+    strings; a folder where one is missing or unusable (not UTF-8, a byte-order mark, CR line endings) is looked at
+    by ``find_texts``, which says why."""
     rows = sources.select("__folder", pl.col("source_id").cast(pl.String), pl.col("kind").cast(pl.String),
                           (pl.col("text_sha256") if "text_sha256" in sources.columns else pl.lit(None, pl.String)).alias("want"))
     rows = rows.filter(pl.col("source_id").is_not_null()).rows()
     raws = scan.read_bytes([f"{folders[i]}/{TEXTS}/{sid}.txt" for i, sid, _, _ in rows], reads)
-    texts, where, of, notes, problems, slow = {}, {}, {}, [], [], set()
+    where, of, notes, problems, slow = {}, {}, [], [], set()
     fast = []
     for (i, sid, kind, want), raw in zip(rows, raws):
-        text = None
-        if raw is not None:
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
         if raw is None and kind != "article":
             continue
-        if text is None or article.form_problem(text):
+        if raw is None or raw.startswith(BOM) or b"\r" in raw or not _utf8(raw):
             slow.add(i)
             continue
-        fast.append((i, sid, want, text))
-    for i, sid, want, text in fast:
+        fast.append((i, sid, want, raw))
+    del raws
+    sids, bodies = [], []
+    for i, sid, want, raw in fast:
         if i in slow:
             continue
         path = folders[i] / TEXTS / f"{sid}.txt"
-        if want and hashlib.sha256(text.encode("utf-8")).hexdigest() != want:
+        if want and hashlib.sha256(raw).hexdigest() != want:
             notes.append(f"{path} differs from the text {sid} was extracted from (sources.text_sha256)")
-        texts[sid], where[sid], of[sid] = text, path, i
+        sids.append(sid)
+        bodies.append(raw)
+        where[sid], of[sid] = path, i
         notes.append(f"quotes and offsets of {sid} checked against {path} (the folder's own text)")
+    del fast
+    frame = pl.DataFrame({"source_id": sids, "text": pl.Series(bodies, dtype=pl.Binary).cast(pl.String)})
+    del bodies
+    more: dict[str, str] = {}
     for i in sorted(slow):
         own = sources.filter(pl.col("__folder") == i).drop(HIDDEN)
         t, p, n, probs = find_texts(folders[i], own)
         for sid in t:
-            texts[sid], where[sid], of[sid] = t[sid], p[sid], i
+            more[sid], where[sid], of[sid] = t[sid], p[sid], i
         notes += n
         problems += [_relocate(x, labels[i]) if not Path(x.file).is_absolute() else x for x in probs]
-    return texts, where, of, notes, problems
+    if more:
+        frame = pl.concat([frame, Texts.of(more).frame])
+    return Texts(frame), where, of, notes, problems
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _utf8(raw: bytes) -> bool:
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass

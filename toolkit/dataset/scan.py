@@ -119,10 +119,29 @@ def concat(raws: list[bytes | None], header: list[str]) -> tuple[pl.DataFrame | 
     return parse(prepare(raws, header))
 
 
-def prepare(raws: list[bytes | None], header: list[str]) -> tuple:
+def _body(raw: bytes, want: bytes) -> int | None:
+    """Where the body of a file (BOM taken off) starts when it is in the plain form: the declared header, no
+    marker byte, no bare carriage return, UTF-8; None when it must be read alone."""
+    end = raw.find(b"\n")
+    body = end + 1 if end >= 0 else len(raw)
+    if (raw[:end if end >= 0 else len(raw)].rstrip(b"\r") != want or MARK in raw
+            or (raw.find(b"\r", body) >= 0 and raw.find(b"\r\n", body) < 0)):
+        return None
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return body
+
+
+def prepare(raws: list[bytes | None], header: list[str], careful: bool = False) -> tuple:
     """The Python half of :func:`concat` (it holds the GIL): the files in the plain form joined behind one
-    header, each after a marker row; a thread can make the next table's while polars parses this one's."""
+    header, each after a marker row; a thread can make the next table's while polars parses this one's. Each file's
+    header is compared; the other tests of the form (marker byte, bare carriage returns, UTF-8) run once on the
+    joined bytes, and file by file (``careful``) only when that finds something."""
     want = ",".join(header).encode("utf-8")
+    heads = (want + b"\n", want + b"\r\n")
     parts, alone, fast = [want + b"\n"], [], []
     for i, raw in enumerate(raws):
         if raw is None:
@@ -130,18 +149,13 @@ def prepare(raws: list[bytes | None], header: list[str]) -> tuple:
             continue
         if raw.startswith(BOM):
             raw = raw[3:]
-        end = raw.find(b"\n")
-        body = end + 1 if end >= 0 else len(raw)
-        if (raw[:end if end >= 0 else len(raw)].rstrip(b"\r") != want or MARK in raw
-                or (raw.find(b"\r", body) >= 0 and raw.find(b"\r\n", body) < 0)):
+        if careful:
+            body = _body(raw, want)
+        else:
+            body = len(heads[0]) if raw.startswith(heads[0]) else len(heads[1]) if raw.startswith(heads[1]) else _body(raw, want)
+        if body is None:
             alone.append(i)
             continue
-        if not raw.isascii():
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                alone.append(i)
-                continue
         parts.append(MARK + str(i).encode() + b"\n")
         if body < len(raw):
             parts.append(memoryview(raw)[body:])
@@ -150,9 +164,28 @@ def prepare(raws: list[bytes | None], header: list[str]) -> tuple:
         fast.append(i)
     joined = b"".join(parts) if fast else b""
     del parts
+    if not careful and fast and (joined.count(MARK) != len(fast) or _bare_cr(joined) or not _utf8(joined)):
+        return prepare(raws, header, careful=True)  # some file is not plain: find which
     # one pass over the joined bytes: what is left once plain ASCII is deleted (the markers taken out)
     odd = odd_chars(joined.replace(MARK, b"")) if fast else ""
     return joined, header, alone, fast, odd
+
+
+def _bare_cr(joined: bytes) -> bool:
+    """Whether a carriage return in the joined bytes is not followed by a line feed (a file of old Mac lines)."""
+    import re
+
+    return b"\r" in joined and re.search(rb"\r(?!\n)", joined) is not None
+
+
+def _utf8(joined: bytes) -> bool:
+    if joined.isascii():
+        return True
+    try:
+        joined.decode("utf-8")  # valid as a whole: each file is (each is followed by an ASCII marker row)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def parse(prepared: tuple) -> tuple[pl.DataFrame | None, list[int], str]:

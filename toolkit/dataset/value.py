@@ -20,6 +20,7 @@ import polars as pl
 
 from toolkit.checks import Report, check_tables
 from toolkit.core.descriptor import Descriptor, thaw
+from toolkit.core.text import Texts
 from toolkit.dataset import lookup
 from toolkit.dataset.lookup import describe_source
 
@@ -75,7 +76,7 @@ class Dataset:
                  *, folders: tuple = (), text_paths: dict | None = None, notes: list | None = None):
         self._tables = tables if isinstance(tables, Tables) else dict(tables)
         self._descriptor = descriptor if isinstance(descriptor, Descriptor) else Descriptor(descriptor)
-        self.texts = dict(texts or {})
+        self.texts = texts if isinstance(texts, Texts) else dict(texts or {})  # Texts: a corpus's, held in one frame
         self.folders = tuple(folders)
         self.text_paths = dict(text_paths or {})
         self.notes = list(notes or [])

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.core.text import Texts
+
 PARTITION = "_source"
 _SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
               "list": "VARCHAR[]"}
@@ -57,8 +59,7 @@ def write(tables: dict[str, pl.DataFrame], desc, texts: dict[str, str], out: str
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         _write(df, out / name)
-    _write(pl.DataFrame({"source_id": list(texts), "text": list(texts.values())},
-                        schema={"source_id": pl.String, "text": pl.String}), out / "texts")
+    _write(Texts.of(texts).frame, out / "texts")
     (out / "datapackage.json").write_text(json.dumps(desc.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
     for dialect in ("duckdb", "spark"):
         try:
