@@ -305,3 +305,17 @@ def test_deferral_is_by_problem_kind(tmp_path):
     cross_dispute(cross, "ledger:est01;est99")
     with pytest.raises(toolkit.DataError, match="est99"):
         toolkit.open(saved, cross)
+
+
+def test_a_corpus_problem_on_the_one_by_one_path_names_the_folders_file_and_row(tmp_path):
+    """Folders merged one by one (a Parquet part) are checked as a corpus on the merged tables: a problem found there
+    names the folder's own file and its row there, as the one-pass path does, not a row of the merged table."""
+    saved = toolkit.open(SHIPPED).to_parquet(tmp_path / "shipped_pq")
+    cross = copy(tmp_path, "cross")
+    cross_dispute(cross, "ledger:est01;est99")
+    set_x(cross, x_cites=[toolkit.open().name])
+    row = pl.read_csv(cross / "disputes.csv", infer_schema=False)["dispute_id"].to_list().index("dis04") + 1
+    with pytest.raises(toolkit.DataError) as err:
+        toolkit.open(saved, cross)
+    where = {(Path(p.file), p.row, p.column) for p in err.value.problems if "est99" in p.message}
+    assert where == {(cross.resolve() / "disputes.csv", row, "claim_ids")}

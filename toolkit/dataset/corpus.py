@@ -98,6 +98,13 @@ def merge(parts: list[Dataset]) -> Dataset:
     joined; it remembers its members (``x-corpus``), so a folder added again to a saved corpus counts once."""
     if len(parts) == 1:
         return parts[0]
+    return merged_with_rows(parts)[0]
+
+
+def merged_with_rows(parts: list[Dataset]) -> tuple[Dataset, dict[str, pl.DataFrame], list[str], dict]:
+    """:func:`merge`, and what it takes to name a problem found on the corpus in its folder's file: the merged
+    tables with ``__folder``/``__row`` (each row's folder, by index in the labels, and its row in that folder's
+    table), the folders' labels, and the copies of shared context rows (see ``union.shared_context``)."""
     parts, notes = _members_again(sorted(parts, key=_order))
     try:
         desc = union([(_label(ds), ds.descriptor) for ds in parts])
@@ -111,7 +118,8 @@ def merge(parts: list[Dataset]) -> Dataset:
             __folder=pl.lit(i, pl.Int32), __row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
             for i, ds in enumerate(parts) if name in ds._tables], how="diagonal_relaxed")
     meta = [{"name": ds.name, "cites": cited(ds)} for ds in parts]
-    merged, problems = merge_frames(frames, Plan(dict(desc.resources())), labels, Problem, meta)
+    copies: dict = {}
+    merged, problems = merge_frames(frames, Plan(dict(desc.resources())), labels, Problem, meta, copies=copies)
     if problems:
         raise DataError(problems, Path("corpus of " + ", ".join(labels)))
     out = {name: _retype(df.drop(HIDDEN, strict=False), [ds._tables[name] for ds in parts if name in ds._tables])
@@ -130,6 +138,7 @@ def merge(parts: list[Dataset]) -> Dataset:
                         description=f"A corpus of {len(parts)} datasets, opened together: "
                         + "; ".join(ds.title for ds in parts[:6]) + (" ..." if len(parts) > 6 else "") + ".",
                         licenses=list({repr(x): x for ds in parts for x in ds.licenses}.values()) or None)
-    return Dataset(out, desc, texts, folders=tuple(f for ds in parts for f in ds.folders),
-                   text_paths={k: v for ds in parts for k, v in ds.text_paths.items()},
-                   notes=[n for ds in parts for n in ds.notes] + notes)
+    corpus = Dataset(out, desc, texts, folders=tuple(f for ds in parts for f in ds.folders),
+                     text_paths={k: v for ds in parts for k, v in ds.text_paths.items()},
+                     notes=[n for ds in parts for n in ds.notes] + notes)
+    return corpus, merged, labels, copies

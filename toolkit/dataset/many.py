@@ -80,7 +80,7 @@ def _relocate(p: Problem, where: str) -> Problem:
     return Problem(str(Path(where) / p.file), p.row, p.column, p.message, kind=p.kind)
 
 
-def _located(problems: list[Problem], frame: pl.DataFrame, labels: list[str]) -> list[Problem]:
+def located(problems: list[Problem], frame: pl.DataFrame, labels: list[str]) -> list[Problem]:
     """Problems found on a corpus frame (rows counted in the frame) named by folder, file and row in that file."""
     if not problems:
         return []
@@ -334,7 +334,7 @@ def _mention_problems(desc: Descriptor, tables: dict[str, pl.DataFrame], tf: pl.
             have = tables["mentions"].clear()
         file_of = {sid: str(Path(labels[text_folder[sid]]) / desc.path("mentions")) for sid in texts["source_id"]}
         found = spans.mention_problems(have, expected, file_of)
-        out += [p for p in found if p.row is None] + _located([p for p in found if p.row is not None], have, labels)
+        out += [p for p in found if p.row is None] + located([p for p in found if p.row is not None], have, labels)
     return out
 
 
@@ -355,7 +355,7 @@ def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[
             found = check_keys(desc, name, df, tables) + check_rows(desc, name, df, tables)
             if texts:
                 found += spans.text_problems(desc.path(name), df, tf, paras)
-            problems += _located(found, df, labels)
+            problems += located(found, df, labels)
         problems += mentions.result() if mentions else []
     bad = {}
     for i, path in flawed:
@@ -364,5 +364,5 @@ def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[
              for n, df in tables.items() if desc.has_table(n)}
     by_file = {desc.path(n): df for n, df in clean.items()}
     for p in check_declared(desc, clean):
-        problems += _located([p], by_file[p.file], labels) if p.row is not None and p.file in by_file else [p]
+        problems += located([p], by_file[p.file], labels) if p.row is not None and p.file in by_file else [p]
     return problems

@@ -13,7 +13,7 @@ import polars as pl
 from toolkit.checks import check_tables
 from toolkit.core.problems import DataError, Problem, Report
 from toolkit.dataset import cache
-from toolkit.dataset.corpus import merge
+from toolkit.dataset.corpus import merge, merged_with_rows
 from toolkit.dataset.reading import data_folder, data_folders, descriptor_of, read_folder
 from toolkit.dataset.scan import Reads
 from toolkit.dataset.value import PARQUET_FORMAT, Dataset
@@ -81,11 +81,20 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
             parts.append(read_folder(p)[0])
             deferred = True
         deferred = deferred or bool(parts[-1].descriptor.get("x-cites"))  # its references were left for the corpus
-    corpus = merge(parts)
-    if deferred:
-        problems = [x for x in check_tables(corpus.descriptor, corpus._tables) if _is_reference(x)]
-        if problems:
-            raise DataError(problems, Path("corpus of " + ", ".join(str(f) for f in corpus.folders)))
+    if not deferred:
+        return merge(parts)
+    from toolkit.dataset.many import for_every_copy, located
+
+    corpus, rows, labels, copies = merged_with_rows(parts)
+    # checked on the merged tables, each problem named in its folder's file and row (and in every folder holding
+    # a shared row)
+    found = [x for x in check_tables(corpus.descriptor, rows) if _is_reference(x)]
+    by_file = {corpus.descriptor.path(n): df for n, df in rows.items() if corpus.descriptor.has_table(n)}
+    problems = for_every_copy([q for x in found for q in (located([x], by_file[x.file], labels)
+                                                          if x.row is not None and x.file in by_file else [x])],
+                              copies, corpus.descriptor, labels)
+    if problems:
+        raise DataError(problems, Path("corpus of " + ", ".join(str(f) for f in corpus.folders)))
     return corpus
 
 
