@@ -141,12 +141,24 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
     def prepare(name: str) -> tuple:  # reading files releases the GIL; polars' parse and checks too
         return scan.prepare(scan.read_bytes([f"{f}/{desc.path(name)}" for f in folders], reads), desc.columns(name))
 
-    with ThreadPoolExecutor(1) as pool:  # the next table's files read while polars checks this one's
-        ahead = pool.submit(prepare, names[0]) if names else None
-        for k, name in enumerate(names):
-            prepared = ahead.result()
-            ahead = pool.submit(prepare, names[k + 1]) if k + 1 < len(names) else None
-            _read_table(desc, name, folders, labels, scan.parse(prepared), tables, problems, flawed, notes)
+    def check(k: str, name: str) -> tuple:
+        parsed = scan.parse(ready[k].result())
+        ready[k] = None
+        out: tuple = ({}, [], set(), [])
+        _read_table(desc, name, folders, labels, parsed, *out)
+        return out
+
+    # one thread reads the files, table after table (in order: the cache records each file's stat as it is read);
+    # two parse and check the tables read (polars, which lets the GIL go), two tables at a time
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(2) as checker:
+        ready = [reader.submit(prepare, name) for name in names]
+        done = [checker.submit(check, k, name) for k, name in enumerate(names)]
+        for future in done:
+            t, p, f, n = future.result()
+            tables.update(t)
+            problems += p
+            flawed |= f
+            notes += n
     return tables, problems, flawed, notes
 
 
