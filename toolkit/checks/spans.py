@@ -19,6 +19,7 @@ import polars as pl
 from toolkit.core.text import Texts
 
 CHUNK = 4096  # segments cut and searched at a time
+ROWS = 200_000  # rows whose spans are checked at a time
 MARK = "\x1e"  # wraps each match; a text holding one is scanned by Python instead (see find_mentions)
 
 
@@ -205,8 +206,13 @@ def text_problems(fname: str, df: pl.DataFrame, texts: pl.DataFrame, paras: Para
         return []
     quote = "quote" if "quote" in cols else "surface" if "surface" in cols else None
     para = "paragraph" if "paragraph" in cols else "paragraph_start" if "paragraph_start" in cols else None
-    found = spans(df, texts, paras, quote=quote, paragraph=para)
-    bad = found.filter(pl.col("__past") | pl.col("__bad_quote") | (pl.col("__bad_paragraph") if para else False))
+    bad = []
+    for at in range(0, max(df.height, 1), ROWS):  # a slice of rows at a time: each row's span is cut from its text
+        found = spans(df.slice(at, ROWS), texts, paras, quote=quote, paragraph=para)
+        bad.append(found.filter(pl.col("__past") | pl.col("__bad_quote") | (pl.col("__bad_paragraph") if para else False))
+                   .with_columns(pl.col("__row") + at))
+        del found
+    bad = pl.concat(bad)
     if bad.is_empty():
         return []
     text_of = dict(texts.filter(pl.col("source_id").is_in(bad["source_id"].implode())).iter_rows())

@@ -122,6 +122,7 @@ def for_every_copy(problems: list[Problem], copies: dict, desc: Descriptor, labe
     return out
 
 
+CHECKERS = 2  # tables parsed and checked at a time (polars work: the two cores)
 MENTION_BATCH = 8_000_000  # bytes of text whose mentions are rebuilt and compared at a time
 
 
@@ -150,7 +151,7 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
 
     # one thread reads the files, table after table (in order: the cache records each file's stat as it is read);
     # two parse and check the tables read (polars, which lets the GIL go), two tables at a time
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(2) as checker:
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(CHECKERS) as checker:
         ready = [reader.submit(prepare, name) for name in names]
         done = [checker.submit(check, k, name) for k, name in enumerate(names)]
         for future in done:
