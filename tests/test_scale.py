@@ -51,12 +51,13 @@ def test_the_same_problems_as_plain_polars(broken, found):
 
 
 def test_checked_in_pieces_the_corpus_has_the_same_problems(broken, found, monkeypatch):
-    """Mentions are rebuilt a batch of texts at a time and spans cut a slice of rows at a time (memory): batches of
-    one text and slices of 5 rows name what one batch and one slice do."""
+    """Texts are read and mentions rebuilt a batch of texts at a time, spans cut a slice of rows at a time (memory):
+    batches of one text and slices of 5 rows name what one batch and one slice do."""
     from toolkit.checks import spans
     from toolkit.dataset import many
 
     monkeypatch.setattr(many, "MENTION_BATCH", 1)
+    monkeypatch.setattr(many, "TEXT_BATCH", 1)
     monkeypatch.setattr(spans, "ROWS", 5)
     with pytest.raises(toolkit.DataError) as err:
         toolkit.open(*broken["folders"])
@@ -189,3 +190,21 @@ def test_a_broken_context_row_two_folders_share_is_reported_in_each(tmp_path, mo
         toolkit.open(*made["folders"])
     where = {(p.file, p.row) for p in err.value.problems if "greater than value_best" in p.message}
     assert where == set(broken), [str(p) for p in err.value.problems]
+
+
+@pytest.mark.parametrize("batch", [1, 2000])
+def test_a_folder_whose_text_cannot_be_used_is_named_as_it_is_alone(tmp_path, monkeypatch, batch):
+    """A text with CRLF line endings in one folder of a corpus: that folder's problems are those it has alone,
+    whether the texts are read one at a time or all at once; the other folders' texts are used."""
+    from toolkit.dataset import many
+
+    monkeypatch.setattr(many, "TEXT_BATCH", batch)
+    made = corpusgen.generate(tmp_path, 4, broken_every=0)
+    bad = made["folders"][2]
+    text = next((bad / "texts").glob("*.txt"))
+    text.write_bytes(text.read_bytes().replace(b"\n", b"\r\n"))
+    alone = {(bad.resolve() / p.file, p.row, p.column, p.message) for p in toolkit.validate(bad).problems}
+    assert alone
+    with pytest.raises(toolkit.DataError) as err:
+        toolkit.open(*made["folders"])
+    assert {(Path(p.file), p.row, p.column, p.message) for p in err.value.problems} == alone

@@ -199,31 +199,35 @@ def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str], re
     rows = sources.select("__folder", pl.col("source_id").cast(pl.String), pl.col("kind").cast(pl.String),
                           (pl.col("text_sha256") if "text_sha256" in sources.columns else pl.lit(None, pl.String)).alias("want"))
     rows = rows.filter(pl.col("source_id").is_not_null()).rows()
-    raws = scan.read_bytes([f"{folders[i]}/{TEXTS}/{sid}.txt" for i, sid, _, _ in rows], reads)
-    where, of, notes, problems, slow = {}, {}, [], [], set()
-    fast = []
-    for (i, sid, kind, want), raw in zip(rows, raws):
-        if raw is None and kind != "article":
-            continue
-        if raw is None or raw.startswith(BOM) or b"\r" in raw or not _utf8(raw):
-            slow.add(i)
-            continue
-        fast.append((i, sid, want, raw))
-    del raws
-    sids, bodies = [], []
-    for i, sid, want, raw in fast:
-        if i in slow:
-            continue
-        path = folders[i] / TEXTS / f"{sid}.txt"
-        if want and hashlib.sha256(raw).hexdigest() != want:
-            notes.append(f"{path} differs from the text {sid} was extracted from (sources.text_sha256)")
-        sids.append(sid)
-        bodies.append(raw)
-        where[sid], of[sid] = path, i
-        notes.append(f"quotes and offsets of {sid} checked against {path} (the folder's own text)")
-    del fast
-    frame = pl.DataFrame({"source_id": sids, "text": pl.Series(bodies, dtype=pl.Binary).cast(pl.String)})
-    del bodies
+    where, of, notes, problems, slow, frames = {}, {}, [], [], set(), []
+    for part in _by_folder(rows, TEXT_BATCH):  # a few thousand texts at a time: their bytes, then their frame
+        raws = scan.read_bytes([f"{folders[i]}/{TEXTS}/{sid}.txt" for i, sid, _, _ in part], reads)
+        fast = []
+        for (i, sid, kind, want), raw in zip(part, raws):
+            if raw is None and kind != "article":
+                continue
+            if raw is None or raw.startswith(BOM) or b"\r" in raw or not _utf8(raw):
+                slow.add(i)
+                continue
+            fast.append((i, sid, want, raw))
+        del raws
+        sids, bodies = [], []
+        for i, sid, want, raw in fast:
+            if i in slow:  # a folder with an unusable text: all its texts are looked at by find_texts
+                continue
+            path = folders[i] / TEXTS / f"{sid}.txt"
+            if want and hashlib.sha256(raw).hexdigest() != want:
+                notes.append(f"{path} differs from the text {sid} was extracted from (sources.text_sha256)")
+            sids.append(sid)
+            bodies.append(raw)
+            where[sid], of[sid] = path, i
+            notes.append(f"quotes and offsets of {sid} checked against {path} (the folder's own text)")
+        del fast
+        frames.append(pl.DataFrame({"source_id": pl.Series(sids, dtype=pl.String),
+                                    "text": pl.Series(bodies, dtype=pl.Binary).cast(pl.String)}))
+        del bodies
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema={"source_id": pl.String, "text": pl.String})
+    del frames
     more: dict[str, str] = {}
     for i in sorted(slow):
         own = sources.filter(pl.col("__folder") == i).drop(HIDDEN)
@@ -238,6 +242,19 @@ def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str], re
 
 
 BOM = b"\xef\xbb\xbf"
+TEXT_BATCH = 2000  # texts read and put in the frame at a time
+
+
+def _by_folder(rows: list[tuple], size: int):
+    """``rows`` (folder first) in parts of about ``size``, never splitting a folder's rows."""
+    part: list = []
+    for r in rows:
+        if len(part) >= size and r[0] != part[-1][0]:
+            yield part
+            part = []
+        part.append(r)
+    if part:
+        yield part
 
 
 def _utf8(raw: bytes) -> bool:
