@@ -134,6 +134,7 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
                 ) -> tuple[dict, list[Problem], set, list[str]]:
     """Every table of every folder as one typed frame (``__folder``, ``__row``): (tables, problems, the
     (folder, file) pairs with problems of their own, notes)."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     tables, problems, flawed, notes = {}, [], set(), []
@@ -142,9 +143,22 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
     def prepare(name: str) -> tuple:  # reading files releases the GIL; polars' parse and checks too
         return scan.prepare(scan.read_bytes([f"{f}/{desc.path(name)}" for f in folders], reads), desc.columns(name))
 
-    def check(k: str, name: str) -> tuple:
-        parsed = scan.parse(ready[k].result())
-        ready[k] = None
+    ready: list = [None] * len(names)
+    lock = threading.Lock()
+
+    def read_upto(n: int) -> None:  # the files of the tables before n: in order, one table after the other
+        with lock:
+            for j in range(n):
+                if ready[j] is None:
+                    ready[j] = reader.submit(prepare, names[j])
+
+    def check(k: int, name: str) -> tuple:
+        read_upto(k + 1)
+        prepared = ready[k].result()
+        ready[k] = False  # taken: the future lets its result go
+        read_upto(min(k + CHECKERS + 1, len(names)))  # a table read ahead for each checker, not every table
+        parsed = scan.parse(prepared)
+        del prepared
         out: tuple = ({}, [], set(), [])
         _read_table(desc, name, folders, labels, parsed, *out)
         return out
@@ -152,7 +166,7 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
     # one thread reads the files, table after table (in order: the cache records each file's stat as it is read);
     # two parse and check the tables read (polars, which lets the GIL go), two tables at a time
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(CHECKERS) as checker:
-        ready = [reader.submit(prepare, name) for name in names]
+        read_upto(min(CHECKERS + 1, len(names)))
         done = [checker.submit(check, k, name) for k, name in enumerate(names)]
         for future in done:
             t, p, f, n = future.result()
