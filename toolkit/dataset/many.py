@@ -123,7 +123,7 @@ def for_every_copy(problems: list[Problem], copies: dict, desc: Descriptor, labe
 
 
 CHECKERS = 2  # tables parsed and checked at a time (polars work: the two cores)
-MENTION_BATCH = 8_000_000  # bytes of text whose mentions are rebuilt and compared at a time
+MENTION_BATCH = 3_000_000  # bytes of text whose mentions are rebuilt and compared at a time
 
 
 def _hidden(df: pl.DataFrame, i: int) -> pl.DataFrame:
