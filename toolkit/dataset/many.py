@@ -362,20 +362,29 @@ def _mention_problems(desc: Descriptor, tables: dict[str, pl.DataFrame], tf: pl.
     ok = tf.filter(~pl.col("source_id").replace_strict(text_folder, default=-1).is_in(sorted(skip)))
     # a batch of texts at a time: the occurrences of a whole corpus's aliases would be held at once otherwise
     batch = ok.select("source_id", __b=(pl.col("text").str.len_bytes().cum_sum() // MENTION_BATCH).cast(pl.Int32))
-    mentions = (tables["mentions"].with_columns(__b=pl.col("source_id").cast(pl.String)
-                                                .replace_strict(batch["source_id"], batch["__b"], default=None))
-                .filter(pl.col("__b").is_not_null()))
-    have_of = mentions.partition_by("__b", as_dict=True, include_key=False)
-    del mentions
+
+    def by_batch(df: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
+        """(the rows for every source, each batch's rows): a table split once, not filtered once per batch."""
+        if "source_id" not in df.columns:
+            return df, {}
+        b = df.with_columns(__b=pl.col("source_id").cast(pl.String).replace_strict(batch["source_id"], batch["__b"], default=None))
+        every = b.filter(pl.col("source_id").is_null()).drop("__b")
+        return every, b.filter(pl.col("__b").is_not_null()).partition_by("__b", as_dict=True, include_key=False)
+
+    def of_batch(split: tuple, b: int) -> pl.DataFrame:
+        every, parts = split
+        return pl.concat([every, parts.pop((b,))]) if (b,) in parts else every
+
+    aliases, segments = by_batch(tables["aliases"]), by_batch(tables["segments"])
+    mentions = (tables["mentions"].clear(), by_batch(tables["mentions"])[1])  # a mention names its source
     out = []
     for (b,), texts in ok.with_columns(batch["__b"]).partition_by("__b", as_dict=True, include_key=False).items():
+        al, seg = of_batch(aliases, b), of_batch(segments, b)
         if spans.python_needed(texts):
-            expected = article.find_all_mentions(dict(texts.iter_rows()), tables["aliases"], tables["segments"])
+            expected = article.find_all_mentions(dict(texts.iter_rows()), al, seg)
         else:
-            expected = spans.find_mentions(texts, tables["aliases"], tables["segments"], paras)
-        have = have_of.pop((b,), None)
-        if have is None:
-            have = tables["mentions"].clear()
+            expected = spans.find_mentions(texts, al, seg, paras)
+        have = of_batch(mentions, b)
         file_of = {sid: str(Path(labels[text_folder[sid]]) / desc.path("mentions")) for sid in texts["source_id"]}
         found = spans.mention_problems(have, expected, file_of)
         out += [p for p in found if p.row is None] + located([p for p in found if p.row is not None], have, labels)
