@@ -99,10 +99,11 @@ def _rename(df: pl.DataFrame, col: str, mapping: pl.DataFrame, is_list: bool, wh
                            .otherwise(pl.col("__v")).alias("__new"))["__new"]
         new = pl.Series(col, new).cast(df.schema[col])
         replaced = df.with_columns(new.alias("__new"))
-    else:
-        replaced = (df.with_columns(pl.col(col).cast(pl.String).alias("__old"))
-                    .join(mapping, on=["__folder", "__old"], how="left", maintain_order="left")
-                    .with_columns(pl.coalesce("__new", pl.col(col).cast(pl.String)).alias("__new")).drop("__old"))
+    else:  # the new column alone (a join of the whole table would copy every column of it)
+        new = (df.select(pl.col("__folder").cast(pl.Int32), pl.col(col).cast(pl.String).alias("__old"))
+               .join(mapping, on=["__folder", "__old"], how="left", maintain_order="left")
+               .select(pl.coalesce("__new", "__old").alias("__new"))["__new"])
+        replaced = df.with_columns(new)
     keep = pl.col(col)
     new = pl.col("__new")
     if when:
