@@ -226,10 +226,11 @@ def shared_context(tables: dict[str, pl.DataFrame], plan: Plan, renamed: dict | 
             held[name] = (rows.join(gone, on="__i", how="semi").join(holder, on="__sig")
                           .select(pl.col("__folder").cast(pl.Int32), pl.col("__canon").alias("__old"), pl.col("__holder").cast(pl.Int32)))
         df = df.with_row_index("__i").join(gone, on="__i", how="anti", maintain_order="left")
-        if "note" in df.columns:
+        if "note" in df.columns:  # the kept copy's note: every copy's; the note column made alone
             notes = first.select("__i", pl.col("__note").replace("", None), __hit=pl.lit(True))
-            df = (df.join(notes, on="__i", how="left", maintain_order="left")
-                  .with_columns(pl.when(pl.col("__hit")).then("__note").otherwise("note").alias("note")).drop("__note", "__hit"))
+            note = (df.select("__i", "note").join(notes, on="__i", how="left", maintain_order="left")
+                    .select(pl.when(pl.col("__hit")).then("__note").otherwise("note").alias("note"))["note"])
+            df = df.with_columns(note)
         tables[name] = df.drop("__i")
         mapping = (rows.filter(pl.col(key).cast(pl.String) != pl.col("__canon"))
                    .select("__folder", pl.col(key).cast(pl.String).alias("__old"), pl.col("__canon").alias("__new"))
