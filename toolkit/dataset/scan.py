@@ -137,12 +137,13 @@ def _body(raw: bytes, want: bytes) -> int | None:
 
 def prepare(raws: list[bytes | None], header: list[str], careful: bool = False) -> tuple:
     """The Python half of :func:`concat` (it holds the GIL): the files in the plain form joined behind one
-    header, each after a marker row; a thread can make the next table's while polars parses this one's. Each file's
-    header is compared; the other tests of the form (marker byte, bare carriage returns, UTF-8) run once on the
-    joined bytes, and file by file (``careful``) only when that finds something."""
+    header, the first value of each file's first row prefixed by a marker naming the file (inside its quotes when
+    it is quoted); a thread can make the next table's while polars parses this one's. Each file's header is
+    compared; the other tests of the form (marker byte, bare carriage returns, UTF-8) run once on the joined
+    bytes, and file by file (``careful``) only when that finds something."""
     want = ",".join(header).encode("utf-8")
     heads = (want + b"\n", want + b"\r\n")
-    parts, alone, fast = [want + b"\n"], [], []
+    parts, alone, fast, marked, empty = [want + b"\n"], [], [], [], []
     for i, raw in enumerate(raws):
         if raw is None:
             alone.append(i)
@@ -156,19 +157,27 @@ def prepare(raws: list[bytes | None], header: list[str], careful: bool = False) 
         if body is None:
             alone.append(i)
             continue
-        parts.append(MARK + str(i).encode() + b"\n")
-        if body < len(raw):
-            parts.append(memoryview(raw)[body:])
-            if not raw.endswith(b"\n"):
-                parts.append(b"\n")
         fast.append(i)
+        if body == len(raw):  # a header and no row
+            continue
+        mark = MARK + str(i).encode() + MARK
+        first = raw[body:body + 1]
+        if first == b'"':
+            parts += [b'"' + mark, memoryview(raw)[body + 1:]]
+        else:
+            parts += [mark, memoryview(raw)[body:]]
+            if first in (b",", b"\n", b"\r"):  # an empty first value: null, not ""
+                empty.append(i)
+        if not raw.endswith(b"\n"):
+            parts.append(b"\n")
+        marked.append(i)
     joined = b"".join(parts) if fast else b""
     del parts
-    if not careful and fast and (joined.count(MARK) != len(fast) or _bare_cr(joined) or not _utf8(joined)):
+    if not careful and fast and (joined.count(MARK) != 2 * len(marked) or _bare_cr(joined) or not _utf8(joined)):
         return prepare(raws, header, careful=True)  # some file is not plain: find which
     # one pass over the joined bytes: what is left once plain ASCII is deleted (the markers taken out)
     odd = odd_chars(joined.replace(MARK, b"")) if fast else ""
-    return joined, header, alone, fast, odd
+    return joined, header, alone, fast, odd, marked, empty
 
 
 def _bare_cr(joined: bytes) -> bool:
@@ -189,26 +198,29 @@ def _utf8(joined: bytes) -> bool:
 
 
 def parse(prepared: tuple) -> tuple[pl.DataFrame | None, list[int], str]:
-    """The polars half of :func:`concat`: one CSV parse of the joined files, each row given its folder and row."""
-    joined, header, alone, fast, odd = prepared
+    """The polars half of :func:`concat`: one CSV parse of the joined files, each row given its folder and row,
+    the markers taken off (no row is added or removed: no copy of the table)."""
+    joined, header, alone, fast, odd, marked, empty = prepared
     if not fast:
         return None, alone, ""
     try:
         df = pl.read_csv(io.BytesIO(joined), infer_schema=False, has_header=True)
     except Exception:  # noqa: BLE001 - a ragged row or broken quoting somewhere: every file alone finds it
         return None, sorted(alone + fast), ""
-    mark = pl.col(header[0]).str.starts_with(MARK.decode()).fill_null(False)
-    if len(header) > 1:
-        mark = mark & pl.all_horizontal(pl.col(c).is_null() for c in header[1:])
-    df = df.with_columns(__mark=mark)
-    marks = df["__mark"]
-    if marks.sum() != len(fast) or not marks[0]:
+    first = pl.col(header[0])
+    is_mark = first.str.starts_with(MARK.decode()).fill_null(False)
+    index = first.str.extract(f"^{MARK.decode()}([0-9]+){MARK.decode()}", 1).cast(pl.Int32)
+    found = df.select(index.alias("i")).drop_nulls()["i"]
+    if found.len() != len(marked) or found.to_list() != marked or (df.height and not df.select(is_mark.first()).item()):
         return None, sorted(alone + fast), ""  # quoting that swallowed a marker: read them one by one
-    # markers are in the order of ``fast``: the n-th marker starts the n-th fast file
     at = pl.int_range(pl.len(), dtype=pl.Int32)
-    df = df.with_columns(__folder=pl.lit(pl.Series(fast, dtype=pl.Int32)).gather(pl.col("__mark").cum_sum() - 1),
-                         __row=at - pl.when("__mark").then(at).forward_fill())
-    return df.filter(~pl.col("__mark")).drop("__mark"), alone, odd
+    value = first.str.replace(f"^{MARK.decode()}[0-9]+{MARK.decode()}", "")
+    if empty:
+        value = pl.when(index.is_in(pl.Series(empty, dtype=pl.Int32).implode())).then(pl.lit(None, pl.String)).otherwise(value)
+    df = df.with_columns(pl.when(is_mark).then(value).otherwise(first).alias(header[0]),
+                         __folder=index.forward_fill(),
+                         __row=at - pl.when(is_mark).then(at).forward_fill() + 1)
+    return df, alone, odd
 
 
 def fingerprint(raws) -> str:
