@@ -7,10 +7,13 @@ check, per folder): 15 minutes for 10,000 articles. Here every step runs once fo
 2. each table of every folder is read by one CSV parse (:mod:`toolkit.dataset.scan`) and typed and checked as
    one frame, uniqueness within each folder; a folder whose file has a problem, or is not in the plain form
    (another column order, an encoding, a ragged row), is read alone by the one-folder reader, which names
-   every problem exactly as ``toolkit.validate(folder)`` does;
-3. the texts are read once each; the folders are merged by joins (:mod:`toolkit.dataset.union`);
+   every problem exactly as ``toolkit.validate(folder)`` does. One thread reads the files, a table ahead of
+   each of the two threads that parse and check (polars' work, which lets the GIL go);
+3. the texts are read once each, into one frame (:class:`~toolkit.core.text.Texts`), while the folders are
+   merged by joins (:mod:`toolkit.dataset.union`);
 4. keys, rules, quotes, paragraphs and mentions are checked on the whole corpus at once (a reference to an
-   id of another folder is fine, as in any corpus); every problem names the folder's file, its row and column.
+   id of another folder is fine, as in any corpus), the mentions rebuilt a few megabytes of text at a time
+   beside the tables' checks; every problem names the folder's file, its row and column.
 
 Folders whose descriptors declare different tables or columns are opened the one-by-one way
 (:func:`toolkit.dataset.corpus.merge`), which unites their descriptors.
