@@ -412,13 +412,20 @@ def check_corpus(desc: Descriptor, tables: dict[str, pl.DataFrame], texts: dict[
             if texts:
                 found += spans.text_problems(desc.path(name), df, tf, paras)
             problems += located(found, df, labels)
+        declared = _declared_problems(desc, tables, flawed, labels)
         problems += mentions.result() if mentions else []
-    bad = {}
+    return problems + declared
+
+
+def _declared_problems(desc: Descriptor, tables: dict[str, pl.DataFrame], flawed: set, labels: list[str]) -> list[Problem]:
+    """The declared cross-row rules on the corpus, files with problems of their own left out."""
+    bad: dict = {}
     for i, path in flawed:
         bad.setdefault(path, []).append(i)
     clean = {n: (df.filter(~pl.col("__folder").is_in(bad[desc.path(n)])) if desc.has_table(n) and desc.path(n) in bad else df)
              for n, df in tables.items() if desc.has_table(n)}
     by_file = {desc.path(n): df for n, df in clean.items()}
+    problems = []
     for p in check_declared(desc, clean):
         problems += located([p], by_file[p.file], labels) if p.row is not None and p.file in by_file else [p]
     return problems
