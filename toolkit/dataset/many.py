@@ -129,6 +129,19 @@ CHECKERS = 2  # tables parsed and checked at a time (polars work: the two cores)
 MENTION_BATCH = 3_000_000  # bytes of text whose mentions are rebuilt and compared at a time
 
 
+def _trim() -> None:
+    """Give the C library's free memory back to the system (glibc's ``malloc_trim``): the files' bytes were read
+    in other threads, whose heaps keep what they freed (~100 MB of a 10,000-folder corpus's peak otherwise)."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+            pass
+
+
 def _hidden(df: pl.DataFrame, i: int) -> pl.DataFrame:
     return df.with_columns(__folder=pl.lit(i, pl.Int32), __row=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
 
@@ -162,6 +175,7 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
         read_upto(min(k + CHECKERS + 1, len(names)))  # a table read ahead for each checker, not every table
         parsed = scan.parse(prepared)
         del prepared
+        _trim()  # the table's files' bytes, freed
         out: tuple = ({}, [], set(), [])
         _read_table(desc, name, folders, labels, parsed, *out)
         return out
@@ -320,6 +334,7 @@ def read_corpus(folders: list[Path], keep_rows: bool = False, reads: scan.Reads 
     from concurrent.futures import ThreadPoolExecutor
 
     tables, problems, flawed, notes = read_tables(desc, folders, labels, reads)
+    _trim()
     names = [d.get("name") or f.name for d, f in zip(descs, folders)]
     rows = dict(tables) if keep_rows else None
     corpus_members = members(labels, names, tables["sources"])
@@ -331,6 +346,7 @@ def read_corpus(folders: list[Path], keep_rows: bool = False, reads: scan.Reads 
         merged, conflicts = merge_frames(tables, Plan(dict(desc.resources())), labels, Problem, [{"name": n} for n in names],
                                          consume=True, copies=copies)
         texts, text_paths, text_folder, tnotes, tproblems = reading.result()
+    _trim()
     notes, problems = notes + tnotes, problems + tproblems + conflicts
     del tables
     titles = [d.get("title") or d.get("name") or "Untitled dataset" for d in descs]
