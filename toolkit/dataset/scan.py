@@ -207,18 +207,23 @@ def parse(prepared: tuple) -> tuple[pl.DataFrame | None, list[int], str]:
         df = pl.read_csv(io.BytesIO(joined), infer_schema=False, has_header=True)
     except Exception:  # noqa: BLE001 - a ragged row or broken quoting somewhere: every file alone finds it
         return None, sorted(alone + fast), ""
-    first = pl.col(header[0])
-    is_mark = first.str.starts_with(MARK.decode()).fill_null(False)
-    index = first.str.extract(f"^{MARK.decode()}([0-9]+){MARK.decode()}", 1).cast(pl.Int32)
-    found = df.select(index.alias("i")).drop_nulls()["i"]
-    if found.len() != len(marked) or found.to_list() != marked or (df.height and not df.select(is_mark.first()).item()):
+    first, m = pl.col(header[0]), MARK.decode()
+    is_mark = first.str.starts_with(m).fill_null(False)
+    marks = df.select(first.filter(is_mark))[header[0]]  # the files' first rows: a few thousand values
+    index = marks.str.extract(f"^{m}([0-9]+){m}", 1).cast(pl.Int32)
+    if marks.len() != len(marked) or index.to_list() != marked or (df.height and not df.select(is_mark.first()).item()):
         return None, sorted(alone + fast), ""  # quoting that swallowed a marker: read them one by one
+    # the n-th marked row starts the n-th marked file: its folder, the marker's length and whether the value was empty
+    n = is_mark.cum_sum().cast(pl.Int64) - 1
+    cut = pl.Series([len(str(i)) + 2 for i in marked], dtype=pl.Int64)
+    blank = set(empty)
+    gone = pl.Series([i in blank for i in marked], dtype=pl.Boolean) if empty else None
+    value = first.str.slice(pl.lit(cut).gather(n))
+    if gone is not None:
+        value = pl.when(pl.lit(gone).gather(n)).then(pl.lit(None, pl.String)).otherwise(value)
     at = pl.int_range(pl.len(), dtype=pl.Int32)
-    value = first.str.replace(f"^{MARK.decode()}[0-9]+{MARK.decode()}", "")
-    if empty:
-        value = pl.when(index.is_in(pl.Series(empty, dtype=pl.Int32).implode())).then(pl.lit(None, pl.String)).otherwise(value)
     df = df.with_columns(pl.when(is_mark).then(value).otherwise(first).alias(header[0]),
-                         __folder=index.forward_fill(),
+                         __folder=pl.lit(index).gather(n),
                          __row=at - pl.when(is_mark).then(at).forward_fill() + 1)
     return df, alone, odd
 
