@@ -145,9 +145,10 @@ def scoped_aliases(texts: pl.DataFrame, aliases: pl.DataFrame) -> pl.DataFrame:
 
 
 def find_mentions(texts: pl.DataFrame, aliases: pl.DataFrame, segments: pl.DataFrame,
-                  paras: Paragraphs | None = None) -> pl.DataFrame:
+                  paras: Paragraphs | None = None, ordered: bool = True) -> pl.DataFrame:
     """Every alias occurrence in the counted segments of every text, longest alias first where they overlap:
-    the frame :func:`toolkit.core.text.find_all_mentions` returns, without a Python loop over the texts."""
+    the frame :func:`toolkit.core.text.find_all_mentions` returns, without a Python loop over the texts
+    (``ordered=False``: in no particular order, without sorting them)."""
     scope = scoped_aliases(texts, aliases)
     if scope.is_empty():
         return pl.DataFrame(schema=_SCHEMA)
@@ -186,7 +187,8 @@ def find_mentions(texts: pl.DataFrame, aliases: pl.DataFrame, segments: pl.DataF
            .join(paras.index.lazy(), on="source_id", how="left", maintain_order="left")
            .with_columns(paragraph=paras.expr(pl.col("char_start").cast(pl.Int64))))
     del found
-    return out.select(*_SCHEMA).cast(_SCHEMA).sort("source_id", "char_start").collect()
+    out = out.select(*_SCHEMA).cast(_SCHEMA)
+    return (out.sort("source_id", "char_start") if ordered else out).collect()
 
 
 def python_needed(texts: pl.DataFrame) -> bool:
@@ -243,7 +245,7 @@ def mention_problems(mentions: pl.DataFrame, expected: pl.DataFrame, file_of: di
     key = ["source_id", "entity_id", "entity_type", "char_start", "char_end"]
     have = mentions.with_columns(pl.col("source_id").cast(pl.String), pl.col("entity_type").cast(pl.String))
     problems = []
-    for r in expected.join(have, on=key, how="anti").iter_rows(named=True):
+    for r in expected.join(have, on=key, how="anti").sort("source_id", "char_start").iter_rows(named=True):
         problems.append(Problem((file_of or {}).get(r["source_id"], "mentions.csv"), None, None, f"no mention of {show(r['surface'])} ({r['entity_type']} {r['entity_id']}) "
                                 f"at {r['char_start']}-{r['char_end']}, paragraph {r['paragraph']}; regenerate with `python -m toolkit mentions`",
                                 kind="mention"))
