@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.core import text as article
-from toolkit.core.text import Texts
 from toolkit.core.descriptor import FILE, Descriptor
+from toolkit.core.text import Texts
 from toolkit.dataset import scan
 from toolkit.dataset.value import TEXTS, Dataset
 
