@@ -40,8 +40,13 @@ sys.path.insert(0, {here!r}); sys.path.insert(0, {root!r})
 FOLDERS = json.load(open({folders!r}))
 OUT = {out!r}
 """
+# peak memory: the process's own high-water mark (VmHWM). ``ru_maxrss`` would be the larger of it and the parent's
+# size when it forked this process (Linux keeps it across exec): the generator's 500 MB for every small step.
 EPILOGUE = """
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:
+    rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
+except (OSError, StopIteration):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 json.dump({"problems": [list(p) for p in problems], "peak_mb": rss, "extra": globals().get("extra", {})}, open(OUT, "w"))
 """
 STEPS = {

@@ -19,7 +19,7 @@ import polars as pl
 from toolkit.core.text import Texts
 
 CHUNK = 4096  # segments cut and searched at a time
-ROWS = 100_000  # rows whose spans are checked at a time
+ROWS = 50_000  # rows whose spans are checked at a time
 MARK = "\x1e"  # wraps each match; a text holding one is scanned by Python instead (see find_mentions)
 
 

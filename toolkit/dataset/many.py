@@ -126,7 +126,7 @@ def for_every_copy(problems: list[Problem], copies: dict, desc: Descriptor, labe
 
 
 CHECKERS = 2  # tables parsed and checked at a time (polars work: the two cores)
-MENTION_BATCH = 3_000_000  # bytes of text whose mentions are rebuilt and compared at a time
+MENTION_BATCH = 1_500_000  # bytes of text whose mentions are rebuilt and compared at a time
 
 
 def _trim() -> None:
