@@ -32,9 +32,9 @@ from toolkit.checks.keys import check_keys
 from toolkit.checks.rules import check_declared, check_rows
 from toolkit.checks import spans
 from toolkit.core import text as article
-from toolkit.core.text import Texts
 from toolkit.core.descriptor import FILE, Descriptor
 from toolkit.core.problems import DataError, Problem
+from toolkit.core.text import Texts
 from toolkit.dataset import scan
 from toolkit.dataset.reading import descriptor_of, find_texts
 from toolkit.dataset.union import HIDDEN, Plan, members, merge_frames
