@@ -4,6 +4,7 @@ import fcntl
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,11 @@ import toolkit
 from toolkit.core import text as article
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# pytest keeps the test modules it rewrote (for its assert messages) in the git-ignored __pycache__/, also where
+# the shell sets PYTHONDONTWRITEBYTECODE: else every worker rewrites all of them again at each run (~5 CPU s each).
+# Only this process: the Python processes the tests start keep the shell's setting.
+sys.dont_write_bytecode = False
 # the article beside the project, or where $TOOLKIT_ARTICLE points (a worktree elsewhere, as the loaders allow)
 ARTICLE = Path(os.environ.get("TOOLKIT_ARTICLE") or ROOT.parent / "shared" / "article" / "article.txt")
 
