@@ -12,7 +12,7 @@ its own filler paragraph at the end.
 
 Every step runs in a fresh interpreter (a cold start: no cache from an earlier run, a new cache folder per
 step) and reports its wall time (interpreter start and imports included), its CPU time (every thread: on a
-shared machine the wall time grows with the others' load) and peak memory (max RSS). The
+shared machine the wall time grows with the others' load) and peak memory (its own high-water mark, VmHWM). The
 problems each side finds are compared as (folder, file, row, column): equal sets, or the difference printed.
 Everything is written under a temporary folder (``--tmp``) and deleted at the end.
 """
