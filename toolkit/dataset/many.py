@@ -159,6 +159,9 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
     def prepare(name: str) -> tuple:  # reading files releases the GIL; polars' parse and checks too
         return scan.prepare(scan.read_bytes([f"{f}/{desc.path(name)}" for f in folders], reads), desc.columns(name))
 
+    # the largest tables first (by the first folder's files): the peak is a big table's parse and checks beside the
+    # tables already held, lowest while few are held; the tables are put back in the descriptor's order
+    names = sorted(names, key=lambda n: -_size(folders[0] / desc.path(n))) if folders else names
     ready: list = [None] * len(names)
     lock = threading.Lock()
 
@@ -185,13 +188,21 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(CHECKERS) as checker:
         read_upto(min(CHECKERS + 1, len(names)))
         done = [checker.submit(check, k, name) for k, name in enumerate(names)]
-        for future in done:
-            t, p, f, n = future.result()
-            tables.update(t)
-            problems += p
-            flawed |= f
-            notes += n
+        results = dict(zip(names, (future.result() for future in done)))
+    for name in desc.table_names():
+        t, p, f, n = results[name]
+        tables.update(t)
+        problems += p
+        flawed |= f
+        notes += n
     return tables, problems, flawed, notes
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _read_table(desc: Descriptor, name: str, folders: list[Path], labels: list[str], parsed: tuple,
