@@ -24,11 +24,8 @@ MARK = "\x1e"  # wraps each match; a text holding one is scanned by Python inste
 
 
 def texts_frame(texts: dict[str, str]) -> pl.DataFrame:
-    """source_id -> text as a frame (source_id, text)."""
-    if isinstance(texts, Texts):  # held as a frame already
-        return texts.frame
-    return pl.DataFrame({"source_id": list(texts), "text": list(texts.values())},
-                        schema={"source_id": pl.String, "text": pl.String})
+    """source_id -> text as a frame (source_id, text): :class:`~toolkit.core.text.Texts`' own frame."""
+    return Texts.of(texts).frame
 
 
 def paragraphs(texts: pl.DataFrame) -> pl.DataFrame:

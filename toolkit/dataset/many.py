@@ -161,7 +161,7 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
 
     # the largest tables first (by the first folder's files): the peak is a big table's parse and checks beside the
     # tables already held, lowest while few are held; the tables are put back in the descriptor's order
-    names = sorted(names, key=lambda n: -_size(folders[0] / desc.path(n))) if folders else names
+    names = sorted(names, key=lambda n: -scan.stat_of(f"{folders[0]}/{desc.path(n)}")[0]) if folders else names
     ready: list = [None] * len(names)
     lock = threading.Lock()
 
@@ -196,13 +196,6 @@ def read_tables(desc: Descriptor, folders: list[Path], labels: list[str], reads:
         flawed |= f
         notes += n
     return tables, problems, flawed, notes
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _read_table(desc: Descriptor, name: str, folders: list[Path], labels: list[str], parsed: tuple,
@@ -248,7 +241,7 @@ def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str], re
         for (i, sid, kind, want), raw in zip(part, raws):
             if raw is None and kind != "article":
                 continue
-            if raw is None or raw.startswith(BOM) or b"\r" in raw or not _utf8(raw):
+            if raw is None or raw.startswith(scan.BOM) or b"\r" in raw or not scan.is_utf8(raw):
                 slow.add(i)
                 continue
             fast.append((i, sid, want, raw))
@@ -283,7 +276,6 @@ def read_texts(sources: pl.DataFrame, folders: list[Path], labels: list[str], re
     return Texts(frame), where, of, notes, problems
 
 
-BOM = b"\xef\xbb\xbf"
 TEXT_BATCH = 2000  # texts read and put in the frame at a time
 
 
@@ -297,16 +289,6 @@ def _by_folder(rows: list[tuple], size: int):
         part.append(r)
     if part:
         yield part
-
-
-def _utf8(raw: bytes) -> bool:
-    if raw.isascii():
-        return True
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 @dataclass
@@ -451,8 +433,12 @@ def _declared_problems(desc: Descriptor, tables: dict[str, pl.DataFrame], flawed
         bad.setdefault(path, []).append(i)
     clean = {n: (df.filter(~pl.col("__folder").is_in(bad[desc.path(n)])) if desc.has_table(n) and desc.path(n) in bad else df)
              for n, df in tables.items() if desc.has_table(n)}
-    by_file = {desc.path(n): df for n, df in clean.items()}
-    problems = []
-    for p in check_declared(desc, clean):
-        problems += located([p], by_file[p.file], labels) if p.row is not None and p.file in by_file else [p]
-    return problems
+    return located_by_file(check_declared(desc, clean), desc, clean, labels)
+
+
+def located_by_file(problems: list[Problem], desc: Descriptor, tables: dict[str, pl.DataFrame], labels: list[str]
+                    ) -> list[Problem]:
+    """:func:`located` for problems of several tables, each found on the table its file holds."""
+    by_file = {desc.path(n): df for n, df in tables.items() if desc.has_table(n)}
+    return [q for p in problems for q in (located([p], by_file[p.file], labels)
+                                           if p.row is not None and p.file in by_file else [p])]

@@ -83,16 +83,13 @@ def open(*paths: str | Path) -> Dataset:  # noqa: A001 - the toolkit's one entry
         deferred = deferred or bool(parts[-1].descriptor.get("x-cites"))  # its references were left for the corpus
     if not deferred:
         return merge(parts)
-    from toolkit.dataset.many import for_every_copy, located
+    from toolkit.dataset.many import for_every_copy, located_by_file
 
     corpus, rows, labels, copies = merged_with_rows(parts)
     # checked on the merged tables, each problem named in its folder's file and row (and in every folder holding
     # a shared row)
     found = [x for x in check_tables(corpus.descriptor, rows) if _is_reference(x)]
-    by_file = {corpus.descriptor.path(n): df for n, df in rows.items() if corpus.descriptor.has_table(n)}
-    problems = for_every_copy([q for x in found for q in (located([x], by_file[x.file], labels)
-                                                          if x.row is not None and x.file in by_file else [x])],
-                              copies, corpus.descriptor, labels)
+    problems = for_every_copy(located_by_file(found, corpus.descriptor, rows, labels), copies, corpus.descriptor, labels)
     if problems:
         raise DataError(problems, Path("corpus of " + ", ".join(str(f) for f in corpus.folders)))
     return corpus

@@ -173,7 +173,7 @@ def prepare(raws: list[bytes | None], header: list[str], careful: bool = False) 
         marked.append(i)
     joined = b"".join(parts) if fast else b""
     del parts
-    if not careful and fast and (joined.count(MARK) != 2 * len(marked) or _bare_cr(joined) or not _utf8(joined)):
+    if not careful and fast and (joined.count(MARK) != 2 * len(marked) or _bare_cr(joined) or not is_utf8(joined)):
         return prepare(raws, header, careful=True)  # some file is not plain: find which
     # one pass over the joined bytes: what is left once plain ASCII is deleted (the markers taken out)
     odd = odd_chars(joined.replace(MARK, b"")) if fast else ""
@@ -187,7 +187,8 @@ def _bare_cr(joined: bytes) -> bool:
     return b"\r" in joined and re.search(rb"\r(?!\n)", joined) is not None
 
 
-def _utf8(joined: bytes) -> bool:
+def is_utf8(joined: bytes) -> bool:
+    """Whether bytes are UTF-8 (ASCII tested first: C speed, no decoding)."""
     if joined.isascii():
         return True
     try:
